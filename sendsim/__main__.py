@@ -1,0 +1,5 @@
+"""``python -m sendsim`` is the ``sendsim`` command."""
+
+from sendsim.cli import main
+
+main()

@@ -1,0 +1,113 @@
+"""The ``sendsim`` command: run simulations and list what they are made of."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import polars as pl
+
+from sendsim.errors import EXIT_USAGE, SendsimError
+
+DESCRIPTION = """\
+sendsim simulates England's SEND system (special educational needs and disabilities) month by
+month from January 2022: children's needs, SEN support, EHC needs assessments and plans,
+placements, tribunals, NHS therapy waits, and councils' high needs spend and DSG deficits.
+"""
+EPILOG = """\
+examples:
+  sendsim run                               the default council, 10 years, whole population
+  sendsim run area=leeds run.years=5        any council, by name, slug, ONS code or LA number
+  sendsim run area=england population.sample_fraction=0.1
+  sendsim run -m run.seed=1,2,3             several runs at once (Hydra multirun)
+  sendsim run --help                        every config group and override
+  sendsim areas --region "North West"       councils with their codes
+  sendsim params --kind policy              policy levers with defaults, ranges and sources
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``sendsim`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    if args and args[0] == "run":
+        _run(args[1:])
+        return
+    ns = parser.parse_args(args)
+    try:
+        ns.handler(ns)
+    except SendsimError as err:
+        print(f"sendsim: {err}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sendsim",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    run = sub.add_parser("run", help="simulate an area (Hydra overrides follow; --help for them)")
+    run.set_defaults(handler=lambda ns: None)
+    areas = sub.add_parser("areas", help="list the 153 councils with their codes")
+    areas.add_argument("--region", help="only councils in this region")
+    areas.set_defaults(handler=_areas)
+    params = sub.add_parser("params", help="list every parameter: default, range, unit, source")
+    params.add_argument("--kind", choices=("policy", "uncertain", "setting"), help="only this kind")
+    params.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    params.set_defaults(handler=_params)
+    return parser
+
+
+def _run(overrides: list[str]) -> None:
+    """Check the overrides (exit 2 on any problem, before anything is written), then run."""
+    from sendsim.config import precheck
+
+    try:
+        overrides = precheck.prepare(overrides)
+    except SendsimError as err:
+        print(f"sendsim: {err}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    from sendsim.app import run_app
+
+    sys.argv = ["sendsim run", *overrides]
+    run_app()
+
+
+def _areas(ns: argparse.Namespace) -> None:
+    from sendsim.data.areas import load_councils
+
+    frame = load_councils().select(
+        "la_code", "la_number", "la_name", "slug", "region", "icb_name", "pop_0_25", "ehcp_total"
+    )
+    if ns.region:
+        frame = frame.filter(pl.col("region").str.to_lowercase() == ns.region.lower())
+        if frame.is_empty():
+            regions = sorted(set(load_councils()["region"]))
+            raise SendsimError(f"no region '{ns.region}'; regions are {', '.join(regions)}")
+    _print(frame, csv=False)
+
+
+def _params(ns: argparse.Namespace) -> None:
+    from sendsim.config.tables import param_table
+
+    table = param_table()
+    if ns.kind:
+        table = table.filter(pl.col("kind") == ns.kind)
+    _print(table, csv=ns.csv)
+
+
+def _print(frame: pl.DataFrame, csv: bool) -> None:
+    if csv:
+        sys.stdout.write(frame.write_csv())
+        return
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200,
+                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):  # fmt: skip
+        print(frame)
+
+
+if __name__ == "__main__":
+    main()

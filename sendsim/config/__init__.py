@@ -1,0 +1,1 @@
+"""Configuration: the schema (every parameter declared once), Hydra registration, validation."""

@@ -1,0 +1,86 @@
+"""Declare each parameter once: default, range, unit, label, source and kind.
+
+The structured-config dataclasses in :mod:`sendsim.config.schema` use :func:`param` for every
+field. Validation, ``sendsim params``, the sensitivity analysis and the report's assumptions
+table are all derived from these declarations by :func:`iter_params`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["policy", "uncertain", "setting"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """Metadata of one configuration value.
+
+    Attributes:
+        unit: unit of the value (``"share"``, ``"GBP per year"``, ``"per year"``...).
+        label: one line a newcomer understands.
+        source: where the default comes from (a NATIONAL_FIGURES.md row, a data file, or
+            ``"Assumption: ..."``).
+        kind: ``policy`` (a lever a decision maker controls), ``uncertain`` (a behavioural or
+            cost parameter we are unsure of) or ``setting`` (how to run, not what to model).
+        low: smallest allowed value (numbers only).
+        high: largest allowed value (numbers only).
+        choices: allowed values (strings only); ``None`` means any value checked elsewhere.
+    """
+
+    unit: str
+    label: str
+    source: str
+    kind: Kind = "uncertain"
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+
+
+def param(
+    default: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    unit: str,
+    label: str,
+    source: str,
+    kind: Kind = "uncertain",
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """A dataclass field carrying its :class:`Param` metadata."""
+    meta = Param(unit, label, source, kind, low, high, choices)
+    if low is not None and high is not None and not low <= default <= high:
+        raise ValueError(f"default {default} outside [{low}, {high}] for '{label}'")
+    return field(default=default, metadata={"param": meta})
+
+
+@dataclass(frozen=True)
+class DeclaredParam:
+    """A declared parameter found by :func:`iter_params`."""
+
+    path: str  # dotted config key, e.g. "behaviour.requests.base_per_year"
+    default: Any
+    type: type
+    meta: Param
+
+
+def iter_params(cls: type, prefix: str = "") -> Iterator[DeclaredParam]:
+    """Every declared parameter of a (nested) config dataclass, depth first."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if dataclasses.is_dataclass(hint):
+            yield from iter_params(hint, f"{prefix}{f.name}.")
+        elif "param" in f.metadata:
+            yield DeclaredParam(prefix + f.name, f.default, hint, f.metadata["param"])
+
+
+def section_fields(cls: type) -> dict[str, type]:
+    """Field name → type hint of one config dataclass (for unknown-key checks)."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}

@@ -1,0 +1,98 @@
+"""Check ``sendsim run`` arguments before Hydra starts, so bad input writes nothing.
+
+Every override is checked (each value of a sweep too), then the configuration is composed
+once per swept option of a config group, as Hydra will compose it, and checked whole.
+Council names are turned into codes so that ``area=leeds`` and ``area=E08000035`` agree.
+"""
+
+from __future__ import annotations
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+
+from sendsim.config import store, validate
+from sendsim.errors import ConfigError, DataError
+
+FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
+                    "-cn", "--config-dir", "-cd", "--info", "-i", "--experimental-rerun"}  # fmt: skip
+HELP_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--info", "-i"}
+
+
+def prepare(args: list[str]) -> list[str]:
+    """Validated arguments for Hydra, with council names resolved (``ConfigError`` if bad)."""
+    if HELP_FLAGS.intersection(args):
+        return args
+    positions = _override_positions(args)
+    overrides = [_resolve_area(args[i]) for i in positions]
+    problems = validate.check_overrides(overrides)
+    if not problems:
+        problems = _check_composed(overrides)
+    if problems:
+        raise ConfigError(problems)
+    out = list(args)
+    for i, override in zip(positions, overrides, strict=True):
+        out[i] = override
+    return out
+
+
+def _override_positions(args: list[str]) -> list[int]:
+    positions, skip = [], False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = arg in FLAGS_WITH_VALUE
+        else:
+            positions.append(i)
+    return positions
+
+
+def _resolve_area(override: str) -> str:
+    """``area=Leeds`` (or a sweep of names) becomes ``area=E08000035``; unknown names pass."""
+    key, sep, value = override.partition("=")
+    if key != "area" or not sep:
+        return override
+    parsed = OverridesParser.create().parse_override(override)
+    values = [str(v) for v in (parsed.sweep_iterator() if parsed.is_sweep_override() else [parsed.value()])]
+    try:
+        return "area=" + ",".join(store.resolve_area(v) for v in values)
+    except (DataError, ValueError):
+        return override
+
+
+def _check_composed(overrides: list[str]) -> list[str]:
+    """Compose once per option of each swept group (first values elsewhere) and check."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    base, group_sweeps = [], []
+    for o in parsed:
+        if o.key_or_group.startswith("hydra"):
+            continue
+        values = list(o.sweep_iterator()) if o.is_sweep_override() else [o.value()]
+        key = o.get_key_element()
+        base.append(f"{key}={_hydra_value(values[0]) if values else ''}")
+        if o.key_or_group in store.GROUPS and len(values) > 1:
+            group_sweeps += [(len(base) - 1, f"{key}={_hydra_value(v)}") for v in values[1:]]
+    variants = [base] + [base[:i] + [line] + base[i + 1 :] for i, line in group_sweeps]
+    problems: list[str] = []
+    for variant in variants:
+        problems += [p for p in _compose_problems(variant) if p not in problems]
+    return problems
+
+
+def _hydra_value(value: object) -> str:
+    text = str(value)
+    return f"'{text}'" if any(ch in text for ch in " ,()[]{}=") else text
+
+
+def _compose_problems(overrides: list[str]) -> list[str]:
+    store.register()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(store.CONF_DIR), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=overrides)
+    except Exception as err:  # Hydra's own message names the key and the problem
+        return [" ".join(str(err).split())]
+    finally:
+        GlobalHydra.instance().clear()
+    return validate.check_config(cfg)

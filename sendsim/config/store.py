@@ -1,0 +1,46 @@
+"""Register the schema and the ``area`` group options with Hydra's ConfigStore.
+
+Config groups with files live in ``conf/``. The ``area`` group has one option per council,
+named by its ONS code, plus ``england`` (all councils in one model) and ``default``; the
+command line also accepts a council's name, slug or LA number (see :func:`resolve_area`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra.core.config_store import ConfigStore
+
+from sendsim.config.schema import SendsimConfig
+from sendsim.data import areas
+
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+SCHEMA_NAME = "sendsim_schema"
+ENGLAND = "england"
+DEFAULT_AREA = SendsimConfig().area.code
+FILE_GROUPS = ("population", "scenario", "finance", "run")
+GROUPS = ("area", *FILE_GROUPS)
+
+
+def register() -> None:
+    """Store the schema and every area option (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name=SCHEMA_NAME, node=SendsimConfig)
+    cs.store(group="area", name="default", node={"code": DEFAULT_AREA})
+    cs.store(group="area", name=ENGLAND, node={"code": ENGLAND})
+    for code in areas.load_councils()["la_code"].to_list():
+        cs.store(group="area", name=code, node={"code": code})
+
+
+def group_options(group: str) -> list[str]:
+    """Options of a config group: files in ``conf/<group>`` (or, for ``area``, the councils)."""
+    if group == "area":
+        return ["default", ENGLAND, *areas.load_councils()["la_code"].to_list()]
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
+def resolve_area(value: str) -> str:
+    """An ``area`` option from a code, LA number, name or slug (``DataError`` if unknown)."""
+    if value in ("default", ENGLAND):
+        return value
+    return areas.find_council(value)["la_code"]

@@ -1,0 +1,159 @@
+"""Reject bad configuration before anything runs, listing every problem at once.
+
+Hydra checks types against the schema but accepts ``+key=value`` silently and knows nothing of
+ranges. :func:`check_overrides` looks at the command line (each value of a sweep included);
+:func:`check_config` at a composed configuration (YAML files included). Both return problems
+as one line each, naming the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, OverrideType
+from omegaconf import DictConfig, OmegaConf
+
+from sendsim.config import store
+from sendsim.config.params import DeclaredParam, iter_params, section_fields
+from sendsim.config.schema import SendsimConfig
+from sendsim.errors import ConfigError, DataError
+
+PARAMS: dict[str, DeclaredParam] = {p.path: p for p in iter_params(SendsimConfig)}
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_KEYS = ("run.start", "policy.funding.statutory_override_end")
+
+
+def check_overrides(overrides: Iterable[str]) -> list[str]:
+    """Problems with command-line overrides: unknown keys or options, bad values."""
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except Exception as err:  # Hydra's parser reports the offending text
+        return [f"cannot parse the overrides: {err}"]
+    problems = []
+    for override in parsed:
+        key = override.key_or_group
+        if key.startswith("hydra") or override.type == OverrideType.DEL:
+            continue
+        for value in _values(override):
+            problem = _check_one(key, value)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _values(override: Override) -> list[Any]:
+    if override.is_sweep_override():
+        try:
+            return list(override.sweep_iterator())
+        except Exception:  # interval sweeps have no values to list
+            return []
+    return [override.value()]
+
+
+def _check_one(key: str, value: Any) -> str | None:
+    if key in store.GROUPS:
+        return _check_option(key, value)
+    if key not in PARAMS:
+        return unknown_key(key)
+    return check_value(key, value)
+
+
+def _check_option(group: str, value: Any) -> str | None:
+    options = store.group_options(group)
+    if str(value) in options:
+        return None
+    if group == "area":
+        try:
+            store.resolve_area(str(value))
+            return None
+        except DataError as err:
+            return f"area={value}: {err.problem}"
+    return f"{group}={value}: no such option; choose one of {', '.join(options)}"
+
+
+def unknown_key(key: str) -> str:
+    """A message for a key the schema does not have, with the allowed keys beside it."""
+    section, _, name = key.rpartition(".")
+    cls = _section_class(section)
+    if cls is None:
+        top = ", ".join(section_fields(SendsimConfig))
+        return f"{key}: unknown key; top-level sections are {top}"
+    allowed = list(section_fields(cls))
+    hint = difflib.get_close_matches(name, allowed, n=1)
+    did_you_mean = f" (did you mean '{section + '.' if section else ''}{hint[0]}'?)" if hint else ""
+    where = f"in {section}" if section else "at the top level"
+    return f"{key}: unknown key{did_you_mean}; allowed {where}: {', '.join(allowed)}"
+
+
+def _section_class(section: str) -> type | None:
+    cls: type = SendsimConfig
+    for part in filter(None, section.split(".")):
+        fields = section_fields(cls)
+        if part not in fields or not dataclasses.is_dataclass(fields[part]):
+            return None
+        cls = fields[part]
+    return cls
+
+
+def check_value(key: str, value: Any) -> str | None:
+    """Whether ``value`` suits the declared type, range or choices of ``key``."""
+    declared = PARAMS[key]
+    meta, kind = declared.meta, declared.type
+    if isinstance(value, bool) != (kind is bool):
+        return f"{key}={value!r}: expected {kind.__name__}"
+    if kind in (int, float):
+        number_ok = isinstance(value, int) or (kind is float and isinstance(value, float))
+        if not number_ok:
+            return f"{key}={value!r}: expected {'an integer' if kind is int else 'a number'}"
+        if (meta.low is not None and value < meta.low) or (meta.high is not None and value > meta.high):  # fmt: skip
+            return f"{key}={value}: out of range; allowed {meta.low} to {meta.high} ({meta.unit})"
+        return None
+    if not isinstance(value, str):
+        return f"{key}={value!r}: expected text"
+    if meta.choices is not None and value not in meta.choices:
+        return f"{key}={value}: allowed values are {', '.join(meta.choices)}"
+    if key in MONTH_KEYS and not MONTH.match(value):
+        return f"{key}={value}: expected a month as YYYY-MM"
+    if key == "area.code":
+        return _check_option("area", value)
+    return None
+
+
+def check_config(cfg: DictConfig) -> list[str]:
+    """Problems with a composed configuration: unknown keys anywhere, and every value."""
+    problems = [unknown_key(k) for k in _unknown_keys(cfg, SendsimConfig)]
+    for key in PARAMS:
+        value = OmegaConf.select(cfg, key, throw_on_missing=False)
+        problem = check_value(key, value)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _unknown_keys(cfg: DictConfig, cls: type, prefix: str = "") -> list[str]:
+    fields = section_fields(cls)
+    out = []
+    for key in cfg.keys():
+        path = f"{prefix}{key}"
+        if key not in fields:
+            out.append(path)
+        elif dataclasses.is_dataclass(fields[key]):
+            out += _unknown_keys(cfg[key], fields[key], f"{path}.")
+    return out
+
+
+def to_config(cfg: DictConfig) -> SendsimConfig:
+    """The validated configuration as the schema's dataclass (``ConfigError`` if invalid)."""
+    problems = check_config(cfg)
+    if problems:
+        raise ConfigError(problems)
+    config = OmegaConf.to_object(cfg)
+    assert isinstance(config, SendsimConfig)
+    if config.area.code not in ("default", store.ENGLAND):
+        config.area.code = store.resolve_area(config.area.code)
+    return config

@@ -1,0 +1,155 @@
+"""SendModel: Mesa owns time and the institutions; children are arrays.
+
+Each month runs the phases below, in this order (the one documented step order):
+
+1. record the stock snapshot at the first of the month
+2. calendar events: September (ageing, phase transfers, new places), April (budgets)
+3. demography: births, moves out, moves in
+4. needs: emergence, escalation or improvement, resolution
+5. identification by health visitors, school nurses and schools
+6. support in school: which needs are met this month
+7. requests for EHC needs assessment, and the council's decision to assess
+8. assessments against council capacity; plans issued or not
+9. placements: new plans, moves when needs stay unmet, AP, post-16 and NEET
+10. annual reviews and ceasing plans
+11. redress: mediation and tribunal decisions
+12. health: referrals, waits and courses of NHS therapy
+13. finance: spend by provision, high needs income, DSG balance
+14. outcomes: progress and wellbeing
+15. record the month's flows
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sendsim.config.schema import SendsimConfig
+from sendsim.model import world
+from sendsim.model.children import Children
+from sendsim.model.codes import Place, Sen
+from sendsim.model.metrics import Flows, Recorder
+from sendsim.model.phases import (
+    assessment,
+    calendar,
+    demography,
+    finance,
+    health,
+    identification,
+    needs,
+    outcomes,
+    placement,
+    redress,
+    requests,
+    reviews,
+    support,
+)
+from sendsim.model.ops import WEEKS_PER_MONTH
+from sendsim.model.rng import Streams
+
+PHASES = (
+    demography.step_demography,
+    needs.step_needs,
+    identification.step_identification,
+    support.step_support,
+    requests.step_requests,
+    assessment.step_assessment,
+    placement.step_placement,
+    reviews.step_reviews,
+    redress.step_redress,
+    health.step_health,
+    finance.step_finance,
+    outcomes.step_outcomes,
+)
+
+
+class SendModel(mesa.Model):
+    """The SEND system of one council, or of all 153 (``area.code = "england"``).
+
+    Args:
+        cfg: the validated configuration.
+    """
+
+    def __init__(self, cfg: SendsimConfig) -> None:
+        super().__init__(seed=cfg.run.seed)  # Mesa's own generators are never used
+        self.cfg = cfg
+        self.streams = Streams(cfg.run.seed)
+        self.sample_fraction = cfg.population.sample_fraction
+        self.scale = 1.0 / self.sample_fraction
+        self.start_year, self.start_month = (int(x) for x in cfg.run.start.split("-"))
+        self.n_months = 12 * cfg.run.years
+        self.months_elapsed = 0
+        end_year, end_month = (int(x) for x in cfg.policy.funding.statutory_override_end.split("-"))
+        self.override_end = (end_year, end_month)
+        self.children = Children()
+        self.flows: Flows  # this month's events; a fresh one each month
+        world.build(self)  # councils, ICBs, schools and the January child population
+        self.recorder = Recorder(self)
+
+    # -- calendar ---------------------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        return self.start_year + (self.start_month - 1 + self.months_elapsed) // 12
+
+    @property
+    def month(self) -> int:
+        return (self.start_month - 1 + self.months_elapsed) % 12 + 1
+
+    # -- running ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """Simulate one month."""
+        self.recorder.record_stocks()
+        self.flows = self.recorder.new_flows()
+        calendar.step_calendar(self)
+        for phase in PHASES:
+            phase(self)
+        self.recorder.record_flows(self.flows)
+        self.months_elapsed += 1
+
+    def run(self, progress: bool | None = None) -> None:
+        """Simulate every month of the run, then record the final stock snapshot."""
+        from tqdm import tqdm
+
+        disable = None if progress is None else not progress  # None: only on a terminal
+        for _ in tqdm(range(self.n_months), desc="months", unit="month", disable=disable):
+            self.step()
+        self.recorder.record_stocks()
+
+    # -- shared views ------------------------------------------------------------------------
+    @property
+    def assessment_months(self) -> float:
+        """Months a case spends in assessment when the council keeps pace (no backlog)."""
+        return assessment.mean_work_weeks(self) / WEEKS_PER_MONTH
+
+    def hnb_this_year(self) -> np.ndarray:
+        """Each council's high needs block for the current financial year (full scale, GBP)."""
+        fy = self.year if self.month >= 4 else self.year - 1
+        by_year, funding = self.councils.hnb_gbp_by_year, self.cfg.policy.funding
+        growth = {2024: 1 + funding.hnb_growth_2024_25, 2025: 1 + funding.hnb_growth_2025_26}
+        for year in range(max(by_year) + 1, fy + 1):
+            by_year[year] = by_year[year - 1] * growth.get(year, 1 + funding.hnb_growth_later)
+        return by_year[fy]
+
+    def placed_out_of_area(self, idx: np.ndarray) -> np.ndarray:
+        """Whether children ``idx`` (with plans) attend a school outside their home council."""
+        ch = self.children
+        out = np.zeros(len(idx), bool)
+        for table in (self.specials, self.iss):
+            there = ch.place[idx] == table.place
+            out[there] = table.host[ch.school[idx][there]] != ch.la[idx][there]
+        return out
+
+    # -- shared state changes ---------------------------------------------------------------
+    def remove(self, idx: np.ndarray) -> None:
+        """Children leave the model (moved away or aged out); their plans cease."""
+        ch = self.children
+        had_plan = idx[ch.sen[idx] == Sen.EHCP]
+        self.flows.add("ceased_plans", ch.la[had_plan])
+        ch.active[idx] = False
+        ch.sen[idx] = Sen.NONE
+        ch.severity[idx] = 0.0
+        ch.place[idx] = Place.OTHER
+        ch.school[idx] = -1
+        ch.appeal[idx] = 0
+        ch.therapy_wait[idx] = -1
+

@@ -1,0 +1,56 @@
+"""Vectorised building blocks shared by the phases: rates, group counts, capacity allocation."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, ndtri
+
+MONTHS_PER_YEAR = 12
+WEEKS_PER_MONTH = 52.0 / 12.0
+
+
+def per_month(rate_per_year: float | np.ndarray) -> float | np.ndarray:
+    """Monthly event probability from a yearly hazard rate (events per year)."""
+    return -np.expm1(-np.asarray(rate_per_year, dtype=np.float64) / MONTHS_PER_YEAR)
+
+
+def per_month_from_share(share_per_year: float | np.ndarray) -> float | np.ndarray:
+    """Monthly probability giving the same yearly share (1 - (1 - p) ** (1/12))."""
+    share = np.clip(np.asarray(share_per_year, dtype=np.float64), 0.0, 1.0)
+    return -np.expm1(np.log1p(-share) / MONTHS_PER_YEAR)
+
+
+def count_by(group: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Totals per group (council, school...) as float64, one entry per group index."""
+    return np.bincount(group, weights=weights, minlength=size).astype(np.float64)
+
+
+def rank_within(group: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """Rank of each element within its group, highest priority first (ties keep order)."""
+    order = np.lexsort((-priority, group))
+    sorted_group = group[order]
+    rank_sorted = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group, "left")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = rank_sorted
+    return rank
+
+
+def allocate(group: np.ndarray, priority: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Which candidates get one of their group's ``slots`` (whole numbers), best priority first."""
+    return rank_within(group, priority) < np.floor(slots)[group]
+
+
+def stochastic_round(x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Round to an integer up with probability equal to the fractional part."""
+    base = np.floor(x)
+    return (base + (u < (x - base))).astype(np.int64)
+
+
+def logit_normal(median: np.ndarray | float, spread: float, u: np.ndarray) -> np.ndarray:
+    """Need levels in (0, 1): logistic of a normal with the given median and log-odds spread.
+
+    Drawn by inverse CDF of the uniforms ``u``, so each child's level follows its own draw.
+    """
+    m = np.clip(np.asarray(median, dtype=np.float64), 0.01, 0.99)
+    z = np.log(m / (1 - m)) + spread * ndtri(np.clip(u, 1e-12, 1 - 1e-12))
+    return expit(z).astype(np.float32)

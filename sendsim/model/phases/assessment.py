@@ -1,0 +1,83 @@
+"""EHC needs assessments, slowed by the council's capacity; plans issued or not.
+
+Each case needs a certain number of weeks of work (``due_weeks``) if the council is not
+overloaded: the six-week decision, advice from educational psychologists, health and care,
+drafting. A council has capacity for so many weeks of casework a month (educational
+psychologists, caseworkers); when open cases need more, every case slows in proportion. The
+share of plans issued within the statutory 20 weeks therefore falls smoothly as demand
+outruns capacity, and the backlog of open cases grows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import expit
+
+from sendsim.model.codes import Sen
+from sendsim.model.ops import WEEKS_PER_MONTH, count_by
+from sendsim.model.phases import placement, redress
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+STATUTORY_WEEKS = 20
+ISSUE_SEVERITY_SLOPE = 4.0  # log-odds of issuing per need level (assumption)
+ISSUE_REFERENCE_LEVEL = 0.6  # typical need level of an assessed child: issued at the council's rate
+
+
+def mean_work_weeks(model: SendModel) -> float:
+    """Average weeks of work a case needs after the decision to assess, without backlogs."""
+    a = model.cfg.behaviour.assessment
+    return a.min_weeks + a.extra_weeks_mean - WEEKS_PER_MONTH
+
+
+def speed(model: SendModel, open_cases: np.ndarray) -> np.ndarray:
+    """Share of a full month's work each council's open cases get (1 = not overloaded)."""
+    ch, c = model.children, model.councils
+    load = count_by(ch.la[open_cases], c.n, np.minimum(ch.due_weeks[open_cases], WEEKS_PER_MONTH))
+    capacity = capacity_weeks(model)
+    return np.minimum(1.0, np.divide(capacity, load, out=np.ones(c.n), where=load > 0))
+
+
+def capacity_weeks(model: SendModel) -> np.ndarray:
+    """Weeks of casework each council can do this month."""
+    workforce = model.cfg.policy.workforce.educational_psychologists
+    return model.councils.assessment_capacity * workforce * mean_work_weeks(model)
+
+
+def step_assessment(model: SendModel) -> None:
+    """Advance every open case at its council's speed; conclude those whose work is done."""
+    ch = model.children
+    open_cases = np.flatnonzero(ch.sen == Sen.ASSESSING)
+    ch.weeks[open_cases] += WEEKS_PER_MONTH
+    ch.due_weeks[open_cases] -= WEEKS_PER_MONTH * speed(model, open_cases)[ch.la[open_cases]]
+    done = open_cases[ch.due_weeks[open_cases] <= 0]
+    model.flows.add("assessments", ch.la[done])
+    conclude(model, done)
+
+
+def conclude(model: SendModel, idx: np.ndarray) -> None:
+    """Issue a plan (more likely for higher needs) or return the child to SEN support."""
+    ch, c = model.children, model.councils
+    logit = c.issue_logit[ch.la[idx]] + ISSUE_SEVERITY_SLOPE * (ch.severity[idx] - ISSUE_REFERENCE_LEVEL)
+    issue = model.streams.uniform("issue", ch.uid[idx], model.months_elapsed) < expit(logit)
+    issue_plan(model, idx[issue])
+    declined = idx[~issue]
+    ch.sen[declined] = Sen.SUPPORT
+    model.flows.add("plans_not_issued", ch.la[declined])
+    redress.dispute(model, declined, redress.Appeal.NOT_ISSUED)
+
+
+def issue_plan(model: SendModel, idx: np.ndarray, dispute: bool = True) -> None:
+    """A new EHC plan: placement is named, and (unless a tribunal ordered it) may be disputed."""
+    ch = model.children
+    ch.sen[idx] = Sen.EHCP
+    ch.plan_months[idx] = 0
+    ch.had_sen[idx] = True
+    model.flows.add("new_plans", ch.la[idx])
+    model.flows.add("issued_within_20_weeks", ch.la[idx[ch.weeks[idx] <= STATUTORY_WEEKS]])
+    placement.place(model, idx)
+    if dispute:
+        redress.dispute(model, idx, redress.Appeal.PLAN)

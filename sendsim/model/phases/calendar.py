@@ -1,0 +1,105 @@
+"""Calendar events: the academic year (September) and the financial year (April)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.model.codes import MAX_AGE, POST16_START_AGE, SCHOOL_START_AGE, SECONDARY_START_AGE, Place, Sen
+from sendsim.model.institutions import Council, IndependentSchool, SpecialSchool
+from sendsim.model.ops import count_by
+from sendsim.model.phases import placement
+from sendsim.model.phases.placement import LADDER
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+SEPTEMBER, APRIL = 9, 4
+ADULT_AGE = 19
+UNMET_MONTHS_AT_TRANSFER = 3  # unmet months in the last year prompting a move at Year 7
+
+
+def step_calendar(model: SendModel) -> None:
+    """Run the events that fall in this month."""
+    if model.month == SEPTEMBER:
+        new_academic_year(model)
+    if model.month == APRIL or model.months_elapsed == 0:
+        new_financial_year(model)
+
+
+def new_academic_year(model: SendModel) -> None:
+    """Age everyone a year, move between phases, open new places."""
+    ch = model.children
+    active = np.flatnonzero(ch.active)
+    ch.age[active] += 1
+    model.remove(active[ch.age[active] > MAX_AGE])
+    age = ch.age
+    reception = np.flatnonzero(ch.active & (age == SCHOOL_START_AGE))
+    start_school(model, reception)
+    year7 = np.flatnonzero(ch.active & (age == SECONDARY_START_AGE) & np.isin(ch.place, LADDER))
+    transfer_to_secondary(model, year7)
+    placement.start_post16(model, np.flatnonzero(ch.active & (age == POST16_START_AGE)))
+    leave_at_19(model, np.flatnonzero(ch.active & (age == ADULT_AGE)))
+    finish_post19_courses(model, np.flatnonzero(ch.active & (age > ADULT_AGE)))
+    open_places(model)
+    ch.compact()
+
+
+def start_school(model: SendModel, idx: np.ndarray) -> None:
+    ch = model.children
+    plan = ch.sen[idx] == Sen.EHCP
+    placement.place(model, idx[plan])
+    placement.to_mainstream(model, idx[~plan & (ch.place[idx] == Place.EARLY_YEARS)])
+
+
+def transfer_to_secondary(model: SendModel, idx: np.ndarray) -> None:
+    """Year 6 to Year 7: a new school; plans with unmet need are reconsidered."""
+    ch = model.children
+    struggling = (ch.sen[idx] == Sen.EHCP) & (
+        np.bitwise_count(ch.unmet_history[idx]) >= UNMET_MONTHS_AT_TRANSFER
+    )
+    placement.place(model, idx[struggling], escalate=True)
+    rest = idx[~struggling & np.isin(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))]
+    ch.school[rest] = -1
+    placement.assign_school(model, rest)
+
+
+def leave_at_19(model: SendModel, idx: np.ndarray) -> None:
+    """Young people reaching 19 leave school sixth forms; those without plans leave FE too."""
+    ch = model.children
+    in_school = np.isin(ch.place[idx], LADDER) | (ch.place[idx] == Place.AP)
+    plan = ch.sen[idx] == Sen.EHCP
+    placement.place(model, idx[in_school & plan])
+    placement.finish_education(model, idx[~plan & np.isin(ch.place[idx], (Place.FE, *LADDER))])
+
+
+def finish_post19_courses(model: SendModel, idx: np.ndarray) -> None:
+    """Young people over 19 with plans in FE or specialist post-16 finish their courses."""
+    ch = model.children
+    studying = idx[np.isin(ch.place[idx], (Place.FE, Place.SPECIALIST_POST16))]
+    u = model.streams.uniform("post19_finish", ch.uid[studying], model.months_elapsed)
+    rate = model.cfg.behaviour.placement.post19_finish_per_year
+    placement.finish_education(model, studying[u < rate])
+
+
+def open_places(model: SendModel) -> None:
+    """Special schools open places (capital programme); the independent market responds."""
+    growth = model.cfg.policy.inclusion.special_places_growth_per_year
+    for school in model.agents_by_type[SpecialSchool]:
+        school.open_new_places(growth)
+    c = model.councils
+    c.resourced_places *= 1 + model.cfg.policy.inclusion.resourced_places_growth_per_year
+    occupancy = model.iss.occupancy(model)
+    iss_growth = model.cfg.behaviour.placement.iss_growth_per_year
+    for school in model.agents_by_type[IndependentSchool]:
+        school.respond_to_demand(occupancy[school.index], iss_growth)
+
+
+def new_financial_year(model: SendModel) -> None:
+    """Each April: councils plan the year against their high needs income."""
+    income = model.hnb_this_year()
+    ch = model.children
+    open_cases = count_by(ch.la[ch.sen == Sen.ASSESSING], model.councils.n)
+    for council in model.agents_by_type[Council]:
+        council.plan_financial_year(income[council.index], open_cases[council.index])

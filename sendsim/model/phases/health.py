@@ -1,0 +1,56 @@
+"""NHS therapy (speech and language, occupational therapy, physiotherapy, CAMHS) from ICBs.
+
+Identified needs of therapy-relevant types are referred; each ICB starts as many courses a
+month as its capacity allows, longest wait first. Waiting costs support (see support phase);
+a completed course lowers the need level.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.model.codes import Need, Sen
+from sendsim.model.ops import allocate, count_by, per_month
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+THERAPY_NEEDS = (Need.SLCN, Need.ASD, Need.SEMH, Need.PD, Need.SLD, Need.PMLD, Need.MSI)
+THERAPY_MIN_LEVEL = 0.3  # milder needs are met without a referral (assumption)
+
+
+def referral_candidates(model: SendModel) -> np.ndarray:
+    ch = model.children
+    return np.flatnonzero(
+        (ch.sen >= Sen.SUPPORT)
+        & (ch.therapy_wait < 0)
+        & (ch.therapy_left == 0)
+        & (ch.severity >= THERAPY_MIN_LEVEL)
+        & np.isin(ch.need, THERAPY_NEEDS)
+    )
+
+
+def step_health(model: SendModel) -> None:
+    """Courses finish, referrals join the list, ICBs start courses within capacity."""
+    ch, p, icbs = model.children, model.cfg.behaviour.health, model.icbs
+    treated = np.flatnonzero(ch.therapy_left > 0)
+    ch.therapy_left[treated] -= 1
+    done = treated[ch.therapy_left[treated] == 0]
+    ch.severity[done] = np.maximum(ch.severity[done] - p.improvement, 0.02)
+
+    idx = referral_candidates(model)
+    u = model.streams.uniform("therapy_referral", ch.uid[idx], model.months_elapsed)
+    ch.therapy_wait[idx[u < per_month(p.referral_per_year)]] = 0
+
+    waiting = np.flatnonzero(ch.therapy_wait >= 0)
+    icb = model.councils.icb[ch.la[waiting]]
+    icbs.credit += icbs.capacity * model.cfg.policy.workforce.therapists
+    start = waiting[allocate(icb, ch.therapy_wait[waiting], icbs.credit)]
+    icbs.credit -= count_by(model.councils.icb[ch.la[start]], icbs.n)
+    np.minimum(icbs.credit, np.maximum(icbs.capacity, 1.0), out=icbs.credit)  # idle time is lost
+    ch.therapy_wait[start] = -1
+    ch.therapy_left[start] = p.course_months
+    still = np.flatnonzero(ch.therapy_wait >= 0)
+    ch.therapy_wait[still] += 1

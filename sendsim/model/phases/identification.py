@@ -1,0 +1,42 @@
+"""Identification: health visitors (ages 0-3), schools and school nurses, post-16 providers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.model.codes import EDUCATION_PLACES, POST16_START_AGE, SCHOOL_START_AGE, Sen
+from sendsim.model.ops import per_month
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+
+def step_identification(model: SendModel) -> None:
+    """Unidentified needs are noticed at a rate set by age, need level and the workforce.
+
+    The workforce ratios (``policy.workforce``) scale the rate with an elasticity: fewer health
+    visitors mean needs at ages 0-3 are noticed later, by which time unmet need has escalated.
+    """
+    ch = model.children
+    p, w = model.cfg.behaviour.identification, model.cfg.policy.workforce
+    hidden = np.flatnonzero(
+        (ch.sen == Sen.NONE) & (ch.severity > 0) & np.isin(ch.place, EDUCATION_PLACES)
+    )
+    age = ch.age[hidden]
+    rate = np.select(
+        [age < SCHOOL_START_AGE, age < POST16_START_AGE],
+        [
+            p.early_years_per_year * w.health_visitors**p.workforce_elasticity,
+            # teachers and SENCos notice most needs; school nurses (assumption: 30%) the rest
+            p.school_per_year * (0.7 + 0.3 * w.school_nurses**p.workforce_elasticity),
+        ],
+        p.post16_per_year,
+    )
+    chance = per_month(rate * (0.5 + ch.severity[hidden]))
+    u = model.streams.uniform("identify", ch.uid[hidden], model.months_elapsed)
+    found = hidden[u < chance]
+    ch.sen[found] = Sen.SUPPORT
+    ch.had_sen[found] = True
+    model.flows.add("identifications", ch.la[found])

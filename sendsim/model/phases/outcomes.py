@@ -1,0 +1,54 @@
+"""Outcomes: progress and wellbeing of children with SEND, and families' trust.
+
+Progress follows the fit between need and support: a met need gives full progress, an unmet
+need much less, and a more specialist setting than the need calls for a little less
+(inclusion evidence). Wellbeing falls with unmet need, therapy waits, placements far from home
+and NEET. Both are 12-month moving averages. Families' trust follows timeliness.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.model.codes import Place, Sen
+from sendsim.model.ops import per_month
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+SMOOTHING = 1.0 / 12.0  # weight of this month in the 12-month averages
+SPECIALIST = (Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT)
+#: Wellbeing lost for each adverse circumstance (assumption).
+WELLBEING_LOSS = {"unmet": 0.5, "waiting": 0.15, "out_of_area": 0.1, "neet": 0.3}
+
+
+def step_outcomes(model: SendModel) -> None:
+    """Update progress and wellbeing of identified children, then council-level trust."""
+    ch, p, c = model.children, model.cfg.behaviour.outcomes, model.councils
+    idx = np.flatnonzero(ch.sen >= Sen.SUPPORT)
+    unmet = ch.unmet[idx]
+    over = np.isin(ch.place[idx], SPECIALIST) & (ch.severity[idx] < c.resourced_threshold[ch.la[idx]])
+    fit = np.where(unmet, p.unmet_fit, np.where(over, p.over_restrictive_fit, 1.0))
+    ch.progress[idx] += SMOOTHING * (fit - ch.progress[idx])
+    plan = ch.sen[idx] == Sen.EHCP
+    away = np.zeros(len(idx), bool)
+    away[plan] = model.placed_out_of_area(idx[plan])
+    loss = (
+        WELLBEING_LOSS["unmet"] * unmet
+        + WELLBEING_LOSS["waiting"] * (ch.therapy_wait[idx] >= 0)
+        + WELLBEING_LOSS["out_of_area"] * away
+        + WELLBEING_LOSS["neet"] * (ch.place[idx] == Place.NEET)
+    )
+    ch.wellbeing[idx] += SMOOTHING * (1.0 - loss - ch.wellbeing[idx])
+    update_trust(model)
+
+
+def update_trust(model: SendModel) -> None:
+    """Trust moves towards the share of this month's plans issued on time."""
+    c, flows = model.councils, model.flows.totals
+    issued = flows["new_plans"]
+    timely = np.divide(flows["issued_within_20_weeks"], issued, out=c.trust.copy(), where=issued > 0)
+    rate = per_month(model.cfg.behaviour.council.trust_adjust_per_year)
+    c.trust += rate * (timely - c.trust)

@@ -1,0 +1,256 @@
+"""Placements: naming a setting for a plan within capacity, moves, AP, post-16 and NEET.
+
+A plan's setting follows its need level against the council's thresholds (mainstream,
+resourced provision, state special). Places are allocated highest need first. When state
+special schools are full, some children go to independent special schools (the market adds
+places with a lag), the rest stay in mainstream with their need unmet, and the shortfall is
+recorded. Tribunal-named independent places are taken even when the market is full.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.model.codes import (
+    POST16_START_AGE,
+    SCHOOL_START_AGE,
+    SECONDARY_START_AGE,
+    N_PLACE,
+    Need,
+    Place,
+    Sen,
+)
+from sendsim.model.ops import allocate, count_by, per_month, rank_within
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+SPECIALIST_POST16_LEVEL = 0.85  # need level at which post-16 provision is specialist (assumption)
+ALWAYS_SPECIAL = (Need.PMLD,)
+UNMET_MONTHS_TO_MOVE = 6  # of the last 12 (assumption)
+#: The ladder of specialism, and each placement's rung on it (other placements: rung 0).
+LADDER = np.array([Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT], np.int8)
+RUNG = np.zeros(N_PLACE, np.int64)
+RUNG[LADDER] = np.arange(len(LADDER))
+
+
+def step_placement(model: SendModel) -> None:
+    """Monthly moves: to more specialist settings, into and out of AP, in and out of NEET."""
+    escalate_unmet(model)
+    alternative_provision(model)
+    neet_transitions(model)
+
+
+# -- naming a setting ---------------------------------------------------------------------
+def target_setting(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """The setting each plan's need calls for, before capacity (school-age children)."""
+    ch, c = model.children, model.councils
+    la, level = ch.la[idx], ch.severity[idx]
+    target = np.full(len(idx), Place.MAINSTREAM, dtype=np.int8)
+    target[level >= c.resourced_threshold[la]] = Place.RESOURCED
+    special = (level >= c.special_threshold[la]) | np.isin(ch.need[idx], ALWAYS_SPECIAL)
+    target[special] = Place.STATE_SPECIAL
+    return target
+
+
+def place(model: SendModel, idx: np.ndarray, escalate: bool = False) -> None:
+    """Name a setting for plans ``idx`` by age and need, within capacity.
+
+    Args:
+        model: the model.
+        idx: children with plans to place.
+        escalate: a move because need stayed unmet: go at least one rung up the ladder.
+    """
+    ch = model.children
+    age = ch.age[idx]
+    early = idx[age < SCHOOL_START_AGE]
+    ch.place[early] = Place.EARLY_YEARS
+    ch.school[early] = -1
+    post16 = idx[age >= POST16_START_AGE]
+    _place_post16(model, post16)
+    school = idx[(age >= SCHOOL_START_AGE) & (age < POST16_START_AGE)]
+    target = target_setting(model, school)
+    if escalate:
+        lowest = np.minimum(RUNG[ch.place[school]] + 1, len(LADDER) - 1)
+        target = LADDER[np.maximum(RUNG[target], lowest)]
+    was_mainstream = np.isin(ch.place[school], (Place.MAINSTREAM, Place.RESOURCED))
+    _fill(model, school, target)
+    if escalate:
+        moved = was_mainstream & np.isin(ch.place[school], (Place.STATE_SPECIAL, Place.INDEPENDENT))
+        model.flows.add("moves_to_special", ch.la[school[moved]])
+
+
+def _fill(model: SendModel, idx: np.ndarray, target: np.ndarray) -> None:
+    """Allocate places for school-age plans by target setting, falling back down the ladder."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    independent = idx[target == Place.INDEPENDENT]
+    special = idx[target == Place.STATE_SPECIAL]
+    refused = model.specials.admit(model, special)
+    u = model.streams.uniform("independent_when_full", ch.uid[refused], model.months_elapsed)
+    model.flows.add("special_place_shortfall", ch.la[refused])
+    independent = np.concatenate([independent, refused[u < p.independent_when_full]])
+    no_iss = model.iss.admit(model, independent)
+    resourced = np.concatenate([idx[target == Place.RESOURCED], refused[u >= p.independent_when_full], no_iss])
+    no_rp = admit_resourced(model, resourced)
+    mainstream = np.concatenate([idx[target == Place.MAINSTREAM], no_rp])
+    to_mainstream(model, mainstream)
+
+
+def admit_resourced(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Resourced provision places within each council's capacity, highest need first.
+
+    Returns the children who could not be admitted.
+    """
+    ch, c = model.children, model.councils
+    already = ch.place[idx] == Place.RESOURCED
+    occupied = count_by(ch.la[ch.place == Place.RESOURCED], c.n)
+    free = np.maximum(c.resourced_places - occupied, 0)
+    new = idx[~already]
+    ok = allocate(ch.la[new], ch.severity[new], free)
+    ch.place[new[ok]] = Place.RESOURCED
+    _keep_or_assign_school(model, new[ok])
+    return new[~ok]
+
+
+def to_mainstream(model: SendModel, idx: np.ndarray) -> None:
+    """Place in a mainstream school of the right phase (keeping the current one if suitable)."""
+    ch = model.children
+    ch.place[idx] = Place.MAINSTREAM
+    _keep_or_assign_school(model, idx)
+
+
+def _keep_or_assign_school(model: SendModel, idx: np.ndarray) -> None:
+    ch = model.children
+    phase = (ch.age[idx] >= SECONDARY_START_AGE).astype(np.int8)
+    school = ch.school[idx]
+    valid = (school >= 0) & (school < model.schools.n)
+    keep = valid & (model.schools.phase[np.where(valid, school, 0)] == phase)
+    keep &= model.schools.la[np.where(valid, school, 0)] == ch.la[idx]
+    assign_school(model, idx[~keep])
+
+
+def assign_school(model: SendModel, idx: np.ndarray) -> None:
+    """Choose a mainstream school in the home council, of the right phase, weighted by size."""
+    ch = model.children
+    phase = (ch.age[idx] >= SECONDARY_START_AGE).astype(np.int64)
+    u = model.streams.uniform("school_choice", ch.uid[idx], model.months_elapsed)
+    ch.school[idx] = model.schools.choose(ch.la[idx].astype(np.int64), phase, u)
+
+
+def place_arrivals(model: SendModel, idx: np.ndarray) -> None:
+    """Settings for children who have just moved in (or were born)."""
+    ch = model.children
+    plan = idx[ch.sen[idx] == Sen.EHCP]
+    place(model, plan)
+    rest = idx[ch.sen[idx] != Sen.EHCP]
+    age = ch.age[rest]
+    to_mainstream(model, rest[(age >= SCHOOL_START_AGE) & (age < POST16_START_AGE)])
+    leave_school(model, rest[age >= POST16_START_AGE], "arrival")
+
+
+# -- post-16 ------------------------------------------------------------------------------
+def _place_post16(model: SendModel, idx: np.ndarray) -> None:
+    """Plans at 16-25: FE, or a specialist post-16 institution for the highest needs."""
+    ch = model.children
+    specialist = ch.severity[idx] >= SPECIALIST_POST16_LEVEL
+    ch.place[idx] = np.where(specialist, Place.SPECIALIST_POST16, Place.FE)
+    ch.school[idx] = -1
+
+
+def start_post16(model: SendModel, idx: np.ndarray) -> None:
+    """Year 11 to Year 12: stay in a school sixth form, or move to FE, work or NEET."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    plan = ch.sen[idx] == Sen.EHCP
+    u = model.streams.uniform("post16_stay", ch.uid[idx], model.months_elapsed)
+    special = np.isin(ch.place[idx], (Place.STATE_SPECIAL, Place.INDEPENDENT))
+    mainstream = np.isin(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))
+    stay = plan & ((special & (u < p.post16_stay_special)) | (mainstream & (u < p.post16_stay_mainstream)))
+    _place_post16(model, idx[plan & ~stay])
+    leave_school(model, idx[~plan], "post16")
+
+
+def leave_school(model: SendModel, idx: np.ndarray, stream: str) -> None:
+    """Young people without a plan: education (FE or sixth form), work or training, or NEET."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    u = model.streams.uniform(f"{stream}.destination", ch.uid[idx], model.months_elapsed)
+    neet_share = p.leaver_neet_share * np.where(ch.had_sen[idx], p.send_neet_multiplier, 1.0)
+    education = (ch.age[idx] < 19) & (u < p.post16_education_share)
+    neet = ~education & (u > 1 - neet_share)
+    ch.place[idx] = np.where(education, Place.FE, np.where(neet, Place.NEET, Place.EMPLOYMENT))
+    ch.school[idx] = -1
+    left = idx[~education & (ch.sen[idx] != Sen.EHCP)]
+    ch.sen[left] = Sen.NONE  # SEN support ends with education
+
+
+def finish_education(model: SendModel, idx: np.ndarray) -> None:
+    """Young people leaving school or FE at 19+ move into work or become NEET."""
+    leave_school(model, idx, "finish")
+
+
+# -- monthly moves ------------------------------------------------------------------------
+def escalate_unmet(model: SendModel) -> None:
+    """Plans whose need stays unmet move up the ladder of specialism."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    idx = np.flatnonzero(
+        (ch.sen == Sen.EHCP)
+        & np.isin(ch.place, (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL))
+        & (ch.age >= SCHOOL_START_AGE)
+        & (ch.age < POST16_START_AGE)
+    )
+    struggling = idx[np.bitwise_count(ch.unmet_history[idx]) >= UNMET_MONTHS_TO_MOVE]
+    u = model.streams.uniform("escalate", ch.uid[struggling], model.months_elapsed)
+    place(model, struggling[u < per_month(p.move_when_unmet_per_year)], escalate=True)
+
+
+def alternative_provision(model: SendModel) -> None:
+    """Secondary pupils with unmet SEMH need move to AP; AP pupils return."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    at_risk = np.flatnonzero(
+        (ch.place == Place.MAINSTREAM)
+        & ch.unmet
+        & (ch.need == Need.SEMH)
+        & (ch.age >= SECONDARY_START_AGE)
+        & (ch.age < POST16_START_AGE)
+    )
+    u = model.streams.uniform("to_ap", ch.uid[at_risk], model.months_elapsed)
+    moving = at_risk[u < per_month(p.ap_per_year)]
+    ch.place[moving] = Place.AP
+    ch.school[moving] = -1
+    in_ap = np.flatnonzero(ch.place == Place.AP)
+    u = model.streams.uniform("from_ap", ch.uid[in_ap], model.months_elapsed)
+    back = in_ap[u < per_month(p.ap_return_per_year)]
+    place(model, back[ch.sen[back] == Sen.EHCP])
+    non_plan = back[ch.sen[back] != Sen.EHCP]
+    school_age = ch.age[non_plan] < POST16_START_AGE
+    to_mainstream(model, non_plan[school_age])
+    leave_school(model, non_plan[~school_age], "ap_leaver")
+
+
+def neet_transitions(model: SendModel) -> None:
+    """Young people drop out of FE or work into NEET, and leave NEET for work or training."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    young = np.flatnonzero((ch.age >= POST16_START_AGE) & ch.active)
+    place_now = ch.place[young]
+    multiplier = np.where(ch.had_sen[young], p.send_neet_multiplier, 1.0)
+    u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
+    entry = np.where(place_now == Place.FE, p.fe_dropout_per_year, p.neet_entry_per_year)
+    at_risk = np.isin(place_now, (Place.FE, Place.EMPLOYMENT))
+    ch.place[young[at_risk & (u < per_month(entry * multiplier))]] = Place.NEET
+    ch.place[young[(place_now == Place.NEET) & (u < per_month(p.neet_exit_per_year / multiplier))]] = Place.EMPLOYMENT
+
+
+def fill_slots(
+    institution_group: np.ndarray, free: np.ndarray, child_group: np.ndarray, priority: np.ndarray
+) -> np.ndarray:
+    """Give each admitted child a specific institution with a free place in its group.
+
+    ``free`` holds whole free places per institution; callers admit no more children per group
+    than the group's free places.
+    """
+    slots = np.repeat(np.arange(len(free)), free.astype(np.int64))
+    order = np.argsort(institution_group[slots], kind="stable")
+    slots = slots[order]
+    first = np.searchsorted(institution_group[slots], child_group, "left")
+    return slots[first + rank_within(child_group, priority)]

@@ -1,0 +1,84 @@
+"""Redress: disputes, mediation and the SEND Tribunal.
+
+A disputed decision goes to mediation or straight to appeal. Some mediations settle (with a
+remedy for the family in part); the rest, and unmediated disputes, are appealed. The tribunal
+decides months later, mostly for the family: an assessment, a plan, or a more specialist
+placement, often an independent school it names.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.model.codes import Place, Sen
+from sendsim.model.phases import placement
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+MEDIATION_REMEDY_SHARE = 0.5  # settled mediations that give the family what it asked (assumption)
+
+
+class Appeal(IntEnum):
+    """What a dispute is about."""
+
+    NONE = 0
+    REFUSAL = 1  # refusal to assess
+    NOT_ISSUED = 2  # decision not to issue a plan
+    PLAN = 3  # the plan's contents or named placement
+
+
+def step_redress(model: SendModel) -> None:
+    """Tribunal decisions fall due."""
+    ch = model.children
+    pending = np.flatnonzero(ch.appeal > 0)
+    ch.appeal_months[pending] -= 1
+    due = pending[ch.appeal_months[pending] <= 0]
+    model.flows.add("tribunal_decisions", ch.la[due])
+    u = model.streams.uniform("tribunal", ch.uid[due], model.months_elapsed)
+    won = due[u < model.cfg.behaviour.redress.family_win_share]
+    remedy(model, won, ch.appeal[won].copy())
+    ch.appeal[due] = Appeal.NONE
+
+
+def dispute(model: SendModel, idx: np.ndarray, about: Appeal) -> None:
+    """Families dispute decisions ``idx``: mediation, settlement, or an appeal."""
+    ch, c, p = model.children, model.councils, model.cfg.behaviour.redress
+    chance = {Appeal.REFUSAL: p.dispute_refusal, Appeal.NOT_ISSUED: p.dispute_not_issued}.get(
+        about, p.dispute_plan
+    )
+    trust = 1 + model.cfg.behaviour.requests.trust_weight * (1 - c.trust[ch.la[idx]])
+    u = model.streams.uniform(f"dispute.{about.name}", ch.uid[idx], model.months_elapsed)
+    disputed = idx[u < chance * trust]
+    u = model.streams.uniform("mediation", ch.uid[disputed], model.months_elapsed)
+    mediated = u < p.mediation_share
+    appealed = ~mediated | (u < p.mediation_share * p.mediation_to_tribunal)
+    settled = mediated & ~appealed
+    model.flows.add("mediations", ch.la[disputed[mediated]])
+    remedy(model, disputed[settled & (u < p.mediation_share * MEDIATION_REMEDY_SHARE)], about)
+    lodged = disputed[appealed]
+    ch.appeal[lodged] = about
+    ch.appeal_months[lodged] = p.months_to_hearing
+    model.flows.add("tribunal_appeals", ch.la[lodged])
+
+
+def remedy(model: SendModel, idx: np.ndarray, about: Appeal | np.ndarray) -> None:
+    """Give families what they appealed for."""
+    from sendsim.model.phases import assessment, requests
+
+    ch = model.children
+    about = np.broadcast_to(np.asarray(about), idx.shape)
+    assess = idx[(about == Appeal.REFUSAL) & (ch.sen[idx] == Sen.SUPPORT)]
+    requests.start_case(model, assess)
+    ch.sen[assess] = Sen.ASSESSING
+    issue = idx[(about == Appeal.NOT_ISSUED) & (ch.sen[idx] == Sen.SUPPORT)]
+    assessment.issue_plan(model, issue, dispute=False)
+    contested = idx[(about == Appeal.PLAN) & (ch.sen[idx] == Sen.EHCP)]
+    u = model.streams.uniform("named_independent", ch.uid[contested], model.months_elapsed)
+    named = contested[(u < model.cfg.behaviour.redress.named_independent_share) & (ch.age[contested] < 16)]
+    model.iss.admit(model, named, force=True)
+    upgrade = np.setdiff1d(contested, named)
+    placement.place(model, upgrade[ch.place[upgrade] != Place.INDEPENDENT], escalate=True)

@@ -1,0 +1,79 @@
+"""Support: the need level each child's setting meets this month, and whether need is unmet.
+
+A mainstream school meets need up to its capability (inclusiveness, SENCo expertise), less
+when more pupils need SEN support than its staff can support; an EHCP adds funded support.
+Specialist settings meet more. A child waiting for NHS therapy loses some support.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.model.codes import N_PLACE, Place, Sen
+from sendsim.model.ops import count_by
+
+if TYPE_CHECKING:
+    from sendsim.config.schema import SupportParams
+    from sendsim.model.model import SendModel
+
+MIN_LOAD_FACTOR = 0.5  # an overloaded school still meets half its usual level (assumption)
+UNMET_BITS = np.uint16(0x0FFF)  # the last 12 months
+
+
+def step_support(model: SendModel) -> None:
+    """Set ``unmet`` for every child with a need and update their unmet-need history."""
+    ch = model.children
+    has = np.flatnonzero(ch.severity > 0)
+    level = support_level(model, has)
+    unmet = ch.severity[has] > level
+    ch.unmet[:] = False
+    ch.unmet[has] = unmet
+    ch.months_unmet[has] += unmet
+    history = ch.unmet_history
+    history <<= 1
+    history &= UNMET_BITS
+    history[has] |= unmet.astype(np.uint16)
+
+
+def support_level(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Need level met for children ``idx`` (0-1)."""
+    ch, s = model.children, model.cfg.behaviour.support
+    place, sen = ch.place[idx], ch.sen[idx]
+    plan = sen == Sen.EHCP
+    level = place_levels(s)[place]
+    in_school = (place == Place.MAINSTREAM) & (ch.school[idx] >= 0)
+    level[in_school] = school_level(model)[ch.school[idx][in_school]]
+    uplifted = plan & np.isin(place, (Place.MAINSTREAM, Place.EARLY_YEARS, Place.FE, Place.OTHER))
+    level[uplifted] += s.ehcp_uplift
+    level[sen == Sen.NONE] = s.level_universal
+    level[ch.therapy_wait[idx] >= 0] -= s.therapy_gap
+    return level
+
+
+def place_levels(s: SupportParams) -> np.ndarray:
+    """Need level met in each placement (index = Place) for a child with identified SEND."""
+    table = np.full(N_PLACE, s.level_universal)
+    table[Place.EARLY_YEARS] = s.level_early_years
+    table[Place.RESOURCED] = s.level_resourced
+    table[Place.STATE_SPECIAL] = s.level_special
+    table[Place.INDEPENDENT] = s.level_special
+    table[Place.AP] = s.level_ap
+    table[Place.FE] = s.level_post16
+    table[Place.SPECIALIST_POST16] = s.level_specialist_post16
+    return table
+
+
+def school_level(model: SendModel) -> np.ndarray:
+    """Need level each mainstream school meets at SEN support, given its SEN load."""
+    ch, schools, s = model.children, model.schools, model.cfg.behaviour.support
+    pupils = np.flatnonzero(ch.place == Place.MAINSTREAM)
+    school = ch.school[pupils]
+    ok = school >= 0
+    sen_pupils = (ch.sen[pupils] >= Sen.SUPPORT) & (ch.sen[pupils] < Sen.EHCP) & ok
+    load = count_by(school[sen_pupils], schools.n) / np.maximum(
+        s.sen_capacity_share * count_by(school[ok], schools.n), 1.0
+    )
+    factor = np.clip(1.0 / np.maximum(load, 1e-9), MIN_LOAD_FACTOR, 1.0)
+    return schools.capability * factor

@@ -1,0 +1,314 @@
+"""Area profiles: each council's January 2022 starting point and rates, from the data tables.
+
+Everything here is derived directly from published figures (``sendsim/data/processed``), with
+suppressed or missing values filled explicitly from the national figure for the same measure
+(per child, per plan or as a share), never read as zero. The result is plain numpy arrays, one
+row per simulated council.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from sendsim.data import areas
+from sendsim.model.codes import MAX_AGE, N_PLACE, Place
+
+N_AGES = MAX_AGE + 1
+ENGLAND = "england"
+
+#: Data placement groups (areas.PLACEMENTS order) → model placements.
+DATA_PLACE = np.array(
+    [
+        Place.MAINSTREAM,
+        Place.RESOURCED,
+        Place.STATE_SPECIAL,
+        Place.INDEPENDENT,
+        Place.AP,
+        Place.FE,
+        Place.SPECIALIST_POST16,
+        Place.NEET,
+        Place.EARLY_YEARS,
+        Place.OTHER,
+    ]
+)
+BAND_AGES = ((0, 4), (5, 10), (11, 15), (16, 19), (20, 25))  # SEN2 age bands, inclusive
+
+#: Relative weight of each (age band, placement) before fitting to a council's margins (IPF).
+#: Assumption: which settings occur at which ages (early years only under 5; FE and NEET only
+#: from 16), with independent and AP placements concentrated in secondary school.
+BAND_PLACE_PRIOR = np.array(
+    [
+        [0.4, 0.05, 0.15, 0.02, 0.0, 0.0, 0.0, 0.0, 1.0, 0.2],
+        [1.0, 1.0, 1.0, 0.8, 0.2, 0.0, 0.0, 0.0, 0.0, 0.5],
+        [1.0, 1.0, 1.0, 1.2, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+        [0.4, 0.3, 0.8, 0.8, 0.1, 1.0, 1.0, 1.0, 0.0, 1.0],
+        [0.0, 0.0, 0.02, 0.05, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0],
+    ]
+)
+#: Share of a band's plans at each single age. Assumption: plans accumulate through primary
+#: school and cease after 16.
+AGE_WEIGHT_IN_BAND = np.array(
+    [0.02, 0.05, 0.13, 0.30, 0.50]
+    + [0.12, 0.14, 0.16, 0.18, 0.19, 0.21]
+    + [0.21, 0.20, 0.20, 0.20, 0.19]
+    + [0.33, 0.29, 0.22, 0.16]
+    + [0.28, 0.22, 0.17, 0.13, 0.11, 0.09]
+)
+#: Ages (inclusive) at which each data placement can occur.
+PLACE_AGES = ((4, 18), (4, 18), (2, 19), (4, 19), (5, 16), (16, 25), (16, 25), (16, 25), (0, 3), (3, 25))
+
+#: SEN support at each academic age relative to the school-age rate (the census % of pupils).
+#: Assumption: rising through primary, lower in secondary, small after school (ages 4-15
+#: average 1.0).
+SUPPORT_BY_AGE = np.array(
+    [0.02, 0.05, 0.15, 0.35, 0.6, 0.85, 0.95, 1.05, 1.15, 1.2, 1.25, 1.05, 1.0, 1.0, 0.95, 0.95]
+    + [0.6, 0.55, 0.4, 0.25, 0.15] + [0.1] * (MAX_AGE - 20)
+)  # fmt: skip
+#: Share of children without identified SEND who have a need not yet identified (assumption).
+HIDDEN_NEED_BY_AGE = np.array([0.01, 0.03, 0.05, 0.05] + [0.03] * 12 + [0.02] * (MAX_AGE - 15))
+
+
+@dataclass(eq=False)
+class Profiles:
+    """Per-council starting data for the simulated councils (rows in ``codes`` order)."""
+
+    codes: list[str]
+    names: list[str]
+    keys: np.ndarray  # LA numbers
+    regions: list[str]
+    icb_names: list[str]
+    population: np.ndarray  # (n, 26) mid-2020 by single year of age
+    population_2019: np.ndarray  # (n, 26)
+    plans: np.ndarray  # (n, 26, N_PLACE) January 2022 plans by academic age and placement
+    sen_support_share: np.ndarray  # school-age SEN support share of pupils
+    requests_per_year: np.ndarray
+    refusal_share: np.ndarray
+    issue_share: np.ndarray
+    assessments_per_year: np.ndarray
+    within_20_weeks_share: np.ndarray
+    new_plan_special_share: np.ndarray  # school-age new plans in special schools (state + ISS)
+    new_plan_resourced_share: np.ndarray
+    primary_pupils: np.ndarray
+    secondary_pupils: np.ndarray
+    primary_capacity: np.ndarray
+    secondary_capacity: np.ndarray
+    unit_cost_gbp: np.ndarray  # (n, N_PLACE) from s251 where available, 2021-22 prices
+    hnb_gbp: dict[int, np.ndarray]  # before recoupment, by financial year (April start)
+    dsg_balance_jan_2022_gbp: np.ndarray
+    dsg_change_2021_22_gbp: np.ndarray  # in-year change of the cumulative balance, 2021-22
+
+    @property
+    def n(self) -> int:
+        return len(self.codes)
+
+
+def select_councils(area: str) -> pl.DataFrame:
+    """The council rows simulated for ``area`` (a code, number, name, slug, or ``england``)."""
+    councils = areas.load_councils()
+    if area.lower() == ENGLAND:
+        return councils
+    found = areas.find_council(area)
+    return councils.filter(pl.col("la_code") == found["la_code"])
+
+
+def load_profiles(area: str) -> Profiles:
+    """Build the profiles of the councils in ``area``."""
+    all_councils = areas.load_councils()
+    rows = select_councils(area)
+    pop = _population(rows)
+    return Profiles(
+        codes=rows["la_code"].to_list(),
+        names=rows["la_name"].to_list(),
+        keys=rows["la_number"].to_numpy().astype(np.int64),
+        regions=rows["region"].to_list(),
+        icb_names=rows["icb_name"].to_list(),
+        population=pop["population_2020"],
+        population_2019=pop["population_2019"],
+        plans=_plans_by_age_and_place(rows),
+        sen_support_share=_fill_share(rows, all_councils, "sen_support_pct") / 100.0,
+        requests_per_year=np.sqrt(
+            _fill_per_plan(rows, all_councils, "requests_2021", at_least="new_plans_2021")
+            * _fill_per_plan(rows, all_councils, "requests_2022", at_least="new_plans_2022")
+        ),  # the rate in January 2022, between the 2021 and 2022 totals
+        refusal_share=_ratio(rows, all_councils, "refusals_2022", "requests_2022"),
+        issue_share=_ratio(rows, all_councils, "plans_issued_2022", ("plans_issued_2022", "plans_not_issued_2022")),  # fmt: skip
+        assessments_per_year=_fill_per_plan(rows, all_councils, "plans_issued_2022")
+        + _fill_per_plan(rows, all_councils, "plans_not_issued_2022"),
+        within_20_weeks_share=_fill_share(rows, all_councils, "within_20_weeks_share_2022"),
+        new_plan_special_share=_ratio(rows, all_councils, ("new_plans_2022_state_special", "new_plans_2022_independent"), _SCHOOL_NEW_PLANS),  # fmt: skip
+        new_plan_resourced_share=_ratio(rows, all_councils, "new_plans_2022_resourced", _SCHOOL_NEW_PLANS),  # fmt: skip
+        primary_pupils=_fill_per_child(rows, all_councils, "primary_pupils"),
+        secondary_pupils=_fill_per_child(rows, all_councils, "secondary_pupils"),
+        primary_capacity=_fill_per_child(rows, all_councils, "primary_capacity"),
+        secondary_capacity=_fill_per_child(rows, all_councils, "secondary_capacity"),
+        **_finance(rows, all_councils),
+    )
+
+
+_SCHOOL_NEW_PLANS = tuple(
+    f"new_plans_2022_{p}" for p in ("mainstream", "resourced", "state_special", "independent", "ap")
+)
+
+
+# -- filling missing values explicitly ----------------------------------------------------
+def _nullable(rows: pl.DataFrame, cols: str | tuple[str, ...]) -> np.ndarray:
+    cols = (cols,) if isinstance(cols, str) else cols
+    any_null = rows.select(pl.any_horizontal(*(pl.col(c).is_null() for c in cols))).to_series()
+    values = rows.select(pl.sum_horizontal(*cols)).to_series().to_numpy().astype(np.float64)
+    values[any_null.to_numpy()] = np.nan
+    return values
+
+
+def _national_ratio(all_rows: pl.DataFrame, num, den) -> float:
+    n, d = _nullable(all_rows, num), _nullable(all_rows, den)
+    ok = np.isfinite(n) & np.isfinite(d) & (d > 0)
+    return float(n[ok].sum() / d[ok].sum())
+
+
+def _ratio(rows, all_rows, num, den) -> np.ndarray:
+    """num/den per council; the national ratio where either is missing or den is 0."""
+    n, d = _nullable(rows, num), _nullable(rows, den)
+    ok = np.isfinite(n) & np.isfinite(d) & (d > 0)
+    out = np.full(len(rows), _national_ratio(all_rows, num, den))
+    out[ok] = n[ok] / d[ok]
+    return out
+
+
+def _fill_per(rows, all_rows, col: str, base: str, at_least: str | None = None) -> np.ndarray:
+    """``col`` per council; where missing (or below ``at_least``, so implausible), the
+    national ``col`` per unit of ``base``."""
+    values = _nullable(rows, col)
+    missing = ~np.isfinite(values)
+    if at_least is not None:
+        missing |= values < np.nan_to_num(_nullable(rows, at_least))
+    values[missing] = _national_ratio(all_rows, col, base) * _nullable(rows, base)[missing]
+    return values
+
+
+def _fill_per_plan(rows, all_rows, col: str, at_least: str | None = None) -> np.ndarray:
+    return _fill_per(rows, all_rows, col, "ehcp_total", at_least)
+
+
+def _fill_per_child(rows, all_rows, col: str) -> np.ndarray:
+    return _fill_per(rows, all_rows, col, "pop_0_25")
+
+
+def _fill_share(rows, all_rows, col: str) -> np.ndarray:
+    values = _nullable(rows, col)
+    national = np.nanmedian(_nullable(all_rows, col))
+    return np.where(np.isfinite(values), values, national)
+
+
+# -- population and plans ------------------------------------------------------------------
+def _population(rows: pl.DataFrame) -> dict[str, np.ndarray]:
+    pop = areas.load_population().filter(pl.col("la_code").is_in(rows["la_code"].implode()))
+    pop = pop.sort("la_code", "age")
+    order = {code: i for i, code in enumerate(rows["la_code"].to_list())}
+    out = {}
+    for col in ("population_2019", "population_2020"):
+        grid = np.zeros((len(rows), N_AGES))
+        idx = np.array([order[c] for c in pop["la_code"].to_list()])
+        grid[idx, pop["age"].to_numpy()] = pop[col].fill_null(0).to_numpy()
+        out[col] = grid
+    return out
+
+
+def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int = 100) -> np.ndarray:
+    """Iterative proportional fitting of ``prior`` to row and column totals."""
+    table = prior.astype(np.float64).copy()
+    for _ in range(iterations):
+        table *= np.divide(rows, table.sum(axis=1), out=np.zeros_like(rows), where=table.sum(axis=1) > 0)[:, None]
+        table *= np.divide(cols, table.sum(axis=0), out=np.zeros_like(cols), where=table.sum(axis=0) > 0)[None, :]
+    return table
+
+
+def _age_place_weights() -> np.ndarray:
+    """(26, 10): share of a band's plans in each data placement at each single age."""
+    allowed = np.zeros((N_AGES, len(PLACE_AGES)))
+    for j, (lo, hi) in enumerate(PLACE_AGES):
+        allowed[lo : hi + 1, j] = 1.0
+    weights = AGE_WEIGHT_IN_BAND[:, None] * allowed
+    for lo, hi in BAND_AGES:
+        band = weights[lo : hi + 1]
+        total = band.sum(axis=0)
+        uniform = np.full_like(band, 1.0 / (hi - lo + 1))
+        weights[lo : hi + 1] = np.where(total > 0, band / np.where(total > 0, total, 1), uniform)
+    return weights
+
+
+def _plans_by_age_and_place(rows: pl.DataFrame) -> np.ndarray:
+    """January 2022 plans by council, academic age and placement (fractional counts)."""
+    bands = rows.select([f"ehcp_age_{b}" for b in areas.AGE_BANDS]).fill_null(0).to_numpy()
+    places = rows.select([f"ehcp_{p}" for p in areas.PLACEMENTS]).fill_null(0).to_numpy()
+    bands = bands * (places.sum(1) / np.maximum(bands.sum(1), 1e-9))[:, None]
+    age_weights = _age_place_weights()
+    out = np.zeros((len(rows), N_AGES, N_PLACE))
+    for i in range(len(rows)):
+        joint = ipf(BAND_PLACE_PRIOR, bands[i], places[i])
+        for b, (lo, hi) in enumerate(BAND_AGES):
+            out[i, lo : hi + 1][:, DATA_PLACE] += joint[b] * age_weights[lo : hi + 1]
+    return out
+
+
+# -- finance -------------------------------------------------------------------------------
+def _s251(rows, cols: tuple[str, ...]) -> np.ndarray:
+    return rows.select([f"s251_{c}_gbp" for c in cols]).fill_null(0).to_numpy().sum(axis=1)
+
+
+def _per_plan_cost(rows, all_rows, cols, count_col, low, high) -> np.ndarray:
+    """s251 budget lines per plan in a placement; national where the council's is implausible."""
+    spend, plans = _s251(rows, cols), _nullable(rows, count_col)
+    all_spend, all_plans = _s251(all_rows, cols), _nullable(all_rows, count_col)
+    ok_all = np.isfinite(all_plans) & (all_plans > 0)
+    national = all_spend[ok_all].sum() / all_plans[ok_all].sum()
+    unit = np.divide(spend, plans, out=np.full(len(rows), np.nan), where=np.isfinite(plans) & (plans > 0))
+    return np.where(np.isfinite(unit) & (unit >= low) & (unit <= high), unit, national)
+
+
+def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame) -> dict[str, object]:
+    """Unit costs by placement (s251 budget 2021-22 / plans), central spend, income, balance.
+
+    Spend the model attributes to plans uses each council's own s251 lines where they give a
+    plausible cost per plan, else the national one. Income is the high needs block before
+    recoupment, the same basis as the s251 budget (which includes academy places).
+    """
+    cost = np.zeros((len(rows), N_PLACE))
+    phases = ("primary", "secondary")
+    cost[:, Place.MAINSTREAM] = _per_plan_cost(rows, all_rows, tuple(f"topup_maintained_{p}" for p in phases), "hnb_ehcp_mainstream", 1500, 25000)  # fmt: skip
+    cost[:, Place.RESOURCED] = cost[:, Place.MAINSTREAM] + _per_plan_cost(rows, all_rows, ("place_primary", "place_secondary"), "hnb_ehcp_resourced", 3000, 30000)  # fmt: skip
+    cost[:, Place.STATE_SPECIAL] = _per_plan_cost(rows, all_rows, ("place_special", "topup_maintained_special"), "hnb_ehcp_state_special", 10000, 70000)  # fmt: skip
+    cost[:, Place.INDEPENDENT] = _per_plan_cost(rows, all_rows, ("topup_independent_special", "topup_independent_primary", "topup_independent_secondary"), "hnb_ehcp_independent", 25000, 150000)  # fmt: skip
+    cost[:, Place.FE] = _per_plan_cost(rows, all_rows, ("place_post_school", "topup_maintained_post_school", "topup_independent_post_school"), "hnb_ehcp_post16", 1000, 30000)  # fmt: skip
+    cost[:, Place.EARLY_YEARS] = _per_plan_cost(rows, all_rows, ("place_early_years", "topup_maintained_early_years", "topup_independent_early_years"), "ehcp_early_years", 500, 20000)  # fmt: skip
+    hnb = {
+        2021: _fill_per_plan(rows, all_rows, "hnb_2021_22_gbp"),
+        2022: _fill_per_plan(rows, all_rows, "hnb_2022_23_gbp"),
+        2023: _fill_per_plan(rows, all_rows, "hnb_2023_24_gbp"),
+    }
+    return {
+        "unit_cost_gbp": cost,
+        "hnb_gbp": hnb,
+        **_balances(rows, all_rows),
+    }
+
+
+def _balances(rows: pl.DataFrame, all_rows: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Cumulative DSG balance at January 2022 (March 2022 less a quarter of 2021-22's change).
+
+    Where March 2021 is not published the change is taken as zero.
+    """
+    march_2022 = _fill_per_plan(rows, all_rows, "dsg_cumulative_balance_2022_gbp")
+    history = areas.load_history().filter(
+        (pl.col("measure") == "dsg_cumulative_balance_gbp") & (pl.col("year") == 2020)
+    )
+    march_2021 = (
+        rows.select("la_code")
+        .join(history.select("la_code", "value"), on="la_code", how="left")["value"]
+        .to_numpy()
+        .astype(np.float64)
+    )
+    change = np.where(np.isfinite(march_2021), march_2022 - march_2021, 0.0)
+    return {"dsg_balance_jan_2022_gbp": march_2022 - 0.25 * change, "dsg_change_2021_22_gbp": change}
