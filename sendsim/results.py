@@ -55,7 +55,9 @@ class RunResults:
         self.codes = list(model.councils.code)
         self.names = list(model.councils.name)
         raw = {**rec.stocks, **rec.flows}
-        self.values = {name: arr * scale if _metric(name).scaled else arr for name, arr in raw.items()}
+        self.values = {
+            name: arr * scale if _metric(name).scaled else arr for name, arr in raw.items()
+        }
         if len(self.codes) > 1:
             self.codes.append(ENGLAND_CODE)
             self.names.append("England")
@@ -79,7 +81,9 @@ class RunResults:
                 pl.DataFrame(
                     {
                         "la_code": np.tile(self.codes, n_dates),
-                        "date": np.repeat(np.array(self.dates[:n_dates], dtype="datetime64[D]"), n_areas),
+                        "date": np.repeat(
+                            np.array(self.dates[:n_dates], dtype="datetime64[D]"), n_areas
+                        ),
                         "metric": m.name,
                         "value": values.ravel(),
                     }

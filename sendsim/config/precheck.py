@@ -10,12 +10,27 @@ from __future__ import annotations
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig
 
 from sendsim.config import store, validate
+from sendsim.config.schema import SendsimConfig
 from sendsim.errors import ConfigError, DataError
 
-FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
-                    "-cn", "--config-dir", "-cd", "--info", "-i", "--experimental-rerun"}  # fmt: skip
+FLAGS_WITH_VALUE = {
+    "--cfg",
+    "-c",
+    "--package",
+    "-p",
+    "--config-path",
+    "-cp",
+    "--config-name",
+    "-cn",
+    "--config-dir",
+    "-cd",
+    "--info",
+    "-i",
+    "--experimental-rerun",
+}
 HELP_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--info", "-i"}
 
 
@@ -50,11 +65,14 @@ def _override_positions(args: list[str]) -> list[int]:
 
 def _resolve_area(override: str) -> str:
     """``area=Leeds`` (or a sweep of names) becomes ``area=E08000035``; unknown names pass."""
-    key, sep, value = override.partition("=")
+    key, sep, _value = override.partition("=")
     if key != "area" or not sep:
         return override
     parsed = OverridesParser.create().parse_override(override)
-    values = [str(v) for v in (parsed.sweep_iterator() if parsed.is_sweep_override() else [parsed.value()])]
+    values = [
+        str(v)
+        for v in (parsed.sweep_iterator() if parsed.is_sweep_override() else [parsed.value()])
+    ]
     try:
         return "area=" + ",".join(store.resolve_area(v) for v in values)
     except (DataError, ValueError):
@@ -73,7 +91,7 @@ def _check_composed(overrides: list[str]) -> list[str]:
         base.append(f"{key}={_hydra_value(values[0]) if values else ''}")
         if o.key_or_group in store.GROUPS and len(values) > 1:
             group_sweeps += [(len(base) - 1, f"{key}={_hydra_value(v)}") for v in values[1:]]
-    variants = [base] + [base[:i] + [line] + base[i + 1 :] for i, line in group_sweeps]
+    variants = [base] + [[*base[:i], line, *base[i + 1 :]] for i, line in group_sweeps]
     problems: list[str] = []
     for variant in variants:
         problems += [p for p in _compose_problems(variant) if p not in problems]
@@ -85,14 +103,25 @@ def _hydra_value(value: object) -> str:
     return f"'{text}'" if any(ch in text for ch in " ,()[]{}=") else text
 
 
-def _compose_problems(overrides: list[str]) -> list[str]:
+def _compose(overrides: list[str]) -> DictConfig:
     store.register()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(store.CONF_DIR), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=overrides)
-    except Exception as err:  # Hydra's own message names the key and the problem
-        return [" ".join(str(err).split())]
+            return compose(config_name="config", overrides=overrides)
     finally:
         GlobalHydra.instance().clear()
+
+
+def _compose_problems(overrides: list[str]) -> list[str]:
+    try:
+        cfg = _compose(overrides)
+    except Exception as err:  # Hydra's own message names the key and the problem
+        return [" ".join(str(err).split())]
     return validate.check_config(cfg)
+
+
+def compose_config(overrides: list[str] | None = None) -> SendsimConfig:
+    """The configuration ``sendsim run OVERRIDES`` would simulate (``ConfigError`` if bad)."""
+    overrides = prepare(list(overrides or []))
+    return validate.to_config(_compose([o for o in overrides if not o.startswith("hydra")]))

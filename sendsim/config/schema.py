@@ -407,7 +407,12 @@ class SupportParams:
         source="Assumption",
     )
     level_resourced: float = param(
-        0.8, 0.5, 1.0, unit="need level", label="Need met in resourced provision", source="Assumption"
+        0.8,
+        0.5,
+        1.0,
+        unit="need level",
+        label="Need met in resourced provision",
+        source="Assumption",
     )
     level_special: float = param(
         0.95,
@@ -418,7 +423,12 @@ class SupportParams:
         source="Assumption",
     )
     level_ap: float = param(
-        0.55, 0.2, 1.0, unit="need level", label="Need met in alternative provision", source="Assumption"
+        0.55,
+        0.2,
+        1.0,
+        unit="need level",
+        label="Need met in alternative provision",
+        source="Assumption",
     )
     level_early_years: float = param(
         0.45,
@@ -577,11 +587,11 @@ class PlacementParams:
         source="Assumption",
     )
     iss_growth_per_year: float = param(
-        0.08,
+        0.10,
         0.0,
-        0.3,
+        0.5,
         unit="per year",
-        label="How fast the independent special school market adds places when full",
+        label="Most places the independent special school market adds in a year, for demand",
         source=f"{NF} Placement: ISS pupils up ~165% since 2015 (~10% a year)",
     )
     ap_return_per_year: float = param(

@@ -110,7 +110,9 @@ def check_value(key: str, value: Any) -> str | None:
         number_ok = isinstance(value, int) or (kind is float and isinstance(value, float))
         if not number_ok:
             return f"{key}={value!r}: expected {'an integer' if kind is int else 'a number'}"
-        if (meta.low is not None and value < meta.low) or (meta.high is not None and value > meta.high):  # fmt: skip
+        if (meta.low is not None and value < meta.low) or (
+            meta.high is not None and value > meta.high
+        ):
             return f"{key}={value}: out of range; allowed {meta.low} to {meta.high} ({meta.unit})"
         return None
     if not isinstance(value, str):
@@ -138,7 +140,7 @@ def check_config(cfg: DictConfig) -> list[str]:
 def _unknown_keys(cfg: DictConfig, cls: type, prefix: str = "") -> list[str]:
     fields = section_fields(cls)
     out = []
-    for key in cfg.keys():
+    for key in cfg:
         path = f"{prefix}{key}"
         if key not in fields:
             out.append(path)

@@ -21,8 +21,6 @@ from sendsim.model.phases.placement import fill_slots
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-FULL_OCCUPANCY = 0.95  # an independent school this full adds places (assumption)
-
 
 # -- tables -------------------------------------------------------------------------------
 @dataclass(eq=False)
@@ -120,7 +118,10 @@ class PlaceTable:
     host: np.ndarray  # council the school is in (-1: outside the simulated area)
     market: np.ndarray  # which children may use it: council index or market index
     places: np.ndarray  # funded places (sample scale; whole places usable)
-    fee_factor: np.ndarray  # fee relative to the owner's average (independent schools)
+    refused: np.ndarray = field(init=False)  # children turned away per market since September
+
+    def __post_init__(self) -> None:
+        self.refused = np.zeros(int(self.market.max()) + 1 if len(self.market) else 0)
 
     @property
     def n(self) -> int:
@@ -143,6 +144,8 @@ class PlaceTable:
         """
         ch = model.children
         new = idx[ch.place[idx] != self.place]
+        if len(new) == 0:
+            return new
         group = self.child_market(model, new)
         free_by_school = np.maximum(np.floor(self.places) - self.occupancy(model), 0)
         n_markets = int(self.market.max()) + 1 if self.n else 0
@@ -152,8 +155,11 @@ class PlaceTable:
             free += self._expand(short)
             free_by_school = np.maximum(np.floor(self.places) - self.occupancy(model), 0)
         ok = allocate(group, ch.severity[new], free)
+        self.refused += count_by(group[~ok], len(self.refused))
         admitted = new[ok]
-        ch.school[admitted] = fill_slots(self.market, free_by_school, group[ok], ch.severity[admitted])
+        ch.school[admitted] = fill_slots(
+            self.market, free_by_school, group[ok], ch.severity[admitted]
+        )
         ch.place[admitted] = self.place
         return new[~ok]
 
@@ -244,8 +250,9 @@ class IndependentSchool(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    def respond_to_demand(self, occupancy: float, growth: float) -> None:
-        """Each September: a nearly full school adds places."""
-        places = self.model.iss.places
-        if occupancy >= FULL_OCCUPANCY * places[self.index]:
-            places[self.index] *= 1.0 + growth
+    def respond_to_demand(self, market_places: float, growth: float) -> None:
+        """Each September: the school takes its share of the children its market turned away
+        since last September, adding at most ``growth`` of its places."""
+        iss, i = self.model.iss, self.index
+        share = iss.places[i] / max(market_places, 1e-9)
+        iss.places[i] += min(share * iss.refused[iss.market[i]], growth * iss.places[i])

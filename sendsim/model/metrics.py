@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from sendsim.model.codes import N_PLACE, N_SEN, Place, Sen
+from sendsim.model.codes import N_PLACE, N_SEN, Place, Sen, member
 from sendsim.model.ops import count_by
 
 if TYPE_CHECKING:
@@ -91,10 +91,17 @@ METRICS: tuple[Metric, ...] = (
     _count("out_of_area", "Plans placed in a school outside the home council", "stock"),
     _count("special_places", "State special school places", "stock", "places"),
     _count("resourced_places", "Resourced provision and SEN unit places", "stock", "places"),
-    _count("independent_places", "Independent special school places used by the area", "stock", "places"),
+    _count(
+        "independent_places",
+        "Independent special school places used by the area",
+        "stock",
+        "places",
+    ),
     _count("pupils", "Pupils aged 4-18 in schools", "stock"),
     _money("dsg_cumulative_balance_gbp", "Cumulative DSG balance (negative = deficit)", "stock"),
-    _money("dsg_deficit_exposed_gbp", "Deficit no longer covered by the statutory override", "stock"),
+    _money(
+        "dsg_deficit_exposed_gbp", "Deficit no longer covered by the statutory override", "stock"
+    ),
     _internal("send_children"),
     _internal("unmet_months_sum"),
     _internal("progress_sum"),
@@ -105,13 +112,19 @@ METRICS: tuple[Metric, ...] = (
     _internal("sen_support_pupils"),
     _internal("ehcp_pupils"),
     # flows
+    _count("births", "Births", "flow"),
+    _count("movers_in", "Children and young people moving into the council", "flow"),
+    _count("movers_out", "Children and young people moving out of the council", "flow"),
+    _count("aged_out", "Young people leaving the 0-25 age range", "flow"),
     _count("requests", "Requests for EHC needs assessment received", "flow"),
     _count("refusals_to_assess", "Requests the council refused to assess", "flow"),
     _count("assessments", "EHC needs assessments completed", "flow"),
     _count("new_plans", "New EHC plans issued", "flow"),
     _count("plans_not_issued", "Assessments completed without issuing a plan", "flow"),
     _count("issued_within_20_weeks", "New plans issued within 20 weeks of the request", "flow"),
-    _count("ceased_plans", "Plans ceased (moved away, left education, needs met, aged out)", "flow"),
+    _count(
+        "ceased_plans", "Plans ceased (moved away, left education, needs met, aged out)", "flow"
+    ),
     _count("transfers_in", "Children with plans moving into the council", "flow"),
     _count("transfers_out", "Children with plans moving out of the council", "flow"),
     _count("identifications", "Needs newly identified", "flow"),
@@ -119,29 +132,117 @@ METRICS: tuple[Metric, ...] = (
     _count("tribunal_appeals", "SEND Tribunal appeals registered", "flow"),
     _count("tribunal_decisions", "SEND Tribunal appeals decided", "flow"),
     _count("moves_to_special", "Plans moved from mainstream to special provision", "flow"),
-    _count("special_place_shortfall", "Children needing a special place who did not get one", "flow"),
+    _count(
+        "special_place_shortfall", "Children needing a special place who did not get one", "flow"
+    ),
     _money("hn_income_gbp", "High needs block income"),
     _money("hn_spend_gbp", "High needs spend"),
-    *(_money(f"hn_spend_{PLACE_NAMES[p]}_gbp", f"High needs spend: {PLACE_NAMES[p].replace('_', ' ')}") for p in FUNDED_PLACES),
+    *(
+        _money(
+            f"hn_spend_{PLACE_NAMES[p]}_gbp",
+            f"High needs spend: {PLACE_NAMES[p].replace('_', ' ')}",
+        )
+        for p in FUNDED_PLACES
+    ),
     _money("hn_spend_central_gbp", "High needs spend on services, AP and places not tied to plans"),
     _money("dsg_in_year_balance_gbp", "In-year high needs balance (income minus spend)"),
     _money("icb_contribution_gbp", "ICB contribution to independent placements"),
     # ratios
-    _ratio("ehcp_per_10k_0_25", "per 10,000", "Plans per 10,000 aged 0-25", "ehcp_caseload", "population_0_25", 1e4),
-    *(
-        _ratio(f"placement_share_{n}", "share", f"Share of plans placed in {n.replace('_', ' ')}", f"ehcp_{n}", "ehcp_caseload")
-        for n in ("mainstream", "resourced", "state_special", "independent", "ap", "post16", "neet", "early_years", "other", "employment")
+    _ratio(
+        "ehcp_per_10k_0_25",
+        "per 10,000",
+        "Plans per 10,000 aged 0-25",
+        "ehcp_caseload",
+        "population_0_25",
+        1e4,
     ),
-    _ratio("out_of_area_share", "share", "Share of plans placed outside the home council", "out_of_area", "ehcp_caseload"),
-    _ratio("mean_months_unmet_need", "months in last 12", "Mean months of unmet need in the past year, children with SEND", "unmet_months_sum", "send_children"),
-    _ratio("outcome_index", "index 0-1", "Progress index of children with SEND (1 = need fully met)", "progress_sum", "send_children"),
-    _ratio("wellbeing_index", "index 0-1", "Wellbeing index of children with SEND", "wellbeing_sum", "send_children"),
-    _ratio("neet_rate_16_25", "share", "Share of young people aged 16-25 with SEND who are NEET", "neet_send_16_25", "send_16_25"),
-    _ratio("mean_therapy_wait_months", "months", "Mean time waited so far by children waiting for therapy", "therapy_wait_months_sum", "therapy_waiting"),
-    _ratio("sen_support_share_pupils", "share", "Share of pupils on SEN support (census measure)", "sen_support_pupils", "pupils"),
-    _ratio("ehcp_share_pupils", "share", "Share of pupils with a plan (census measure)", "ehcp_pupils", "pupils"),
-    Metric("issued_within_20_weeks_share", "share", "Share of new plans issued within 20 weeks", "flow", "issued_within_20_weeks", "new_plans", scaled=False),
-)  # fmt: skip
+    *(
+        _ratio(
+            f"placement_share_{n}",
+            "share",
+            f"Share of plans placed in {n.replace('_', ' ')}",
+            f"ehcp_{n}",
+            "ehcp_caseload",
+        )
+        for n in (
+            "mainstream",
+            "resourced",
+            "state_special",
+            "independent",
+            "ap",
+            "post16",
+            "neet",
+            "early_years",
+            "other",
+            "employment",
+        )
+    ),
+    _ratio(
+        "out_of_area_share",
+        "share",
+        "Share of plans placed outside the home council",
+        "out_of_area",
+        "ehcp_caseload",
+    ),
+    _ratio(
+        "mean_months_unmet_need",
+        "months in last 12",
+        "Mean months of unmet need in the past year, children with SEND",
+        "unmet_months_sum",
+        "send_children",
+    ),
+    _ratio(
+        "outcome_index",
+        "index 0-1",
+        "Progress index of children with SEND (1 = need fully met)",
+        "progress_sum",
+        "send_children",
+    ),
+    _ratio(
+        "wellbeing_index",
+        "index 0-1",
+        "Wellbeing index of children with SEND",
+        "wellbeing_sum",
+        "send_children",
+    ),
+    _ratio(
+        "neet_rate_16_25",
+        "share",
+        "Share of young people aged 16-25 with SEND who are NEET",
+        "neet_send_16_25",
+        "send_16_25",
+    ),
+    _ratio(
+        "mean_therapy_wait_months",
+        "months",
+        "Mean time waited so far by children waiting for therapy",
+        "therapy_wait_months_sum",
+        "therapy_waiting",
+    ),
+    _ratio(
+        "sen_support_share_pupils",
+        "share",
+        "Share of pupils on SEN support (census measure)",
+        "sen_support_pupils",
+        "pupils",
+    ),
+    _ratio(
+        "ehcp_share_pupils",
+        "share",
+        "Share of pupils with a plan (census measure)",
+        "ehcp_pupils",
+        "pupils",
+    ),
+    Metric(
+        "issued_within_20_weeks_share",
+        "share",
+        "Share of new plans issued within 20 weeks",
+        "flow",
+        "issued_within_20_weeks",
+        "new_plans",
+        scaled=False,
+    ),
+)
 
 METRIC_BY_NAME = {m.name: m for m in METRICS}
 STOCKS = tuple(m.name for m in METRICS if m.timing == "stock" and not m.is_ratio)
@@ -200,7 +301,14 @@ def stock_quantities(model: SendModel) -> dict[str, np.ndarray]:
     send = sen >= Sen.SUPPORT
     open_case = (sen == Sen.REQUESTED) | (sen == Sen.ASSESSING)
     waiting = ch.therapy_wait[act] >= 0
-    in_school = np.isin(place, (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT, Place.AP)) & (age >= 4) & (age <= 18)  # fmt: skip
+    in_school = (
+        member(
+            place,
+            (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT, Place.AP),
+        )
+        & (age >= 4)
+        & (age <= 18)
+    )
     young_send = ch.had_sen[act] & (age >= 16)
     out = {
         "population_0_25": count_by(la, n),

@@ -29,6 +29,7 @@ from sendsim.model import world
 from sendsim.model.children import Children
 from sendsim.model.codes import Place, Sen
 from sendsim.model.metrics import Flows, Recorder
+from sendsim.model.ops import WEEKS_PER_MONTH
 from sendsim.model.phases import (
     assessment,
     calendar,
@@ -44,7 +45,6 @@ from sendsim.model.phases import (
     reviews,
     support,
 )
-from sendsim.model.ops import WEEKS_PER_MONTH
 from sendsim.model.rng import Streams
 
 PHASES = (
@@ -152,4 +152,3 @@ class SendModel(mesa.Model):
         ch.school[idx] = -1
         ch.appeal[idx] = 0
         ch.therapy_wait[idx] = -1
-

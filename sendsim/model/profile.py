@@ -50,23 +50,37 @@ BAND_PLACE_PRIOR = np.array(
 )
 #: Share of a band's plans at each single age. Assumption: plans accumulate through primary
 #: school and cease after 16.
-AGE_WEIGHT_IN_BAND = np.array(
-    [0.02, 0.05, 0.13, 0.30, 0.50]
-    + [0.12, 0.14, 0.16, 0.18, 0.19, 0.21]
-    + [0.21, 0.20, 0.20, 0.20, 0.19]
-    + [0.33, 0.29, 0.22, 0.16]
-    + [0.28, 0.22, 0.17, 0.13, 0.11, 0.09]
+AGE_WEIGHT_IN_BAND = np.concatenate(
+    [
+        [0.02, 0.05, 0.13, 0.30, 0.50],  # under 5
+        [0.12, 0.14, 0.16, 0.18, 0.19, 0.21],  # 5-10
+        [0.21, 0.20, 0.20, 0.20, 0.19],  # 11-15
+        [0.33, 0.29, 0.22, 0.16],  # 16-19
+        [0.28, 0.22, 0.17, 0.13, 0.11, 0.09],  # 20-25
+    ]
 )
 #: Ages (inclusive) at which each data placement can occur.
-PLACE_AGES = ((4, 18), (4, 18), (2, 19), (4, 19), (5, 16), (16, 25), (16, 25), (16, 25), (0, 3), (3, 25))
+PLACE_AGES = (
+    (4, 18),
+    (4, 18),
+    (2, 18),
+    (4, 18),
+    (5, 16),
+    (16, 25),
+    (16, 25),
+    (16, 25),
+    (0, 3),
+    (3, 25),
+)
 
 #: SEN support at each academic age relative to the school-age rate (the census % of pupils).
 #: Assumption: rising through primary, lower in secondary, small after school (ages 4-15
 #: average 1.0).
 SUPPORT_BY_AGE = np.array(
     [0.02, 0.05, 0.15, 0.35, 0.6, 0.85, 0.95, 1.05, 1.15, 1.2, 1.25, 1.05, 1.0, 1.0, 0.95, 0.95]
-    + [0.6, 0.55, 0.4, 0.25, 0.15] + [0.1] * (MAX_AGE - 20)
-)  # fmt: skip
+    + [0.6, 0.55, 0.4, 0.25, 0.15]
+    + [0.1] * (MAX_AGE - 20)
+)
 #: Share of children without identified SEND who have a need not yet identified (assumption).
 HIDDEN_NEED_BY_AGE = np.array([0.01, 0.03, 0.05, 0.05] + [0.03] * 12 + [0.02] * (MAX_AGE - 15))
 
@@ -134,12 +148,21 @@ def load_profiles(area: str) -> Profiles:
             * _fill_per_plan(rows, all_councils, "requests_2022", at_least="new_plans_2022")
         ),  # the rate in January 2022, between the 2021 and 2022 totals
         refusal_share=_ratio(rows, all_councils, "refusals_2022", "requests_2022"),
-        issue_share=_ratio(rows, all_councils, "plans_issued_2022", ("plans_issued_2022", "plans_not_issued_2022")),  # fmt: skip
+        issue_share=_ratio(
+            rows, all_councils, "plans_issued_2022", ("plans_issued_2022", "plans_not_issued_2022")
+        ),
         assessments_per_year=_fill_per_plan(rows, all_councils, "plans_issued_2022")
         + _fill_per_plan(rows, all_councils, "plans_not_issued_2022"),
         within_20_weeks_share=_fill_share(rows, all_councils, "within_20_weeks_share_2022"),
-        new_plan_special_share=_ratio(rows, all_councils, ("new_plans_2022_state_special", "new_plans_2022_independent"), _SCHOOL_NEW_PLANS),  # fmt: skip
-        new_plan_resourced_share=_ratio(rows, all_councils, "new_plans_2022_resourced", _SCHOOL_NEW_PLANS),  # fmt: skip
+        new_plan_special_share=_ratio(
+            rows,
+            all_councils,
+            ("new_plans_2022_state_special", "new_plans_2022_independent"),
+            _SCHOOL_NEW_PLANS,
+        ),
+        new_plan_resourced_share=_ratio(
+            rows, all_councils, "new_plans_2022_resourced", _SCHOOL_NEW_PLANS
+        ),
         primary_pupils=_fill_per_child(rows, all_councils, "primary_pupils"),
         secondary_pupils=_fill_per_child(rows, all_councils, "secondary_pupils"),
         primary_capacity=_fill_per_child(rows, all_councils, "primary_capacity"),
@@ -220,8 +243,12 @@ def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int =
     """Iterative proportional fitting of ``prior`` to row and column totals."""
     table = prior.astype(np.float64).copy()
     for _ in range(iterations):
-        table *= np.divide(rows, table.sum(axis=1), out=np.zeros_like(rows), where=table.sum(axis=1) > 0)[:, None]
-        table *= np.divide(cols, table.sum(axis=0), out=np.zeros_like(cols), where=table.sum(axis=0) > 0)[None, :]
+        table *= np.divide(
+            rows, table.sum(axis=1), out=np.zeros_like(rows), where=table.sum(axis=1) > 0
+        )[:, None]
+        table *= np.divide(
+            cols, table.sum(axis=0), out=np.zeros_like(cols), where=table.sum(axis=0) > 0
+        )[None, :]
     return table
 
 
@@ -264,7 +291,9 @@ def _per_plan_cost(rows, all_rows, cols, count_col, low, high) -> np.ndarray:
     all_spend, all_plans = _s251(all_rows, cols), _nullable(all_rows, count_col)
     ok_all = np.isfinite(all_plans) & (all_plans > 0)
     national = all_spend[ok_all].sum() / all_plans[ok_all].sum()
-    unit = np.divide(spend, plans, out=np.full(len(rows), np.nan), where=np.isfinite(plans) & (plans > 0))
+    unit = np.divide(
+        spend, plans, out=np.full(len(rows), np.nan), where=np.isfinite(plans) & (plans > 0)
+    )
     return np.where(np.isfinite(unit) & (unit >= low) & (unit <= high), unit, national)
 
 
@@ -277,12 +306,49 @@ def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame) -> dict[str, object]:
     """
     cost = np.zeros((len(rows), N_PLACE))
     phases = ("primary", "secondary")
-    cost[:, Place.MAINSTREAM] = _per_plan_cost(rows, all_rows, tuple(f"topup_maintained_{p}" for p in phases), "hnb_ehcp_mainstream", 1500, 25000)  # fmt: skip
-    cost[:, Place.RESOURCED] = cost[:, Place.MAINSTREAM] + _per_plan_cost(rows, all_rows, ("place_primary", "place_secondary"), "hnb_ehcp_resourced", 3000, 30000)  # fmt: skip
-    cost[:, Place.STATE_SPECIAL] = _per_plan_cost(rows, all_rows, ("place_special", "topup_maintained_special"), "hnb_ehcp_state_special", 10000, 70000)  # fmt: skip
-    cost[:, Place.INDEPENDENT] = _per_plan_cost(rows, all_rows, ("topup_independent_special", "topup_independent_primary", "topup_independent_secondary"), "hnb_ehcp_independent", 25000, 150000)  # fmt: skip
-    cost[:, Place.FE] = _per_plan_cost(rows, all_rows, ("place_post_school", "topup_maintained_post_school", "topup_independent_post_school"), "hnb_ehcp_post16", 1000, 30000)  # fmt: skip
-    cost[:, Place.EARLY_YEARS] = _per_plan_cost(rows, all_rows, ("place_early_years", "topup_maintained_early_years", "topup_independent_early_years"), "ehcp_early_years", 500, 20000)  # fmt: skip
+    cost[:, Place.MAINSTREAM] = _per_plan_cost(
+        rows,
+        all_rows,
+        tuple(f"topup_maintained_{p}" for p in phases),
+        "hnb_ehcp_mainstream",
+        1500,
+        25000,
+    )
+    cost[:, Place.RESOURCED] = cost[:, Place.MAINSTREAM] + _per_plan_cost(
+        rows, all_rows, ("place_primary", "place_secondary"), "hnb_ehcp_resourced", 3000, 30000
+    )
+    cost[:, Place.STATE_SPECIAL] = _per_plan_cost(
+        rows,
+        all_rows,
+        ("place_special", "topup_maintained_special"),
+        "hnb_ehcp_state_special",
+        10000,
+        70000,
+    )
+    cost[:, Place.INDEPENDENT] = _per_plan_cost(
+        rows,
+        all_rows,
+        ("topup_independent_special", "topup_independent_primary", "topup_independent_secondary"),
+        "hnb_ehcp_independent",
+        25000,
+        150000,
+    )
+    cost[:, Place.FE] = _per_plan_cost(
+        rows,
+        all_rows,
+        ("place_post_school", "topup_maintained_post_school", "topup_independent_post_school"),
+        "hnb_ehcp_post16",
+        1000,
+        30000,
+    )
+    cost[:, Place.EARLY_YEARS] = _per_plan_cost(
+        rows,
+        all_rows,
+        ("place_early_years", "topup_maintained_early_years", "topup_independent_early_years"),
+        "ehcp_early_years",
+        500,
+        20000,
+    )
     hnb = {
         2021: _fill_per_plan(rows, all_rows, "hnb_2021_22_gbp"),
         2022: _fill_per_plan(rows, all_rows, "hnb_2022_23_gbp"),
@@ -311,4 +377,7 @@ def _balances(rows: pl.DataFrame, all_rows: pl.DataFrame) -> dict[str, np.ndarra
         .astype(np.float64)
     )
     change = np.where(np.isfinite(march_2021), march_2022 - march_2021, 0.0)
-    return {"dsg_balance_jan_2022_gbp": march_2022 - 0.25 * change, "dsg_change_2021_22_gbp": change}
+    return {
+        "dsg_balance_jan_2022_gbp": march_2022 - 0.25 * change,
+        "dsg_change_2021_22_gbp": change,
+    }

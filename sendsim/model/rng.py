@@ -50,6 +50,8 @@ class Streams:
         A counter-based generator (SplitMix64 finaliser over the id), so the cost is
         proportional to the number of children asked about.
         """
+        if ids.size == 0:
+            return np.empty(0)
         x = ids.astype(np.uint64, copy=True)
         x *= _GOLDEN
         x += np.uint64(_key(self.seed, name, step))

@@ -19,10 +19,11 @@ from sendsim.model.codes import (
     SCHOOL_START_AGE,
     Place,
     Sen,
+    member,
 )
 from sendsim.model.institutions import (
-    CouncilTable,
     Council,
+    CouncilTable,
     Icb,
     IcbTable,
     IndependentSchool,
@@ -74,7 +75,11 @@ def build(model: SendModel) -> None:
 def _councils(model: SendModel, prof: Profiles, england: bool) -> CouncilTable:
     cfg = model.cfg
     d = cfg.behaviour.demography
-    out_rate = np.where(np.arange(N_AGES) < ADULT_MIGRATION_AGE, d.out_migration_child_per_year, d.out_migration_adult_per_year)  # fmt: skip
+    out_rate = np.where(
+        np.arange(N_AGES) < ADULT_MIGRATION_AGE,
+        d.out_migration_child_per_year,
+        d.out_migration_adult_per_year,
+    )
     net = _net_migration(prof)
     regions = sorted(set(prof.regions))
     thresholds = _placement_thresholds(prof)
@@ -91,7 +96,10 @@ def _councils(model: SendModel, prof: Profiles, england: bool) -> CouncilTable:
         request_scale=np.zeros(prof.n),
         refusal_logit=logit(np.clip(prof.refusal_share, 0.01, 0.9)),
         issue_logit=logit(np.clip(prof.issue_share, 0.5, 0.995)),
-        assessment_capacity=prof.assessments_per_year / 12.0 * model.sample_fraction * cfg.behaviour.assessment.capacity_headroom,  # fmt: skip
+        assessment_capacity=prof.assessments_per_year
+        / 12.0
+        * model.sample_fraction
+        * cfg.behaviour.assessment.capacity_headroom,
         resourced_places=np.zeros(prof.n),
         resourced_threshold=thresholds[0],
         special_threshold=thresholds[1],
@@ -148,12 +156,23 @@ def _mainstream_schools(model: SendModel, prof: Profiles) -> SchoolTable:
     """Synthesise each council's primary and secondary schools from its pupil numbers."""
     n_primary = np.maximum(np.round(prof.primary_pupils / PRIMARY_SIZE), 1).astype(np.int64)
     n_secondary = np.maximum(np.round(prof.secondary_pupils / SECONDARY_SIZE), 1).astype(np.int64)
-    la = np.concatenate([np.repeat(np.arange(prof.n), n_primary), np.repeat(np.arange(prof.n), n_secondary)])
-    phase = np.concatenate([np.zeros(n_primary.sum(), np.int8), np.ones(n_secondary.sum(), np.int8)])
-    size = np.concatenate([
-        np.repeat(np.maximum(prof.primary_capacity, prof.primary_pupils) / n_primary, n_primary),
-        np.repeat(np.maximum(prof.secondary_capacity, prof.secondary_pupils) / n_secondary, n_secondary),
-    ])  # fmt: skip
+    la = np.concatenate(
+        [np.repeat(np.arange(prof.n), n_primary), np.repeat(np.arange(prof.n), n_secondary)]
+    )
+    phase = np.concatenate(
+        [np.zeros(n_primary.sum(), np.int8), np.ones(n_secondary.sum(), np.int8)]
+    )
+    size = np.concatenate(
+        [
+            np.repeat(
+                np.maximum(prof.primary_capacity, prof.primary_pupils) / n_primary, n_primary
+            ),
+            np.repeat(
+                np.maximum(prof.secondary_capacity, prof.secondary_pupils) / n_secondary,
+                n_secondary,
+            ),
+        ]
+    )
     number = np.arange(len(la)) - np.searchsorted(la, la, "left") if len(la) else la
     key = prof.keys[la] * 100_000 + number
     u = model.streams.uniform("school.capability", key)
@@ -161,10 +180,14 @@ def _mainstream_schools(model: SendModel, prof: Profiles) -> SchoolTable:
     capability = np.clip(mean + model.cfg.behaviour.support.capability_sd * ndtri(u), 0.05, 0.95)
     order = np.lexsort((phase, la))  # schools grouped by council, primaries first
     MainstreamSchool.create_agents(model, len(la), index=list(range(len(la))))
-    return SchoolTable(la=la[order], phase=phase[order], size=size[order], capability=capability[order])
+    return SchoolTable(
+        la=la[order], phase=phase[order], size=size[order], capability=capability[order]
+    )
 
 
-def _special_schools(model: SendModel, prof: Profiles, england: bool) -> tuple[PlaceTable, PlaceTable]:
+def _special_schools(
+    model: SendModel, prof: Profiles, england: bool
+) -> tuple[PlaceTable, PlaceTable]:
     """State special schools per council; independent schools in councils' markets."""
     ch = model.children
     tables = []
@@ -177,10 +200,12 @@ def _special_schools(model: SendModel, prof: Profiles, england: bool) -> tuple[P
         owner = np.repeat(np.arange(prof.n), n_schools)
         host = _hosts(model, prof, owner, place, england)
         market = model.councils.market[owner] if place == Place.INDEPENDENT else owner
-        table = PlaceTable(place, owner, host, market, np.zeros(len(owner)), np.ones(len(owner)))
+        table = PlaceTable(place, owner, host, market, np.zeros(len(owner)))
         pupils = np.flatnonzero(ch.place == place)
         table_free = np.repeat(np.ceil(count_by(ch.la[pupils], prof.n) / n_schools) + 1, n_schools)
-        ch.school[pupils] = placement.fill_slots(owner, table_free, ch.la[pupils].astype(np.int64), ch.severity[pupils])  # fmt: skip
+        ch.school[pupils] = placement.fill_slots(
+            owner, table_free, ch.la[pupils].astype(np.int64), ch.severity[pupils]
+        )
         occupancy = table.occupancy(model)
         target = np.repeat(plans * model.sample_fraction * headroom / n_schools, n_schools)
         table.places[:] = np.maximum(target, occupancy)
@@ -189,7 +214,9 @@ def _special_schools(model: SendModel, prof: Profiles, england: bool) -> tuple[P
     return tables[0], tables[1]
 
 
-def _hosts(model: SendModel, prof: Profiles, owner: np.ndarray, place: Place, england: bool) -> np.ndarray:
+def _hosts(
+    model: SendModel, prof: Profiles, owner: np.ndarray, place: Place, england: bool
+) -> np.ndarray:
     """The council each school is in: state special in its own council; independent schools
     in the owner's council with probability ``independent_in_area_share``, else elsewhere in
     the region (england) or outside the simulated area (-1)."""
@@ -218,9 +245,13 @@ def _populate(model: SendModel, prof: Profiles) -> None:
     f = model.sample_fraction
     expected = _children_by_age(prof)  # full scale, (n, 26)
     keys = prof.keys[:, None] * N_AGES + np.arange(N_AGES)
-    counts = stochastic_round(expected.ravel() * f, model.streams.uniform("init.count", keys.ravel()))
+    counts = stochastic_round(
+        expected.ravel() * f, model.streams.uniform("init.count", keys.ravel())
+    )
     cells = np.repeat(np.arange(prof.n * N_AGES), counts)
-    slots = add_children(model, (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8))
+    slots = add_children(
+        model, (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8)
+    )
     idx = np.arange(slots.start, slots.stop)
     ch = model.children
     ratio = counts.reshape(prof.n, N_AGES) / np.maximum(expected, 1e-9)  # simulated per real child
@@ -228,7 +259,9 @@ def _populate(model: SendModel, prof: Profiles) -> None:
     plans_cell = prof.plans * ratio[:, :, None]  # (n, 26, N_PLACE) at sample scale
     u = model.streams.uniform("init.round", keys.ravel())
     k_plan = stochastic_round(plans_cell.sum(axis=2).ravel(), u)
-    k_support = stochastic_round(counts * np.repeat(prof.sen_support_share, N_AGES) * np.tile(SUPPORT_BY_AGE, prof.n), u)
+    k_support = stochastic_round(
+        counts * np.repeat(prof.sen_support_share, N_AGES) * np.tile(SUPPORT_BY_AGE, prof.n), u
+    )
     k_hidden = stochastic_round(counts * np.tile(HIDDEN_NEED_BY_AGE, prof.n), u)
     plan = rank < k_plan[cells]
     on_support = ~plan & (rank < (k_plan + k_support)[cells])
@@ -258,14 +291,22 @@ def _children_by_age(prof: Profiles) -> np.ndarray:
     return out
 
 
-def _assign_plan_places(model: SendModel, idx: np.ndarray, cell_plans: np.ndarray, rank: np.ndarray, k: np.ndarray) -> None:  # fmt: skip
+def _assign_plan_places(
+    model: SendModel, idx: np.ndarray, cell_plans: np.ndarray, rank: np.ndarray, k: np.ndarray
+) -> None:
     """Spread each cell's plans over placements in proportion to the published mix."""
     ch = model.children
     cum = np.cumsum(cell_plans, axis=1)
-    share = (rank + 0.5) / np.maximum(k, 1)
+    u = model.streams.uniform("init.placement", ch.uid[idx])
+    share = (rank + u) / np.maximum(
+        k, 1
+    )  # stratified: exact shares in large cells, unbiased in small
     position = share * cum[:, -1]
     ch.place[idx] = (cum <= position[:, None]).sum(axis=1).clip(max=N_PLACE - 1)
-    school_age = idx[(ch.age[idx] >= SCHOOL_START_AGE) & np.isin(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))]
+    school_age = idx[
+        (ch.age[idx] >= SCHOOL_START_AGE)
+        & member(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))
+    ]
     placement.assign_school(model, school_age)
 
 
@@ -301,7 +342,9 @@ def _start_cases(model: SendModel, prof: Profiles) -> None:
     priority = ch.severity[support_kids] + model.streams.uniform("init.case", ch.uid[support_kids])
     rank = rank_within(la.astype(np.int64), priority)
     requested = support_kids[rank < open_requests[la]]
-    assessing = support_kids[(rank >= open_requests[la]) & (rank < (open_requests + open_assessments)[la])]
+    assessing = support_kids[
+        (rank >= open_requests[la]) & (rank < (open_requests + open_assessments)[la])
+    ]
     requests.start_case(model, np.concatenate([requested, assessing]))
     ch.weeks[requested] = 2.0  # half a month since the request, on average
     ch.sen[assessing] = Sen.ASSESSING
@@ -362,8 +405,9 @@ def _initial_therapy(model: SendModel) -> None:
     monthly = per_month(h.referral_per_year)
     u = model.streams.uniform("init.therapy", ch.uid[idx])
     waiting = idx[u < min(monthly * h.initial_wait_months, 0.9)]
-    ch.therapy_wait[waiting] = (model.streams.uniform("init.wait", ch.uid[waiting]) * 2 * h.initial_wait_months).astype(np.int16)  # fmt: skip
+    ch.therapy_wait[waiting] = (
+        model.streams.uniform("init.wait", ch.uid[waiting]) * 2 * h.initial_wait_months
+    ).astype(np.int16)
     rest = health.referral_candidates(model)
     icb = model.councils.icb[ch.la[rest]]
     model.icbs.capacity[:] = count_by(icb, model.icbs.n) * monthly
-

@@ -61,7 +61,9 @@ def step_assessment(model: SendModel) -> None:
 def conclude(model: SendModel, idx: np.ndarray) -> None:
     """Issue a plan (more likely for higher needs) or return the child to SEN support."""
     ch, c = model.children, model.councils
-    logit = c.issue_logit[ch.la[idx]] + ISSUE_SEVERITY_SLOPE * (ch.severity[idx] - ISSUE_REFERENCE_LEVEL)
+    logit = c.issue_logit[ch.la[idx]] + ISSUE_SEVERITY_SLOPE * (
+        ch.severity[idx] - ISSUE_REFERENCE_LEVEL
+    )
     issue = model.streams.uniform("issue", ch.uid[idx], model.months_elapsed) < expit(logit)
     issue_plan(model, idx[issue])
     declined = idx[~issue]

@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import MAX_AGE, POST16_START_AGE, SCHOOL_START_AGE, SECONDARY_START_AGE, Place, Sen
+from sendsim.model.codes import (
+    MAX_AGE,
+    POST16_START_AGE,
+    SCHOOL_START_AGE,
+    SECONDARY_START_AGE,
+    Place,
+    Sen,
+    member,
+)
 from sendsim.model.institutions import Council, IndependentSchool, SpecialSchool
 from sendsim.model.ops import count_by
 from sendsim.model.phases import placement
@@ -33,14 +41,16 @@ def new_academic_year(model: SendModel) -> None:
     ch = model.children
     active = np.flatnonzero(ch.active)
     ch.age[active] += 1
-    model.remove(active[ch.age[active] > MAX_AGE])
+    leaving = active[ch.age[active] > MAX_AGE]
+    model.flows.add("aged_out", ch.la[leaving])
+    model.remove(leaving)
     age = ch.age
     reception = np.flatnonzero(ch.active & (age == SCHOOL_START_AGE))
     start_school(model, reception)
-    year7 = np.flatnonzero(ch.active & (age == SECONDARY_START_AGE) & np.isin(ch.place, LADDER))
+    year7 = np.flatnonzero(ch.active & (age == SECONDARY_START_AGE) & member(ch.place, LADDER))
     transfer_to_secondary(model, year7)
     placement.start_post16(model, np.flatnonzero(ch.active & (age == POST16_START_AGE)))
-    leave_at_19(model, np.flatnonzero(ch.active & (age == ADULT_AGE)))
+    leave_at_19(model, np.flatnonzero(ch.active & (age >= ADULT_AGE)))
     finish_post19_courses(model, np.flatnonzero(ch.active & (age > ADULT_AGE)))
     open_places(model)
     ch.compact()
@@ -60,24 +70,27 @@ def transfer_to_secondary(model: SendModel, idx: np.ndarray) -> None:
         np.bitwise_count(ch.unmet_history[idx]) >= UNMET_MONTHS_AT_TRANSFER
     )
     placement.place(model, idx[struggling], escalate=True)
-    rest = idx[~struggling & np.isin(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))]
+    rest = idx[~struggling & member(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))]
     ch.school[rest] = -1
     placement.assign_school(model, rest)
 
 
 def leave_at_19(model: SendModel, idx: np.ndarray) -> None:
-    """Young people reaching 19 leave school sixth forms; those without plans leave FE too."""
+    """Young people of 19 and over leave school; at 19, those without plans leave FE too."""
     ch = model.children
-    in_school = np.isin(ch.place[idx], LADDER) | (ch.place[idx] == Place.AP)
+    in_school = member(ch.place[idx], (*LADDER, Place.AP))
     plan = ch.sen[idx] == Sen.EHCP
     placement.place(model, idx[in_school & plan])
-    placement.finish_education(model, idx[~plan & np.isin(ch.place[idx], (Place.FE, *LADDER))])
+    nineteen = ch.age[idx] == ADULT_AGE
+    placement.finish_education(
+        model, idx[~plan & (in_school | (nineteen & (ch.place[idx] == Place.FE)))]
+    )
 
 
 def finish_post19_courses(model: SendModel, idx: np.ndarray) -> None:
     """Young people over 19 with plans in FE or specialist post-16 finish their courses."""
     ch = model.children
-    studying = idx[np.isin(ch.place[idx], (Place.FE, Place.SPECIALIST_POST16))]
+    studying = idx[member(ch.place[idx], (Place.FE, Place.SPECIALIST_POST16))]
     u = model.streams.uniform("post19_finish", ch.uid[studying], model.months_elapsed)
     rate = model.cfg.behaviour.placement.post19_finish_per_year
     placement.finish_education(model, studying[u < rate])
@@ -90,10 +103,12 @@ def open_places(model: SendModel) -> None:
         school.open_new_places(growth)
     c = model.councils
     c.resourced_places *= 1 + model.cfg.policy.inclusion.resourced_places_growth_per_year
-    occupancy = model.iss.occupancy(model)
-    iss_growth = model.cfg.behaviour.placement.iss_growth_per_year
+    iss = model.iss
+    market_places = count_by(iss.market, len(iss.refused), iss.places)
+    growth = model.cfg.behaviour.placement.iss_growth_per_year
     for school in model.agents_by_type[IndependentSchool]:
-        school.respond_to_demand(occupancy[school.index], iss_growth)
+        school.respond_to_demand(market_places[iss.market[school.index]], growth)
+    iss.refused[:] = 0.0
 
 
 def new_financial_year(model: SendModel) -> None:

@@ -34,6 +34,7 @@ def births(model: SendModel) -> None:
     u = model.streams.uniform("births", c.key, model.months_elapsed)
     counts = poisson.ppf(u, expected).astype(np.int64)
     add_children(model, np.repeat(np.arange(c.n), counts), np.zeros(counts.sum(), np.int8))
+    model.flows.add_totals("births", counts.astype(np.float64))
 
 
 def moves_out(model: SendModel) -> None:
@@ -43,6 +44,7 @@ def moves_out(model: SendModel) -> None:
     p = per_month(model.councils.out_rate_by_age)[ch.age[active]]
     leaving = active[model.streams.uniform("move_out", ch.uid[active], model.months_elapsed) < p]
     model.flows.add("transfers_out", ch.la[leaving[ch.sen[leaving] == Sen.EHCP]])
+    model.flows.add("movers_out", ch.la[leaving])
     model.remove(leaving)
 
 
@@ -65,6 +67,7 @@ def moves_in(model: SendModel) -> None:
     cells = np.repeat(np.arange(c.n * N_AGES), counts)
     la, age = (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8)
     slots = add_children(model, la, age)
+    model.flows.add("movers_in", la)
     _mirror_prevalence(model, slots, cell, active, n_cell)
 
 
@@ -75,11 +78,14 @@ def _mirror_prevalence(
     ch = model.children
     sen = ch.sen[active]
     residents = np.maximum(n_cell.ravel(), 1)
-    rates = np.stack([
-        count_by(cell, n_cell.size, sen == Sen.EHCP) / residents,
-        count_by(cell, n_cell.size, (sen >= Sen.SUPPORT) & (sen < Sen.EHCP)) / residents,
-        count_by(cell, n_cell.size, (sen == Sen.NONE) & (ch.severity[active] > 0)) / residents,
-    ], axis=1).cumsum(axis=1)  # fmt: skip
+    rates = np.stack(
+        [
+            count_by(cell, n_cell.size, sen == Sen.EHCP) / residents,
+            count_by(cell, n_cell.size, (sen >= Sen.SUPPORT) & (sen < Sen.EHCP)) / residents,
+            count_by(cell, n_cell.size, (sen == Sen.NONE) & (ch.severity[active] > 0)) / residents,
+        ],
+        axis=1,
+    ).cumsum(axis=1)
     idx = np.arange(slots.start, slots.stop)
     new_cell = ch.la[idx].astype(np.int64) * N_AGES + ch.age[idx]
     u = model.streams.uniform("move_in.status", ch.uid[idx])
@@ -109,4 +115,3 @@ def add_children(model: SendModel, la: np.ndarray, age: np.ndarray) -> slice:
     return model.children.add(
         len(la), uid=uid, la=la.astype(np.int16), age=age, place=place, need=Need.NONE
     )
-

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import Need, Sen
+from sendsim.model.codes import Need, Sen, member
 from sendsim.model.ops import allocate, count_by, per_month
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def referral_candidates(model: SendModel) -> np.ndarray:
         & (ch.therapy_wait < 0)
         & (ch.therapy_left == 0)
         & (ch.severity >= THERAPY_MIN_LEVEL)
-        & np.isin(ch.need, THERAPY_NEEDS)
+        & member(ch.need, THERAPY_NEEDS)
     )
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import EDUCATION_PLACES, POST16_START_AGE, SCHOOL_START_AGE, Sen
+from sendsim.model.codes import EDUCATION_PLACES, POST16_START_AGE, SCHOOL_START_AGE, Sen, member
 from sendsim.model.ops import per_month
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def step_identification(model: SendModel) -> None:
     ch = model.children
     p, w = model.cfg.behaviour.identification, model.cfg.policy.workforce
     hidden = np.flatnonzero(
-        (ch.sen == Sen.NONE) & (ch.severity > 0) & np.isin(ch.place, EDUCATION_PLACES)
+        (ch.sen == Sen.NONE) & (ch.severity > 0) & member(ch.place, EDUCATION_PLACES)
     )
     age = ch.age[hidden]
     rate = np.select(

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 #: new plans shows (newplans.csv: 26% of 2022 plans started at 4-5).
 EMERGENCE_BY_AGE = np.array(
     [0.3, 0.6, 1.0, 1.3, 1.4, 1.3, 1.2, 1.1, 1.0, 0.9, 0.8, 0.9, 0.8, 0.7, 0.6, 0.5]
-    + [0.3, 0.25, 0.15] + [0.1] * (MAX_AGE - 18)
-)  # fmt: skip
+    + [0.3, 0.25, 0.15]
+    + [0.1] * (MAX_AGE - 18)
+)
 
 #: Primary need mix of new needs by phase (columns follow Need 1..12). Assumption anchored to
 #: the EHCP need mix in NATIONAL_FIGURES.md (autism 31.5%, SLCN 21.3%, SEMH 20.7%, MLD 10.6%...)
@@ -29,7 +30,9 @@ _NEED_MIX = {
     "secondary": [0.20, 0.08, 0.33, 0.16, 0.02, 0.005, 0.12, 0.025, 0.015, 0.01, 0.005, 0.04],
 }
 NEED_MIX_BY_AGE = np.array(
-    [_NEED_MIX["early"]] * 5 + [_NEED_MIX["primary"]] * 6 + [_NEED_MIX["secondary"]] * (MAX_AGE - 10)
+    [_NEED_MIX["early"]] * 5
+    + [_NEED_MIX["primary"]] * 6
+    + [_NEED_MIX["secondary"]] * (MAX_AGE - 10)
 )
 NEED_MIX_BY_AGE /= NEED_MIX_BY_AGE.sum(axis=1, keepdims=True)
 

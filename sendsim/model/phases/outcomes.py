@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import Place, Sen
+from sendsim.model.codes import Place, Sen, member
 from sendsim.model.ops import per_month
 
 if TYPE_CHECKING:
@@ -29,7 +29,9 @@ def step_outcomes(model: SendModel) -> None:
     ch, p, c = model.children, model.cfg.behaviour.outcomes, model.councils
     idx = np.flatnonzero(ch.sen >= Sen.SUPPORT)
     unmet = ch.unmet[idx]
-    over = np.isin(ch.place[idx], SPECIALIST) & (ch.severity[idx] < c.resourced_threshold[ch.la[idx]])
+    over = member(ch.place[idx], SPECIALIST) & (
+        ch.severity[idx] < c.resourced_threshold[ch.la[idx]]
+    )
     fit = np.where(unmet, p.unmet_fit, np.where(over, p.over_restrictive_fit, 1.0))
     ch.progress[idx] += SMOOTHING * (fit - ch.progress[idx])
     plan = ch.sen[idx] == Sen.EHCP
@@ -49,6 +51,8 @@ def update_trust(model: SendModel) -> None:
     """Trust moves towards the share of this month's plans issued on time."""
     c, flows = model.councils, model.flows.totals
     issued = flows["new_plans"]
-    timely = np.divide(flows["issued_within_20_weeks"], issued, out=c.trust.copy(), where=issued > 0)
+    timely = np.divide(
+        flows["issued_within_20_weeks"], issued, out=c.trust.copy(), where=issued > 0
+    )
     rate = per_month(model.cfg.behaviour.council.trust_adjust_per_year)
     c.trust += rate * (timely - c.trust)

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.model.codes import (
+    N_PLACE,
     POST16_START_AGE,
     SCHOOL_START_AGE,
     SECONDARY_START_AGE,
-    N_PLACE,
     Need,
     Place,
     Sen,
+    member,
 )
 from sendsim.model.ops import allocate, count_by, per_month, rank_within
 
@@ -29,9 +30,12 @@ if TYPE_CHECKING:
 
 SPECIALIST_POST16_LEVEL = 0.85  # need level at which post-16 provision is specialist (assumption)
 ALWAYS_SPECIAL = (Need.PMLD,)
+SPECIAL_SCHOOLS = (Place.STATE_SPECIAL, Place.INDEPENDENT)
 UNMET_MONTHS_TO_MOVE = 6  # of the last 12 (assumption)
 #: The ladder of specialism, and each placement's rung on it (other placements: rung 0).
-LADDER = np.array([Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT], np.int8)
+LADDER = np.array(
+    [Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT], np.int8
+)
 RUNG = np.zeros(N_PLACE, np.int64)
 RUNG[LADDER] = np.arange(len(LADDER))
 
@@ -50,7 +54,7 @@ def target_setting(model: SendModel, idx: np.ndarray) -> np.ndarray:
     la, level = ch.la[idx], ch.severity[idx]
     target = np.full(len(idx), Place.MAINSTREAM, dtype=np.int8)
     target[level >= c.resourced_threshold[la]] = Place.RESOURCED
-    special = (level >= c.special_threshold[la]) | np.isin(ch.need[idx], ALWAYS_SPECIAL)
+    special = (level >= c.special_threshold[la]) | member(ch.need[idx], ALWAYS_SPECIAL)
     target[special] = Place.STATE_SPECIAL
     return target
 
@@ -63,6 +67,8 @@ def place(model: SendModel, idx: np.ndarray, escalate: bool = False) -> None:
         idx: children with plans to place.
         escalate: a move because need stayed unmet: go at least one rung up the ladder.
     """
+    if len(idx) == 0:
+        return
     ch = model.children
     age = ch.age[idx]
     early = idx[age < SCHOOL_START_AGE]
@@ -75,27 +81,31 @@ def place(model: SendModel, idx: np.ndarray, escalate: bool = False) -> None:
     if escalate:
         lowest = np.minimum(RUNG[ch.place[school]] + 1, len(LADDER) - 1)
         target = LADDER[np.maximum(RUNG[target], lowest)]
-    was_mainstream = np.isin(ch.place[school], (Place.MAINSTREAM, Place.RESOURCED))
+    was_mainstream = member(ch.place[school], (Place.MAINSTREAM, Place.RESOURCED))
     _fill(model, school, target)
     if escalate:
-        moved = was_mainstream & np.isin(ch.place[school], (Place.STATE_SPECIAL, Place.INDEPENDENT))
+        moved = was_mainstream & member(ch.place[school], (Place.STATE_SPECIAL, Place.INDEPENDENT))
         model.flows.add("moves_to_special", ch.la[school[moved]])
 
 
 def _fill(model: SendModel, idx: np.ndarray, target: np.ndarray) -> None:
-    """Allocate places for school-age plans by target setting, falling back down the ladder."""
+    """Allocate places for school-age plans by target setting, falling back down the ladder.
+
+    A child refused a more specialist place who already has a special school place keeps it.
+    """
     ch, p = model.children, model.cfg.behaviour.placement
-    independent = idx[target == Place.INDEPENDENT]
-    special = idx[target == Place.STATE_SPECIAL]
-    refused = model.specials.admit(model, special)
-    u = model.streams.uniform("independent_when_full", ch.uid[refused], model.months_elapsed)
+    refused = model.specials.admit(model, idx[target == Place.STATE_SPECIAL])
+    refused = refused[~member(ch.place[refused], SPECIAL_SCHOOLS)]
     model.flows.add("special_place_shortfall", ch.la[refused])
-    independent = np.concatenate([independent, refused[u < p.independent_when_full]])
-    no_iss = model.iss.admit(model, independent)
-    resourced = np.concatenate([idx[target == Place.RESOURCED], refused[u >= p.independent_when_full], no_iss])
+    u = model.streams.uniform("independent_when_full", ch.uid[refused], model.months_elapsed)
+    spill = refused[u < p.independent_when_full]
+    no_iss = model.iss.admit(model, np.concatenate([idx[target == Place.INDEPENDENT], spill]))
+    no_iss = no_iss[~member(ch.place[no_iss], SPECIAL_SCHOOLS)]
+    resourced = np.concatenate(
+        [idx[target == Place.RESOURCED], refused[u >= p.independent_when_full], no_iss]
+    )
     no_rp = admit_resourced(model, resourced)
-    mainstream = np.concatenate([idx[target == Place.MAINSTREAM], no_rp])
-    to_mainstream(model, mainstream)
+    to_mainstream(model, np.concatenate([idx[target == Place.MAINSTREAM], no_rp]))
 
 
 def admit_resourced(model: SendModel, idx: np.ndarray) -> np.ndarray:
@@ -103,6 +113,8 @@ def admit_resourced(model: SendModel, idx: np.ndarray) -> np.ndarray:
 
     Returns the children who could not be admitted.
     """
+    if len(idx) == 0:
+        return idx
     ch, c = model.children, model.councils
     already = ch.place[idx] == Place.RESOURCED
     occupied = count_by(ch.la[ch.place == Place.RESOURCED], c.n)
@@ -164,9 +176,11 @@ def start_post16(model: SendModel, idx: np.ndarray) -> None:
     ch, p = model.children, model.cfg.behaviour.placement
     plan = ch.sen[idx] == Sen.EHCP
     u = model.streams.uniform("post16_stay", ch.uid[idx], model.months_elapsed)
-    special = np.isin(ch.place[idx], (Place.STATE_SPECIAL, Place.INDEPENDENT))
-    mainstream = np.isin(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))
-    stay = plan & ((special & (u < p.post16_stay_special)) | (mainstream & (u < p.post16_stay_mainstream)))
+    special = member(ch.place[idx], (Place.STATE_SPECIAL, Place.INDEPENDENT))
+    mainstream = member(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))
+    stay = plan & (
+        (special & (u < p.post16_stay_special)) | (mainstream & (u < p.post16_stay_mainstream))
+    )
     _place_post16(model, idx[plan & ~stay])
     leave_school(model, idx[~plan], "post16")
 
@@ -195,7 +209,7 @@ def escalate_unmet(model: SendModel) -> None:
     ch, p = model.children, model.cfg.behaviour.placement
     idx = np.flatnonzero(
         (ch.sen == Sen.EHCP)
-        & np.isin(ch.place, (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL))
+        & member(ch.place, (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL))
         & (ch.age >= SCHOOL_START_AGE)
         & (ch.age < POST16_START_AGE)
     )
@@ -236,9 +250,11 @@ def neet_transitions(model: SendModel) -> None:
     multiplier = np.where(ch.had_sen[young], p.send_neet_multiplier, 1.0)
     u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
     entry = np.where(place_now == Place.FE, p.fe_dropout_per_year, p.neet_entry_per_year)
-    at_risk = np.isin(place_now, (Place.FE, Place.EMPLOYMENT))
+    at_risk = member(place_now, (Place.FE, Place.EMPLOYMENT))
     ch.place[young[at_risk & (u < per_month(entry * multiplier))]] = Place.NEET
-    ch.place[young[(place_now == Place.NEET) & (u < per_month(p.neet_exit_per_year / multiplier))]] = Place.EMPLOYMENT
+    ch.place[
+        young[(place_now == Place.NEET) & (u < per_month(p.neet_exit_per_year / multiplier))]
+    ] = Place.EMPLOYMENT
 
 
 def fill_slots(

@@ -78,7 +78,9 @@ def remedy(model: SendModel, idx: np.ndarray, about: Appeal | np.ndarray) -> Non
     assessment.issue_plan(model, issue, dispute=False)
     contested = idx[(about == Appeal.PLAN) & (ch.sen[idx] == Sen.EHCP)]
     u = model.streams.uniform("named_independent", ch.uid[contested], model.months_elapsed)
-    named = contested[(u < model.cfg.behaviour.redress.named_independent_share) & (ch.age[contested] < 16)]
+    named = contested[
+        (u < model.cfg.behaviour.redress.named_independent_share) & (ch.age[contested] < 16)
+    ]
     model.iss.admit(model, named, force=True)
     upgrade = np.setdiff1d(contested, named)
     placement.place(model, upgrade[ch.place[upgrade] != Place.INDEPENDENT], escalate=True)

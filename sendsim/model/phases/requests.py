@@ -71,17 +71,24 @@ def start_case(model: SendModel, idx: np.ndarray) -> None:
     ch.due_weeks[idx] = a.min_weeks - a.extra_weeks_mean * np.log1p(-u)
 
 
-def decide(model: SendModel) -> None:
-    """Requests made last month are refused or go to assessment."""
-    ch, c = model.children, model.councils
-    p, r = model.cfg.behaviour.assessment, model.cfg.behaviour.requests
-    idx = np.flatnonzero(ch.sen == Sen.REQUESTED)
-    ch.weeks[idx] += WEEKS_PER_MONTH
-    ch.due_weeks[idx] -= WEEKS_PER_MONTH  # deciding is part of the case's work
+def refusal_probability(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Chance the council refuses to assess children ``idx``: its 2022 rate at the reference
+    need level, lower for higher needs, higher when it gatekeeps against a deficit."""
+    ch, c, p = model.children, model.councils, model.cfg.behaviour.assessment
     la = ch.la[idx]
     logit = c.refusal_logit[la] + c.gatekeeping[la]
     logit += p.refusal_severity_slope * (REFUSAL_REFERENCE_LEVEL - ch.severity[idx])
-    refused = model.streams.uniform("refuse", ch.uid[idx], model.months_elapsed) < expit(logit)
+    return expit(logit)
+
+
+def decide(model: SendModel) -> None:
+    """Requests made last month are refused or go to assessment."""
+    ch, c, r = model.children, model.councils, model.cfg.behaviour.requests
+    idx = np.flatnonzero(ch.sen == Sen.REQUESTED)
+    ch.weeks[idx] += WEEKS_PER_MONTH
+    ch.due_weeks[idx] -= WEEKS_PER_MONTH  # deciding is part of the case's work
+    u = model.streams.uniform("refuse", ch.uid[idx], model.months_elapsed)
+    refused = u < refusal_probability(model, idx)
     no = idx[refused]
     ch.sen[no] = Sen.SUPPORT
     ch.cooldown[no] = r.refusal_cooldown_months

@@ -6,11 +6,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import Place, Sen
+from sendsim.model.codes import POST16_START_AGE, Place, Sen, member
+from sendsim.model.phases import placement
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
+PLAN_ONLY_PLACES = (
+    Place.RESOURCED,
+    Place.STATE_SPECIAL,
+    Place.INDEPENDENT,
+    Place.SPECIALIST_POST16,
+)
 NEEDS_MET_LEVEL = 0.3  # below this a plan may cease as needs are met (assumption)
 ADULT_AGE = 19
 
@@ -23,14 +30,26 @@ def step_reviews(model: SendModel) -> None:
     due = plans[ch.plan_months[plans] % 12 == 0]
     u = model.streams.uniform("review", ch.uid[due], model.months_elapsed)
     met = (ch.severity[due] < NEEDS_MET_LEVEL) & (u < p.cease_needs_met_per_year)
-    out_of_education = (ch.age[due] >= ADULT_AGE) & np.isin(ch.place[due], (Place.EMPLOYMENT, Place.NEET))
+    out_of_education = (ch.age[due] >= ADULT_AGE) & member(
+        ch.place[due], (Place.EMPLOYMENT, Place.NEET)
+    )
     left = out_of_education & (u < p.cease_left_education_per_year)
     cease(model, due[met], Sen.SUPPORT)
     cease(model, due[left & ~met], Sen.NONE)
 
 
 def cease(model: SendModel, idx: np.ndarray, status: Sen) -> None:
-    """End plans ``idx``; the children return to SEN support (or none, once out of education)."""
+    """End plans ``idx``; the children return to SEN support (or none, once out of education).
+
+    Places that need a plan (resourced, special, specialist post-16) are given up, as are
+    school sixth-form places (FE stands for post-16 education without a plan).
+    """
     ch = model.children
     ch.sen[idx] = status
     model.flows.add("ceased_plans", ch.la[idx])
+    post16 = ch.age[idx] >= POST16_START_AGE
+    moving = idx[member(ch.place[idx], PLAN_ONLY_PLACES) & ~post16]
+    placement.to_mainstream(model, moving)
+    studying = idx[post16 & member(ch.place[idx], (*PLAN_ONLY_PLACES, Place.MAINSTREAM, Place.AP))]
+    ch.place[studying] = Place.FE
+    ch.school[studying] = -1

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import N_PLACE, Place, Sen
+from sendsim.model.codes import N_PLACE, Place, Sen, member
 from sendsim.model.ops import count_by
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def support_level(model: SendModel, idx: np.ndarray) -> np.ndarray:
     level = place_levels(s)[place]
     in_school = (place == Place.MAINSTREAM) & (ch.school[idx] >= 0)
     level[in_school] = school_level(model)[ch.school[idx][in_school]]
-    uplifted = plan & np.isin(place, (Place.MAINSTREAM, Place.EARLY_YEARS, Place.FE, Place.OTHER))
+    uplifted = plan & member(place, (Place.MAINSTREAM, Place.EARLY_YEARS, Place.FE, Place.OTHER))
     level[uplifted] += s.ehcp_uplift
     level[sen == Sen.NONE] = s.level_universal
     level[ch.therapy_wait[idx] >= 0] -= s.therapy_gap

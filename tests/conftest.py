@@ -1,0 +1,41 @@
+"""Shared fixtures: small, fast configurations and models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from omegaconf import OmegaConf
+
+from sendsim.config import validate
+from sendsim.config.schema import SendsimConfig
+from sendsim.model.model import SendModel
+
+SMALL_AREA = "E06000017"  # Rutland: the smallest council with complete data
+
+
+def make_config(**dotted: Any) -> SendsimConfig:
+    """A validated config from dotted keys, e.g. ``make_config(**{"run.years": 2})``."""
+    cfg = OmegaConf.structured(SendsimConfig)
+    defaults = {"area.code": SMALL_AREA, "run.years": 1}
+    for key, value in {**defaults, **dotted}.items():
+        OmegaConf.update(cfg, key, value, merge=False)
+    return validate.to_config(cfg)
+
+
+def run_model(**dotted: Any) -> SendModel:
+    model = SendModel(make_config(**dotted))
+    model.run(progress=False)
+    return model
+
+
+@pytest.fixture(scope="session")
+def small_run() -> SendModel:
+    """Rutland, whole population, two years."""
+    return run_model(**{"run.years": 2})
+
+
+@pytest.fixture(scope="session")
+def england_run() -> SendModel:
+    """All 153 councils at a 1% sample, one year."""
+    return run_model(**{"area.code": "england", "population.sample_fraction": 0.01})

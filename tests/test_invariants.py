@@ -1,0 +1,111 @@
+"""Invariants that hold every month, for any seed, area and sample (property-based)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sendsim.model.codes import (
+    MAX_AGE,
+    N_PLACE,
+    N_SEN,
+    POST16_START_AGE,
+    SCHOOL_START_AGE,
+    Place,
+    Sen,
+)
+from sendsim.model.metrics import FUNDED_PLACES, PLACE_NAMES
+from sendsim.model.model import SendModel
+from tests.conftest import make_config
+
+SMALL_AREAS = (
+    "E06000017",
+    "E09000001",
+    "E06000053",
+    "E06000005",
+)  # Rutland, City, Scilly, Darlington
+
+
+def check_states(model: SendModel) -> None:
+    """Each active child has one valid SEN state and placement, consistent with each other."""
+    ch = model.children
+    act = ch.active
+    sen, place, age = ch.sen[act], ch.place[act], ch.age[act]
+    assert ((sen >= 0) & (sen < N_SEN)).all()
+    assert ((place >= 0) & (place < N_PLACE)).all()
+    assert ((age >= 0) & (age <= MAX_AGE)).all()
+    specialist = np.isin(place, (Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT))
+    assert (sen[specialist] == Sen.EHCP).all(), "specialist places need a plan"
+    assert (age[place == Place.EARLY_YEARS] < SCHOOL_START_AGE).all()
+    assert (age[np.isin(place, (Place.FE, Place.NEET, Place.EMPLOYMENT))] >= POST16_START_AGE).all()
+    in_school = np.isin(place, (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.AP))
+    assert (age[in_school] <= 18).all(), "school places end at 19"
+    assert (age[in_school & (sen != Sen.EHCP)] < POST16_START_AGE).all(), "sixth forms: plans only"
+    schooled = np.isin(place, (Place.MAINSTREAM, Place.RESOURCED))
+    assert (ch.school[act][schooled] >= 0).all(), "mainstream pupils have a school"
+    assert (ch.la[act] >= 0).all()
+    assert len(np.unique(ch.uid)) == ch.n, "uids are unique"
+
+
+def check_capacity(model: SendModel) -> None:
+    """No special school, independent school or council's resourced provision is over-full."""
+    for table in (model.specials, model.iss):
+        assert (table.occupancy(model) <= np.floor(table.places) + 1e-9).all()
+    ch = model.children
+    rp = np.bincount(ch.la[ch.place == Place.RESOURCED], minlength=model.councils.n)
+    assert (rp <= model.councils.resourced_places + 1e-9).all()
+
+
+def step_and_check(model: SendModel) -> None:
+    rec = model.recorder
+    for month in range(model.n_months):
+        model.step()
+        check_states(model)
+        check_capacity(model)
+        flows = {k: v[month] for k, v in rec.flows.items()}
+        before = rec.stocks["population_0_25"][month]
+        after = np.bincount(model.children.la[model.children.active], minlength=model.councils.n)
+        inflow = flows["births"] + flows["movers_in"]
+        outflow = flows["movers_out"] + flows["aged_out"]
+        np.testing.assert_array_equal(after, before + inflow - outflow)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    area=st.sampled_from(SMALL_AREAS),
+    fraction=st.sampled_from((1.0, 0.5, 0.1)),
+)
+def test_states_capacity_and_children_conserved(seed, area, fraction):
+    model = SendModel(
+        make_config(**{"run.seed": seed, "area.code": area, "population.sample_fraction": fraction})
+    )
+    step_and_check(model)
+
+
+def test_money_is_conserved(small_run):
+    rec, c = small_run.recorder, small_run.councils
+    spend_parts = sum(rec.flows[f"hn_spend_{PLACE_NAMES[p]}_gbp"] for p in FUNDED_PLACES)
+    spend_parts = spend_parts + rec.flows["hn_spend_central_gbp"]
+    np.testing.assert_allclose(rec.flows["hn_spend_gbp"], spend_parts, rtol=1e-12)
+    in_year = rec.flows["hn_income_gbp"] - rec.flows["hn_spend_gbp"]
+    np.testing.assert_allclose(rec.flows["dsg_in_year_balance_gbp"], in_year, rtol=1e-12)
+    opening = rec.stocks["dsg_cumulative_balance_gbp"][0]
+    cumulative = opening + np.cumsum(rec.flows["dsg_in_year_balance_gbp"], axis=0)
+    np.testing.assert_allclose(rec.stocks["dsg_cumulative_balance_gbp"][1:], cumulative, rtol=1e-9)
+    np.testing.assert_allclose(c.dsg_balance_gbp, cumulative[-1], rtol=1e-9)
+
+
+def test_england_run_keeps_states_valid(england_run):
+    check_states(england_run)
+    check_capacity(england_run)
+
+
+def test_overflow_is_recorded_when_special_places_run_out():
+    model = SendModel(
+        make_config(**{"run.years": 2, "policy.inclusion.special_places_growth_per_year": -0.05})
+    )
+    model.run(progress=False)
+    assert model.recorder.flows["special_place_shortfall"].sum() > 0
+    check_capacity(model)

@@ -1,0 +1,65 @@
+"""The January 2022 starting state reproduces the published position."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from sendsim.data.areas import load_councils
+from sendsim.model.codes import Place
+from sendsim.model.model import SendModel
+from sendsim.model.profile import DATA_PLACE
+from tests.conftest import make_config
+
+PLACEMENTS = (
+    "mainstream",
+    "resourced",
+    "state_special",
+    "independent",
+    "ap",
+    "fe",
+    "specialist_post16",
+    "neet",
+    "early_years",
+    "other",
+)
+
+
+@pytest.fixture(scope="module")
+def default_council() -> SendModel:
+    return SendModel(make_config(**{"area.code": "E08000007"}))
+
+
+def published(code: str) -> dict:
+    return load_councils().filter(pl.col("la_code") == code).row(0, named=True)
+
+
+def test_caseload_and_placements_match_sen2(default_council):
+    stocks = default_council.recorder
+    default_council.recorder.record_stocks()
+    row = published("E08000007")
+    ehcp = stocks.stocks["ehcp_caseload"][0, 0]
+    assert ehcp == pytest.approx(row["ehcp_total"], rel=0.01)
+    for name, place in zip(PLACEMENTS, DATA_PLACE, strict=True):
+        share = stocks.stocks[f"ehcp_{Place(place).name.lower()}"][0, 0] / ehcp
+        assert share == pytest.approx(row[f"ehcp_{name}"] / row["ehcp_total"], abs=0.01), name
+
+
+def test_population_and_sen_support_match(default_council):
+    default_council.recorder.record_stocks()
+    rec, row = default_council.recorder, published("E08000007")
+    assert rec.stocks["population_0_25"][0, 0] == pytest.approx(row["pop_0_25"], rel=0.03)
+    share = rec.stocks["sen_support_pupils"][0, 0] / rec.stocks["pupils"][0, 0]
+    assert share == pytest.approx(row["sen_support_pct"] / 100, abs=0.015)
+
+
+def test_england_sample_matches_national_totals(england_run):
+    rec = england_run.recorder
+    assert rec.stocks["ehcp_caseload"][0].sum() * england_run.scale == pytest.approx(
+        473_255, rel=0.02
+    )
+    assert england_run.councils.n == 153 and england_run.icbs.n == 42
+    start = np.array([rec.stocks[f"ehcp_{p.name.lower()}"][0].sum() for p in Place])
+    share_special = (start[Place.STATE_SPECIAL] + start[Place.INDEPENDENT]) / start.sum()
+    assert share_special == pytest.approx(0.348, abs=0.01)
