@@ -60,7 +60,6 @@ CASES = [
     ("behaviour.council.capacity_response", 0.0, "assessments", -1),
     ("behaviour.council.gatekeeping_response", 5.0, "refusals_to_assess", +1),
     ("policy.inclusion.special_places_growth_per_year", -0.05, "special_place_shortfall", +1),
-    ("behaviour.placement.independent_when_full", 0.0, "independent_places", -1),
     ("behaviour.placement.iss_growth_per_year", 0.0, "independent_share", -1),
     ("behaviour.placement.move_when_unmet_per_year", 1.5, "moves_to_special", +1),
     ("behaviour.placement.ap_per_year", 0.2, "ehcp_ap", +1),
@@ -112,3 +111,12 @@ def test_councils_refuse_lower_needs_more_often():
     model.cfg.behaviour.assessment.refusal_severity_slope = 0.0
     low, high = requests.refusal_probability(model, idx)
     assert low == pytest.approx(high)
+
+
+def test_spill_over_to_independent_schools_when_the_market_can_grow():
+    """With the market free to expand, sending fewer children independent when state special
+    schools are full means fewer independent places."""
+    free_market = ("behaviour.placement.iss_growth_per_year", 0.5)
+    base = outcome_pair(free_market)["independent_places"]
+    fewer = outcome_pair(free_market, ("behaviour.placement.independent_when_full", 0.0))
+    assert fewer["independent_places"] < base

@@ -291,7 +291,7 @@ class FinanceConfig:
 @dataclass
 class DemographyParams:
     out_migration_child_per_year: float = param(
-        0.03,
+        0.02,
         0.01,
         0.15,
         unit="per year",
@@ -299,7 +299,7 @@ class DemographyParams:
         source="SEN2 DisleaEHC: 7,249 plans (1.7%) ceased on moving council in 2021; assumption",
     )
     out_migration_adult_per_year: float = param(
-        0.10,
+        0.06,
         0.02,
         0.3,
         unit="per year",
@@ -311,12 +311,12 @@ class DemographyParams:
 @dataclass
 class NeedsParams:
     emergence_per_year: float = param(
-        0.016,
+        0.022,
         0.005,
         0.05,
         unit="per year",
         label="Yearly chance a child aged 5-10 without a need develops one (other ages scaled)",
-        source="Assumption: calibrated to SEN prevalence rising to ~15% of pupils (school census)",
+        source=f"Calibrated to SEN support of 12.6% of pupils and 114,500 requests in 2022 ({NF})",
     )
     escalation_per_year: float = param(
         0.08,
@@ -549,6 +549,15 @@ class AssessmentParams:
         unit="weeks",
         label="Mean extra time of a case beyond the shortest (exponential), without backlogs",
         source="Assumption: ~80% of plans within 20 weeks without backlogs, as the best councils",
+    )
+    on_time_weight: float = param(
+        8.0,
+        1.0,
+        20.0,
+        unit="ratio",
+        label="How much faster councils work cases inside 20 weeks than overdue ones",
+        source=f"Assumption: councils prioritise cases that can still meet the deadline; keeps "
+        f"~50% within 20 weeks 2022-2024 as requests grow ({NF} Flows)",
     )
     capacity_headroom: float = param(
         1.0,
@@ -829,12 +838,13 @@ class CouncilParams:
         source="Assumption: deficit recovery plans tighten thresholds (send-systems.md, DBV)",
     )
     capacity_response: float = param(
-        0.5,
+        0.35,
         0.0,
         1.0,
         unit="share per year",
         label="Share of the gap to demand plus a year's backlog clearance closed each April",
-        source="Assumption: completed assessments grew with requests 2019-2022 (NF Flows)",
+        source="Assumption; with it national plans grow from 473,000 (2022) to ~650,000 in 2025, "
+        "near the ~638,000 reported for 2025 (CCN/Isos, send-systems.md)",
     )
     trust_adjust_per_year: float = param(
         0.5,

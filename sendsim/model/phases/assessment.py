@@ -3,9 +3,9 @@
 Each case needs a certain number of weeks of work (``due_weeks``) if the council is not
 overloaded: the six-week decision, advice from educational psychologists, health and care,
 drafting. A council has capacity for so many weeks of casework a month (educational
-psychologists, caseworkers); when open cases need more, every case slows in proportion. The
-share of plans issued within the statutory 20 weeks therefore falls smoothly as demand
-outruns capacity, and the backlog of open cases grows.
+psychologists, caseworkers). When open cases need more, every case slows, cases still inside
+the statutory 20 weeks less than overdue ones (``on_time_weight``). The share of plans issued
+within 20 weeks then falls as demand outruns capacity, and a backlog of overdue cases builds.
 """
 
 from __future__ import annotations
@@ -34,11 +34,27 @@ def mean_work_weeks(model: SendModel) -> float:
 
 
 def speed(model: SendModel, open_cases: np.ndarray) -> np.ndarray:
-    """Share of a full month's work each council's open cases get (1 = not overloaded)."""
+    """Share of a full month's work each open case gets (1 = not slowed by capacity).
+
+    Weighted sharing: a case inside 20 weeks gets ``on_time_weight`` times the speed of an
+    overdue one, up to full speed; capacity an on-time case cannot use goes to overdue ones.
+    """
     ch, c = model.children, model.councils
-    load = count_by(ch.la[open_cases], c.n, np.minimum(ch.due_weeks[open_cases], WEEKS_PER_MONTH))
+    weight = model.cfg.behaviour.assessment.on_time_weight
+    la = ch.la[open_cases]
+    work = np.minimum(ch.due_weeks[open_cases], WEEKS_PER_MONTH)
+    overdue = ch.weeks[open_cases] > STATUTORY_WEEKS
+    on_time_load = count_by(la[~overdue], c.n, work[~overdue])
+    overdue_load = count_by(la[overdue], c.n, work[overdue])
     capacity = capacity_weeks(model)
-    return np.minimum(1.0, np.divide(capacity, load, out=np.ones(c.n), where=load > 0))
+    base = _ratio(capacity, weight * on_time_load + overdue_load)  # speed of an overdue case
+    on_time = np.minimum(weight * base, 1.0)
+    late = np.where(weight * base > 1.0, _ratio(capacity - on_time_load, overdue_load), base)
+    return np.where(overdue, np.minimum(late, 1.0)[la], on_time[la])
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.full(len(num), np.inf), where=den > 0)
 
 
 def capacity_weeks(model: SendModel) -> np.ndarray:
@@ -52,7 +68,7 @@ def step_assessment(model: SendModel) -> None:
     ch = model.children
     open_cases = np.flatnonzero(ch.sen == Sen.ASSESSING)
     ch.weeks[open_cases] += WEEKS_PER_MONTH
-    ch.due_weeks[open_cases] -= WEEKS_PER_MONTH * speed(model, open_cases)[ch.la[open_cases]]
+    ch.due_weeks[open_cases] -= WEEKS_PER_MONTH * speed(model, open_cases)
     done = open_cases[ch.due_weeks[open_cases] <= 0]
     model.flows.add("assessments", ch.la[done])
     conclude(model, done)

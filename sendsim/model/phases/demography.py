@@ -49,10 +49,12 @@ def moves_out(model: SendModel) -> None:
 
 
 def moves_in(model: SendModel) -> None:
-    """Children move in; their SEN status mirrors current prevalence at their age in the council.
+    """Children move in. Those replacing movers out (moves within England) bring plans and SEN
+    support at the council's current rates for their age; the rest (net arrivals, mostly from
+    abroad) bring needs not yet identified here.
 
     In-movers with a plan keep it (a transfer in, not a new plan) and are placed through the
-    usual capacity-constrained placement; in-movers mid-assessment restart as SEN support.
+    usual capacity-constrained placement.
     """
     c, ch = model.councils, model.children
     active = np.flatnonzero(ch.active)
@@ -68,13 +70,20 @@ def moves_in(model: SendModel) -> None:
     la, age = (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8)
     slots = add_children(model, la, age)
     model.flows.add("movers_in", la)
-    _mirror_prevalence(model, slots, cell, active, n_cell)
+    internal = np.minimum(c.out_rate_by_age[None, :] / np.maximum(c.in_rate_by_age, 1e-9), 1.0)
+    _mirror_prevalence(model, slots, cell, active, n_cell, internal.ravel())
 
 
 def _mirror_prevalence(
-    model: SendModel, slots: slice, cell: np.ndarray, active: np.ndarray, n_cell: np.ndarray
+    model: SendModel,
+    slots: slice,
+    cell: np.ndarray,
+    active: np.ndarray,
+    n_cell: np.ndarray,
+    internal: np.ndarray,
 ) -> None:
-    """Give in-movers plans, SEN support or a latent need at the council's current rates."""
+    """Give in-movers plans, SEN support or a latent need at the council's current rates;
+    only the ``internal`` share (by cell) of movers brings an identified status."""
     ch = model.children
     sen = ch.sen[active]
     residents = np.maximum(n_cell.ravel(), 1)
@@ -89,7 +98,9 @@ def _mirror_prevalence(
     idx = np.arange(slots.start, slots.stop)
     new_cell = ch.la[idx].astype(np.int64) * N_AGES + ch.age[idx]
     u = model.streams.uniform("move_in.status", ch.uid[idx])
+    known = model.streams.uniform("move_in.internal", ch.uid[idx]) < internal[new_cell]
     kind = (u[:, None] >= rates[new_cell]).sum(axis=1)  # 0 plan, 1 support, 2 latent, 3 none
+    kind[~known & (kind < 2)] = 2  # arriving from abroad: needs not yet identified
     plan, support, latent = idx[kind == 0], idx[kind == 1], idx[kind == 2]
     needs.give_need(model, plan, "move_in.plan", MOVER_PLAN_LEVEL)
     needs.give_need(model, np.concatenate([support, latent]), "move_in.need")
