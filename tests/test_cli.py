@@ -59,3 +59,23 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, message):
 def test_unknown_region_is_a_clear_error():
     out = sendsim("areas", "--region", "Mordor")
     assert out.returncode == 2 and "regions are" in out.stderr
+
+
+def test_a_malformed_data_file_exits_2_naming_file_and_column(tmp_path, monkeypatch, capsys):
+    import polars as pl
+
+    from sendsim import cli
+    from sendsim.data import areas
+
+    good = pl.read_parquet(areas.PROCESSED_DIR / areas.COUNCILS_FILE)
+    good.drop("la_name").write_parquet(tmp_path / areas.COUNCILS_FILE)
+    monkeypatch.setattr(areas, "PROCESSED_DIR", tmp_path)
+    areas.load_councils.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["areas"])
+    finally:
+        areas.load_councils.cache_clear()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "councils.parquet" in err and "la_name" in err

@@ -318,6 +318,14 @@ class NeedsParams:
         label="Yearly chance a child aged 5-10 without a need develops one (other ages scaled)",
         source=f"Calibrated to SEN support of 12.6% of pupils and 114,500 requests in 2022 ({NF})",
     )
+    level_spread: float = param(
+        0.8,
+        0.3,
+        1.5,
+        unit="log-odds",
+        label="Spread of need levels between children with the same kind of need",
+        source="Assumption",
+    )
     escalation_per_year: float = param(
         0.08,
         0.0,
@@ -397,6 +405,14 @@ class SupportParams:
         unit="share of pupils",
         label="Share of a school's pupils its SENCo and staff can support fully",
         source="Assumption: above the 12.6% national SEN support rate (NF Pupils with SEN)",
+    )
+    min_load_factor: float = param(
+        0.5,
+        0.1,
+        1.0,
+        unit="share",
+        label="Share of its usual support an overloaded school still gives",
+        source="Assumption",
     )
     ehcp_uplift: float = param(
         0.25,
@@ -550,6 +566,14 @@ class AssessmentParams:
         label="Mean extra time of a case beyond the shortest (exponential), without backlogs",
         source="Assumption: ~80% of plans within 20 weeks without backlogs, as the best councils",
     )
+    issue_severity_slope: float = param(
+        4.0,
+        0.0,
+        10.0,
+        unit="log-odds per need level",
+        label="How much more likely a plan is issued after assessment for higher needs",
+        source="Assumption; each council's mean rate is its 2022 rate (assessments.csv)",
+    )
     on_time_weight: float = param(
         8.0,
         1.0,
@@ -571,6 +595,22 @@ class AssessmentParams:
 
 @dataclass
 class PlacementParams:
+    specialist_post16_level: float = param(
+        0.85,
+        0.5,
+        1.0,
+        unit="need level",
+        label="Need level at which post-16 provision for a plan is a specialist institution",
+        source="Assumption: 8,230 of 78,370 post-16 plans in specialist institutions (SEN2 2022)",
+    )
+    unmet_months_to_move: int = param(
+        6,
+        1,
+        12,
+        unit="months in the last 12",
+        label="Months of unmet need after which a plan's placement is reconsidered",
+        source="Assumption",
+    )
     independent_when_full: float = param(
         0.5,
         0.0,
@@ -695,6 +735,14 @@ class PlacementParams:
 
 @dataclass
 class ReviewParams:
+    needs_met_level: float = param(
+        0.3,
+        0.05,
+        0.6,
+        unit="need level",
+        label="Need level below which a plan can cease because needs are met",
+        source="Assumption",
+    )
     cease_needs_met_per_year: float = param(
         0.05,
         0.0,
@@ -755,6 +803,14 @@ class RedressParams:
         label="Share of mediations followed by a tribunal appeal",
         source=f"{NF} Redress: 26-27% of mediations went on to tribunal",
     )
+    mediation_remedy_share: float = param(
+        0.33,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of mediations settled without appeal that give the family what it asked",
+        source="Assumption",
+    )
     family_win_share: float = param(
         0.96,
         0.5,
@@ -778,6 +834,14 @@ class RedressParams:
 
 @dataclass
 class HealthParams:
+    referral_min_level: float = param(
+        0.3,
+        0.0,
+        0.8,
+        unit="need level",
+        label="Need level from which a therapy-relevant need is referred to the NHS",
+        source="Assumption",
+    )
     referral_per_year: float = param(
         0.5,
         0.0,
@@ -809,6 +873,33 @@ class HealthParams:
 
 @dataclass
 class OutcomeParams:
+    wellbeing_loss_unmet: float = param(
+        0.5,
+        0.0,
+        1.0,
+        unit="index",
+        label="Wellbeing lost in a month of unmet need",
+        source="Assumption",
+    )
+    wellbeing_loss_waiting: float = param(
+        0.15,
+        0.0,
+        1.0,
+        unit="index",
+        label="Wellbeing lost in a month waiting for NHS therapy",
+        source="Assumption",
+    )
+    wellbeing_loss_out_of_area: float = param(
+        0.1,
+        0.0,
+        1.0,
+        unit="index",
+        label="Wellbeing lost in a month in a school outside the home council",
+        source="Assumption",
+    )
+    wellbeing_loss_neet: float = param(
+        0.3, 0.0, 1.0, unit="index", label="Wellbeing lost in a month of NEET", source="Assumption"
+    )
     over_restrictive_fit: float = param(
         0.8,
         0.3,

@@ -82,7 +82,7 @@ def _councils(model: SendModel, prof: Profiles, england: bool) -> CouncilTable:
     )
     net = _net_migration(prof)
     regions = sorted(set(prof.regions))
-    thresholds = _placement_thresholds(prof)
+    thresholds = _placement_thresholds(prof, cfg.behaviour.needs.level_spread)
     table = CouncilTable(
         n=prof.n,
         key=prof.keys,
@@ -119,13 +119,12 @@ def _net_migration(prof: Profiles) -> np.ndarray:
     return np.clip(np.concatenate([rate, rate[:, -1:]], axis=1), -0.3, 0.3)
 
 
-def _placement_thresholds(prof: Profiles) -> tuple[np.ndarray, np.ndarray]:
+def _placement_thresholds(prof: Profiles, spread: float) -> tuple[np.ndarray, np.ndarray]:
     """Need levels above which new plans go to resourced provision / special schools.
 
     Chosen so that, for need levels spread like those of children receiving plans, the shares
     of school-age new plans match each council's 2022 shares (newplans.csv).
     """
-    spread = needs.SEVERITY_SPREAD
     special = np.clip(prof.new_plan_special_share, 0.02, 0.9)
     resourced = np.clip(prof.new_plan_special_share + prof.new_plan_resourced_share, 0.03, 0.95)
     base = logit(NEW_PLAN_LEVEL)

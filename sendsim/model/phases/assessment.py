@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 STATUTORY_WEEKS = 20
-ISSUE_SEVERITY_SLOPE = 4.0  # log-odds of issuing per need level (assumption)
 ISSUE_REFERENCE_LEVEL = 0.6  # typical need level of an assessed child: issued at the council's rate
 
 
@@ -77,9 +76,8 @@ def step_assessment(model: SendModel) -> None:
 def conclude(model: SendModel, idx: np.ndarray) -> None:
     """Issue a plan (more likely for higher needs) or return the child to SEN support."""
     ch, c = model.children, model.councils
-    logit = c.issue_logit[ch.la[idx]] + ISSUE_SEVERITY_SLOPE * (
-        ch.severity[idx] - ISSUE_REFERENCE_LEVEL
-    )
+    slope = model.cfg.behaviour.assessment.issue_severity_slope
+    logit = c.issue_logit[ch.la[idx]] + slope * (ch.severity[idx] - ISSUE_REFERENCE_LEVEL)
     issue = model.streams.uniform("issue", ch.uid[idx], model.months_elapsed) < expit(logit)
     issue_plan(model, idx[issue])
     declined = idx[~issue]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.model.codes import (
+    ADULT_AGE,
     MAX_AGE,
     POST16_START_AGE,
     SCHOOL_START_AGE,
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 SEPTEMBER, APRIL = 9, 4
-ADULT_AGE = 19
 UNMET_MONTHS_AT_TRANSFER = 3  # unmet months in the last year prompting a move at Year 7
 
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 THERAPY_NEEDS = (Need.SLCN, Need.ASD, Need.SEMH, Need.PD, Need.SLD, Need.PMLD, Need.MSI)
-THERAPY_MIN_LEVEL = 0.3  # milder needs are met without a referral (assumption)
 
 
 def referral_candidates(model: SendModel) -> np.ndarray:
@@ -27,7 +26,7 @@ def referral_candidates(model: SendModel) -> np.ndarray:
         (ch.sen >= Sen.SUPPORT)
         & (ch.therapy_wait < 0)
         & (ch.therapy_left == 0)
-        & (ch.severity >= THERAPY_MIN_LEVEL)
+        & (ch.severity >= model.cfg.behaviour.health.referral_min_level)
         & member(ch.need, THERAPY_NEEDS)
     )
 

@@ -41,7 +41,6 @@ NEED_MIX_BY_AGE /= NEED_MIX_BY_AGE.sum(axis=1, keepdims=True)
 SEVERITY_SHIFT = np.array(
     [0.0, 0.4, -0.2, 0.1, -0.1, 1.4, 2.0, -0.6, 0.4, 0.2, 0.2, 1.0, 0.0], dtype=np.float64
 )
-SEVERITY_SPREAD = 0.8  # log-odds standard deviation of need levels (assumption)
 MILD_NEED = 0.25  # below this level a met need can resolve
 MIN_LEVEL = 0.02
 
@@ -66,7 +65,7 @@ def give_need(
     u_level = model.streams.uniform(f"{stream}.level", uid, model.months_elapsed)
     shifted = _shift_median(np.broadcast_to(median, idx.shape), SEVERITY_SHIFT[need])
     ch.need[idx] = need
-    ch.severity[idx] = logit_normal(shifted, SEVERITY_SPREAD, u_level)
+    ch.severity[idx] = logit_normal(shifted, model.cfg.behaviour.needs.level_spread, u_level)
 
 
 def _shift_median(median: np.ndarray, shift: np.ndarray) -> np.ndarray:

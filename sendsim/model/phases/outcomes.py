@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 SMOOTHING = 1.0 / 12.0  # weight of this month in the 12-month averages
 SPECIALIST = (Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT)
-#: Wellbeing lost for each adverse circumstance (assumption).
-WELLBEING_LOSS = {"unmet": 0.5, "waiting": 0.15, "out_of_area": 0.1, "neet": 0.3}
 
 
 def step_outcomes(model: SendModel) -> None:
@@ -38,10 +36,10 @@ def step_outcomes(model: SendModel) -> None:
     away = np.zeros(len(idx), bool)
     away[plan] = model.placed_out_of_area(idx[plan])
     loss = (
-        WELLBEING_LOSS["unmet"] * unmet
-        + WELLBEING_LOSS["waiting"] * (ch.therapy_wait[idx] >= 0)
-        + WELLBEING_LOSS["out_of_area"] * away
-        + WELLBEING_LOSS["neet"] * (ch.place[idx] == Place.NEET)
+        p.wellbeing_loss_unmet * unmet
+        + p.wellbeing_loss_waiting * (ch.therapy_wait[idx] >= 0)
+        + p.wellbeing_loss_out_of_area * away
+        + p.wellbeing_loss_neet * (ch.place[idx] == Place.NEET)
     )
     ch.wellbeing[idx] += SMOOTHING * (1.0 - loss - ch.wellbeing[idx])
     update_trust(model)

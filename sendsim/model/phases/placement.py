@@ -28,10 +28,8 @@ from sendsim.model.ops import allocate, count_by, per_month, rank_within
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-SPECIALIST_POST16_LEVEL = 0.85  # need level at which post-16 provision is specialist (assumption)
 ALWAYS_SPECIAL = (Need.PMLD,)
 SPECIAL_SCHOOLS = (Place.STATE_SPECIAL, Place.INDEPENDENT)
-UNMET_MONTHS_TO_MOVE = 6  # of the last 12 (assumption)
 #: The ladder of specialism, and each placement's rung on it (other placements: rung 0).
 LADDER = np.array(
     [Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT], np.int8
@@ -166,7 +164,7 @@ def place_arrivals(model: SendModel, idx: np.ndarray) -> None:
 def _place_post16(model: SendModel, idx: np.ndarray) -> None:
     """Plans at 16-25: FE, or a specialist post-16 institution for the highest needs."""
     ch = model.children
-    specialist = ch.severity[idx] >= SPECIALIST_POST16_LEVEL
+    specialist = ch.severity[idx] >= model.cfg.behaviour.placement.specialist_post16_level
     ch.place[idx] = np.where(specialist, Place.SPECIALIST_POST16, Place.FE)
     ch.school[idx] = -1
 
@@ -213,7 +211,7 @@ def escalate_unmet(model: SendModel) -> None:
         & (ch.age >= SCHOOL_START_AGE)
         & (ch.age < POST16_START_AGE)
     )
-    struggling = idx[np.bitwise_count(ch.unmet_history[idx]) >= UNMET_MONTHS_TO_MOVE]
+    struggling = idx[np.bitwise_count(ch.unmet_history[idx]) >= p.unmet_months_to_move]
     u = model.streams.uniform("escalate", ch.uid[struggling], model.months_elapsed)
     place(model, struggling[u < per_month(p.move_when_unmet_per_year)], escalate=True)
 

@@ -19,8 +19,6 @@ from sendsim.model.phases import placement
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-MEDIATION_REMEDY_SHARE = 0.5  # settled mediations that give the family what it asked (assumption)
-
 
 class Appeal(IntEnum):
     """What a dispute is about."""
@@ -53,12 +51,15 @@ def dispute(model: SendModel, idx: np.ndarray, about: Appeal) -> None:
     trust = 1 + model.cfg.behaviour.requests.trust_weight * (1 - c.trust[ch.la[idx]])
     u = model.streams.uniform(f"dispute.{about.name}", ch.uid[idx], model.months_elapsed)
     disputed = idx[u < chance * trust]
-    u = model.streams.uniform("mediation", ch.uid[disputed], model.months_elapsed)
-    mediated = u < p.mediation_share
-    appealed = ~mediated | (u < p.mediation_share * p.mediation_to_tribunal)
-    settled = mediated & ~appealed
+    uid, month = ch.uid[disputed], model.months_elapsed
+    mediated = model.streams.uniform("mediation", uid, month) < p.mediation_share
+    onward = model.streams.uniform("mediation.appeal", uid, month) < p.mediation_to_tribunal
+    appealed = ~mediated | onward
+    settled_for_family = (
+        model.streams.uniform("mediation.remedy", uid, month) < p.mediation_remedy_share
+    )
     model.flows.add("mediations", ch.la[disputed[mediated]])
-    remedy(model, disputed[settled & (u < p.mediation_share * MEDIATION_REMEDY_SHARE)], about)
+    remedy(model, disputed[mediated & ~onward & settled_for_family], about)
     lodged = disputed[appealed]
     ch.appeal[lodged] = about
     ch.appeal_months[lodged] = p.months_to_hearing

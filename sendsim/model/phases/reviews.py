@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import POST16_START_AGE, Place, Sen, member
+from sendsim.model.codes import ADULT_AGE, POST16_START_AGE, Place, Sen, member
 from sendsim.model.phases import placement
 
 if TYPE_CHECKING:
@@ -18,8 +18,6 @@ PLAN_ONLY_PLACES = (
     Place.INDEPENDENT,
     Place.SPECIALIST_POST16,
 )
-NEEDS_MET_LEVEL = 0.3  # below this a plan may cease as needs are met (assumption)
-ADULT_AGE = 19
 
 
 def step_reviews(model: SendModel) -> None:
@@ -29,7 +27,7 @@ def step_reviews(model: SendModel) -> None:
     ch.plan_months[plans] += 1
     due = plans[ch.plan_months[plans] % 12 == 0]
     u = model.streams.uniform("review", ch.uid[due], model.months_elapsed)
-    met = (ch.severity[due] < NEEDS_MET_LEVEL) & (u < p.cease_needs_met_per_year)
+    met = (ch.severity[due] < p.needs_met_level) & (u < p.cease_needs_met_per_year)
     out_of_education = (ch.age[due] >= ADULT_AGE) & member(
         ch.place[due], (Place.EMPLOYMENT, Place.NEET)
     )

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from sendsim.config.schema import SupportParams
     from sendsim.model.model import SendModel
 
-MIN_LOAD_FACTOR = 0.5  # an overloaded school still meets half its usual level (assumption)
 UNMET_BITS = np.uint16(0x0FFF)  # the last 12 months
 
 
@@ -75,5 +74,5 @@ def school_level(model: SendModel) -> np.ndarray:
     load = count_by(school[sen_pupils], schools.n) / np.maximum(
         s.sen_capacity_share * count_by(school[ok], schools.n), 1.0
     )
-    factor = np.clip(1.0 / np.maximum(load, 1e-9), MIN_LOAD_FACTOR, 1.0)
+    factor = np.clip(1.0 / np.maximum(load, 1e-9), s.min_load_factor, 1.0)
     return schools.capability * factor
