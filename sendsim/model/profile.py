@@ -45,7 +45,7 @@ BAND_PLACE_PRIOR = np.array(
         [1.0, 1.0, 1.0, 0.8, 0.2, 0.0, 0.0, 0.0, 0.0, 0.5],
         [1.0, 1.0, 1.0, 1.2, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
         [0.4, 0.3, 0.8, 0.8, 0.1, 1.0, 1.0, 1.0, 0.0, 1.0],
-        [0.0, 0.0, 0.02, 0.05, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0],
+        [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0],
     ]
 )
 #: Share of a band's plans at each single age. Assumption: plans accumulate through primary
@@ -260,9 +260,7 @@ def _age_place_weights() -> np.ndarray:
     weights = AGE_WEIGHT_IN_BAND[:, None] * allowed
     for lo, hi in BAND_AGES:
         band = weights[lo : hi + 1]
-        total = band.sum(axis=0)
-        uniform = np.full_like(band, 1.0 / (hi - lo + 1))
-        weights[lo : hi + 1] = np.where(total > 0, band / np.where(total > 0, total, 1), uniform)
+        weights[lo : hi + 1] = band / np.maximum(band.sum(axis=0), 1e-12)
     return weights
 
 
