@@ -149,9 +149,11 @@ def load_profiles(area: str) -> Profiles:
         ),  # the rate in January 2022, between the 2021 and 2022 totals
         refusal_share=_ratio(rows, all_councils, "refusals_2022", "requests_2022"),
         issue_share=_ratio(
-            rows, all_councils, "plans_issued_2022", ("plans_issued_2022", "plans_not_issued_2022")
+            rows, all_councils, "new_plans_2022", ("new_plans_2022", "plans_not_issued_2022")
         ),
-        assessments_per_year=_fill_per_plan(rows, all_councils, "plans_issued_2022")
+        # SEN2 new plans, not assessments.csv "issued" (which disagrees for a few councils):
+        # new plans are what the caseload series counts
+        assessments_per_year=_fill_per_plan(rows, all_councils, "new_plans_2022")
         + _fill_per_plan(rows, all_councils, "plans_not_issued_2022"),
         within_20_weeks_share=_fill_share(rows, all_councils, "within_20_weeks_share_2022"),
         new_plan_special_share=_ratio(
