@@ -23,7 +23,8 @@ examples:
   sendsim run -m run.seed=1,2,3             several runs at once (Hydra multirun)
   sendsim run --help                        every config group and override
   sendsim areas --region "North West"       councils with their codes
-  sendsim params --kind policy              policy levers with defaults, ranges and sources
+  sendsim levers                            policy levers with defaults, ranges and sources
+  sendsim params --kind uncertain           uncertain parameters
 """
 
 
@@ -55,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     areas = sub.add_parser("areas", help="list the 153 councils with their codes")
     areas.add_argument("--region", help="only councils in this region")
     areas.set_defaults(handler=_areas)
+    levers = sub.add_parser("levers", help="list the policy levers: default, range, unit, source")
+    levers.add_argument(
+        "--effects", action="store_true", help="also list the uncertain sizes of their effects"
+    )
+    levers.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    levers.add_argument("--markdown", action="store_true", help="print a markdown table")
+    levers.set_defaults(handler=_levers)
     params = sub.add_parser("params", help="list every parameter: default, range, unit, source")
     params.add_argument("--kind", choices=("policy", "uncertain", "setting"), help="only this kind")
     params.add_argument("--csv", action="store_true", help="print CSV instead of a table")
@@ -100,6 +108,16 @@ def _params(ns: argparse.Namespace) -> None:
     _print(table, csv=ns.csv)
 
 
+def _levers(ns: argparse.Namespace) -> None:
+    from sendsim.config.tables import lever_table, markdown
+
+    table = lever_table(effects=ns.effects)
+    if ns.markdown:
+        print(markdown(table))
+        return
+    _print(table, csv=ns.csv)
+
+
 def _print(frame: pl.DataFrame, csv: bool) -> None:
     if csv:
         sys.stdout.write(frame.write_csv())
@@ -107,7 +125,7 @@ def _print(frame: pl.DataFrame, csv: bool) -> None:
     with pl.Config(
         tbl_rows=-1,
         tbl_cols=-1,
-        fmt_str_lengths=80,
+        fmt_str_lengths=160,
         tbl_width_chars=200,
         tbl_hide_dataframe_shape=True,
         tbl_hide_column_data_types=True,

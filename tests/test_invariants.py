@@ -91,10 +91,12 @@ def test_money_is_conserved(small_run):
     spend_parts = sum(rec.flows[f"hn_spend_{PLACE_NAMES[p]}_gbp"] for p in FUNDED_PLACES)
     spend_parts = spend_parts + rec.flows["hn_spend_central_gbp"]
     np.testing.assert_allclose(rec.flows["hn_spend_gbp"], spend_parts, rtol=1e-12)
-    in_year = rec.flows["hn_income_gbp"] - rec.flows["hn_spend_gbp"]
+    income = rec.flows["hn_income_gbp"] + rec.flows["school_surplus_used_gbp"]
+    in_year = income - rec.flows["hn_spend_gbp"]
     np.testing.assert_allclose(rec.flows["dsg_in_year_balance_gbp"], in_year, rtol=1e-12)
     opening = rec.stocks["dsg_cumulative_balance_gbp"][0]
-    cumulative = opening + np.cumsum(rec.flows["dsg_in_year_balance_gbp"], axis=0)
+    changes = rec.flows["dsg_in_year_balance_gbp"] + rec.flows["deficit_written_off_gbp"]
+    cumulative = opening + np.cumsum(changes, axis=0)
     np.testing.assert_allclose(rec.stocks["dsg_cumulative_balance_gbp"][1:], cumulative, rtol=1e-9)
     np.testing.assert_allclose(c.dsg_balance_gbp, cumulative[-1], rtol=1e-9)
 
@@ -106,7 +108,7 @@ def test_england_run_keeps_states_valid(england_run):
 
 def test_overflow_is_recorded_when_special_places_run_out():
     model = SendModel(
-        make_config(**{"run.years": 2, "policy.inclusion.special_places_growth_per_year": -0.05})
+        make_config(**{"run.years": 2, "policy.capital.special_places_growth_per_year": -0.05})
     )
     model.run(progress=False)
     assert model.recorder.flows["special_place_shortfall"].sum() > 0

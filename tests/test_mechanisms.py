@@ -37,6 +37,8 @@ def outcome_pair(*changes: tuple[str, float | str]) -> dict[str, float]:
     out["neet_rate"] = out["neet_send_16_25"] / out["send_16_25"]
     out["outcome"] = out["progress_sum"] / out["send_children"]
     out["deficit_exposed_total"] = float(rec.stocks["dsg_deficit_exposed_gbp"].sum())
+    out["awaiting_total"] = float(rec.stocks["awaiting_provision"].sum())
+    out["appeal_rate"] = out["tribunal_appeals"] / out["appealable_decisions"]
     out["dsg_at_end"] = float(rec.stocks["dsg_cumulative_balance_gbp"][-1].sum())
     return out
 
@@ -48,33 +50,25 @@ CASES = [
     ("behaviour.needs.emergence_per_year", 0.03, "identifications", +1),
     ("behaviour.needs.escalation_per_year", 0.25, "requests", +1),
     ("behaviour.needs.resolution_per_year", 0.4, "sen_support", -1),
-    ("policy.workforce.health_visitors", 1.0, "identifications", +1),
-    ("policy.workforce.school_nurses", 1.4, "identifications", +1),
-    ("policy.inclusion.mainstream_capability", 0.6, "unmet_mean", -1),
-    ("policy.inclusion.mainstream_capability", 0.6, "requests", -1),
+    ("behaviour.support.mainstream_capability", 0.6, "unmet_mean", -1),
+    ("behaviour.support.mainstream_capability", 0.6, "requests", -1),
     ("behaviour.support.sen_capacity_share", 0.06, "unmet_mean", +1),
-    ("policy.funding.notional_threshold_gbp", 12000.0, "requests", -1),
     ("behaviour.requests.trust_weight", 1.5, "tribunal_appeals", +1),
-    ("policy.workforce.educational_psychologists", 0.6, "within_20_weeks_share", -1),
-    ("policy.workforce.educational_psychologists", 0.6, "assessment_backlog", +1),
     ("behaviour.council.capacity_response", 0.0, "assessments", -1),
     ("behaviour.council.gatekeeping_response", 5.0, "refusals_to_assess", +1),
-    ("policy.inclusion.special_places_growth_per_year", -0.05, "special_place_shortfall", +1),
+    ("policy.capital.special_places_growth_per_year", -0.05, "special_place_shortfall", +1),
     ("behaviour.placement.iss_growth_per_year", 0.0, "independent_share", -1),
     ("behaviour.placement.move_when_unmet_per_year", 1.5, "moves_to_special", +1),
-    ("behaviour.placement.ap_per_year", 0.2, "ehcp_ap", +1),
+    ("behaviour.placement.ap_per_year", 0.2, "moves_to_ap", +1),
     ("behaviour.placement.send_neet_multiplier", 4.0, "neet_rate", +1),
     ("behaviour.reviews.cease_left_education_per_year", 1.0, "ceased_plans", +1),
     ("behaviour.redress.dispute_plan", 0.3, "tribunal_appeals", +1),
     ("behaviour.redress.mediation_share", 0.9, "mediations", +1),
     ("behaviour.redress.named_independent_share", 1.0, "independent_share", +1),
-    ("policy.workforce.therapists", 0.5, "therapy_waiting", +1),
     ("behaviour.health.improvement", 0.2, "unmet_mean", -1),
     ("behaviour.outcomes.unmet_fit", 0.1, "outcome", -1),
     ("finance.iss_fee_growth_per_year", 0.1, "hn_spend_independent_gbp", +1),
     ("finance.cost_inflation_per_year", 0.08, "hn_spend_gbp", +1),
-    ("policy.funding.hnb_growth_2024_25", 0.2, "dsg_at_end", +1),
-    ("policy.funding.statutory_override_end", "2023-03", "deficit_exposed_total", +1),
 ]
 
 
@@ -88,7 +82,7 @@ def test_mechanism_moves_its_metric(key, value, metric, direction):
     ("key", "value"),
     [
         ("finance.iss_fee_growth_per_year", 0.1),
-        ("finance.health_share_of_iss_fees", 0.3),
+        ("policy.tariffs.health_share_of_complex_placements", 0.3),
         ("policy.funding.statutory_override_end", "2023-03"),
     ],
 )

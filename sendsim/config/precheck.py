@@ -3,6 +3,7 @@
 Every override is checked (each value of a sweep too), then the configuration is composed
 once per swept option of a config group, as Hydra will compose it, and checked whole.
 Council names are turned into codes so that ``area=leeds`` and ``area=E08000035`` agree.
+Other Hydra apps of sendsim pass their primary config's name and root schema.
 """
 
 from __future__ import annotations
@@ -34,15 +35,17 @@ FLAGS_WITH_VALUE = {
 HELP_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--info", "-i"}
 
 
-def prepare(args: list[str]) -> list[str]:
+def prepare(
+    args: list[str], config_name: str = "config", schema: type = SendsimConfig
+) -> list[str]:
     """Validated arguments for Hydra, with council names resolved (``ConfigError`` if bad)."""
     if HELP_FLAGS.intersection(args):
         return args
     positions = _override_positions(args)
     overrides = [_resolve_area(args[i]) for i in positions]
-    problems = validate.check_overrides(overrides)
+    problems = validate.check_overrides(overrides, schema)
     if not problems:
-        problems = _check_composed(overrides)
+        problems = _check_composed(overrides, config_name, schema)
     if problems:
         raise ConfigError(problems)
     out = list(args)
@@ -79,7 +82,7 @@ def _resolve_area(override: str) -> str:
         return override
 
 
-def _check_composed(overrides: list[str]) -> list[str]:
+def _check_composed(overrides: list[str], config_name: str, schema: type) -> list[str]:
     """Compose once per option of each swept group (first values elsewhere) and check."""
     parsed = OverridesParser.create().parse_overrides(overrides)
     base, group_sweeps = [], []
@@ -94,31 +97,34 @@ def _check_composed(overrides: list[str]) -> list[str]:
     variants = [base] + [[*base[:i], line, *base[i + 1 :]] for i, line in group_sweeps]
     problems: list[str] = []
     for variant in variants:
-        problems += [p for p in _compose_problems(variant) if p not in problems]
+        new = _compose_problems(variant, config_name, schema)
+        problems += [p for p in new if p not in problems]
     return problems
 
 
 def _hydra_value(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_hydra_value(v) for v in value) + "]"
     text = str(value)
     return f"'{text}'" if any(ch in text for ch in " ,()[]{}=") else text
 
 
-def _compose(overrides: list[str]) -> DictConfig:
+def _compose(overrides: list[str], config_name: str = "config") -> DictConfig:
     store.register()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(store.CONF_DIR), version_base="1.3"):
-            return compose(config_name="config", overrides=overrides)
+            return compose(config_name=config_name, overrides=overrides)
     finally:
         GlobalHydra.instance().clear()
 
 
-def _compose_problems(overrides: list[str]) -> list[str]:
+def _compose_problems(overrides: list[str], config_name: str, schema: type) -> list[str]:
     try:
-        cfg = _compose(overrides)
+        cfg = _compose(overrides, config_name)
     except Exception as err:  # Hydra's own message names the key and the problem
         return [" ".join(str(err).split())]
-    return validate.check_config(cfg)
+    return validate.check_config(cfg, schema)
 
 
 def compose_config(overrides: list[str] | None = None) -> SendsimConfig:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sendsim.config.params import param
+from sendsim.config.policy import LeverEffects, PolicyConfig
 
 NF = "NATIONAL_FIGURES.md"
 
@@ -94,139 +95,6 @@ class ScenarioConfig:
 
 
 @dataclass
-class WorkforcePolicy:
-    """Staff per child relative to 2015 (1.0 = the 2015 level)."""
-
-    health_visitors: float = param(
-        0.60,
-        0.3,
-        1.5,
-        unit="ratio to 2015",
-        label="Health visitors per child, relative to 2015",
-        source=f"{NF} Workforce: 11,192 FTE (2015) to 6,688 (2023), ratio 0.60",
-        kind="policy",
-    )
-    school_nurses: float = param(
-        0.75,
-        0.3,
-        1.5,
-        unit="ratio to 2009",
-        label="Qualified school nurses per child, relative to 2009",
-        source=f"{NF} Workforce: 1,135 (2009) to 852 (2022), ratio 0.75",
-        kind="policy",
-    )
-    educational_psychologists: float = param(
-        1.0,
-        0.4,
-        2.0,
-        unit="ratio to 2022",
-        label="Council assessment capacity (educational psychologists, caseworkers), vs 2022",
-        source="1.0 = each council's 2022 assessment throughput (assessments.csv)",
-        kind="policy",
-    )
-    therapists: float = param(
-        1.0,
-        0.4,
-        2.0,
-        unit="ratio to 2022",
-        label="ICB therapy capacity (speech and language, OT, CAMHS), vs 2022",
-        source="1.0 = capacity that keeps 2022 waiting lists stable (assumption)",
-        kind="policy",
-    )
-
-
-@dataclass
-class FundingPolicy:
-    """High needs funding rules."""
-
-    hnb_growth_2024_25: float = param(
-        0.066,
-        -0.05,
-        0.2,
-        unit="per year",
-        label="High needs block growth in 2024-25",
-        source=f"{NF} High needs block: 9,954m (2023-24 allocation) to ~10,600m (2024-25)",
-        kind="policy",
-    )
-    hnb_growth_2025_26: float = param(
-        0.127,
-        -0.05,
-        0.2,
-        unit="per year",
-        label="High needs block growth in 2025-26",
-        source=f"{NF} High needs block: ~10,600m (2024-25) to ~11,950m (2025-26)",
-        kind="policy",
-    )
-    hnb_growth_later: float = param(
-        0.03,
-        -0.05,
-        0.2,
-        unit="per year",
-        label="High needs block growth each year from 2026-27",
-        source="Assumption: cash growth in line with inflation after the last announced year",
-        kind="policy",
-    )
-    statutory_override_end: str = param(
-        "2028-03",
-        unit="YYYY-MM",
-        label="Last month of the statutory override keeping DSG deficits off general funds",
-        source=f"{NF} DSG deficits: override extended to March 2028 (June 2025)",
-        kind="policy",
-    )
-    notional_threshold_gbp: float = param(
-        6000.0,
-        2000.0,
-        15000.0,
-        unit="GBP per pupil per year",
-        label="Extra SEN support a mainstream school pays before the council tops up",
-        source=f"{NF} Costs: notional SEN threshold £6,000 since 2014",
-        kind="policy",
-    )
-
-
-@dataclass
-class InclusionPolicy:
-    """How much need mainstream schools meet."""
-
-    mainstream_capability: float = param(
-        0.45,
-        0.2,
-        0.8,
-        unit="need level (0-1)",
-        label="Need level the average mainstream school meets at SEN support",
-        source="Assumption: calibrated so ~30% of SEN support pupils have unmet need",
-        kind="policy",
-    )
-    resourced_places_growth_per_year: float = param(
-        0.0,
-        -0.1,
-        0.5,
-        unit="per year",
-        label="Annual growth in resourced provision and SEN unit places",
-        source="Assumption: places held at January 2022 levels",
-        kind="policy",
-    )
-    special_places_growth_per_year: float = param(
-        0.05,
-        -0.05,
-        0.2,
-        unit="per year",
-        label="Annual growth in state special school places (capital programme)",
-        source=f"Derived, {NF} Placement: special school plans 136.6k (2019) to 164.7k (2022)",
-        kind="policy",
-    )
-
-
-@dataclass
-class PolicyConfig:
-    """Policy levers: the values decision makers control. Scenarios change only these."""
-
-    workforce: WorkforcePolicy = field(default_factory=WorkforcePolicy)
-    funding: FundingPolicy = field(default_factory=FundingPolicy)
-    inclusion: InclusionPolicy = field(default_factory=InclusionPolicy)
-
-
-@dataclass
 class FinanceConfig:
     """Costs and their growth (national defaults; each council's s251 budget rescales them)."""
 
@@ -277,14 +145,6 @@ class FinanceConfig:
         unit="GBP per year",
         label="Cost of other arrangements (home education packages, tuition, awaiting provision)",
         source="Assumption",
-    )
-    health_share_of_iss_fees: float = param(
-        0.08,
-        0.0,
-        0.5,
-        unit="share",
-        label="Share of independent special school fees paid by the ICB",
-        source="Assumption: health contributions to complex placements",
     )
 
 
@@ -390,6 +250,14 @@ class IdentificationParams:
 
 @dataclass
 class SupportParams:
+    mainstream_capability: float = param(
+        0.45,
+        0.2,
+        0.8,
+        unit="need level (0-1)",
+        label="Need level the average mainstream school meets at SEN support, today",
+        source="Assumption: calibrated so ~30% of SEN support pupils have unmet need",
+    )
     capability_sd: float = param(
         0.08,
         0.0,
@@ -643,13 +511,29 @@ class PlacementParams:
         label="Most places the independent special school market adds in a year, for demand",
         source=f"{NF} Placement: ISS pupils up ~165% since 2015 (~10% a year)",
     )
+    awaiting_resolution_per_year: float = param(
+        4.0,
+        0.5,
+        12.0,
+        unit="per year",
+        label="How fast a child with a plan turned away by a school is found a place",
+        source="Assumption: about three months awaiting provision (SEN2 'awaiting provision')",
+    )
     ap_return_per_year: float = param(
         0.4,
         0.0,
         2.0,
         unit="per year",
-        label="Yearly chance a pupil in AP returns to a school or other setting",
+        label="Yearly chance a pupil without a plan in AP returns to school",
         source="Assumption",
+    )
+    ap_plan_return_per_year: float = param(
+        0.15,
+        0.0,
+        2.0,
+        unit="per year",
+        label="Yearly chance a pupil with a plan named in AP moves to another setting",
+        source="Assumption: AP named in plans is mostly long-term (SEN2: 0.8% of plans in AP)",
     )
     independent_in_area_share: float = param(
         0.4,
@@ -963,6 +847,7 @@ class BehaviourConfig:
     health: HealthParams = field(default_factory=HealthParams)
     outcomes: OutcomeParams = field(default_factory=OutcomeParams)
     council: CouncilParams = field(default_factory=CouncilParams)
+    effects: LeverEffects = field(default_factory=LeverEffects)
 
 
 @dataclass

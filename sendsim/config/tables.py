@@ -25,6 +25,25 @@ def param_table() -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def lever_table(effects: bool = False) -> pl.DataFrame:
+    """The policy levers (and, with ``effects``, the uncertain sizes of their effects)."""
+    table = param_table()
+    keep = pl.col("kind") == "policy"
+    if effects:
+        keep |= pl.col("key").str.starts_with("behaviour.effects.")
+    return table.filter(keep)
+
+
+def markdown(frame: pl.DataFrame) -> str:
+    """A markdown table of ``frame`` (text cells; pipes escaped)."""
+    def row(cells: list[object]) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    lines = [row(frame.columns), row(["---"] * frame.width)]
+    lines += [row(list(r)) for r in frame.iter_rows()]
+    return "\n".join(lines)
+
+
 def _range(low: float | None, high: float | None, choices: tuple[str, ...] | None) -> str:
     if choices:
         return " | ".join(choices)

@@ -4,31 +4,44 @@ Hydra checks types against the schema but accepts ``+key=value`` silently and kn
 ranges. :func:`check_overrides` looks at the command line (each value of a sweep included);
 :func:`check_config` at a composed configuration (YAML files included). Both return problems
 as one line each, naming the key and what is allowed.
+
+Every function checks against ``SendsimConfig`` unless given another root ``schema`` (a
+dataclass extending it, such as the sensitivity analysis's). A schema may define a static
+``extra_problems(cfg) -> list[str]`` for rules across keys; it runs once every key is valid.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
+import typing
 from collections.abc import Iterable
 from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sendsim.config import store
 from sendsim.config.params import DeclaredParam, iter_params, section_fields
 from sendsim.config.schema import SendsimConfig
 from sendsim.errors import ConfigError, DataError
 
-PARAMS: dict[str, DeclaredParam] = {p.path: p for p in iter_params(SendsimConfig)}
+
+@functools.cache
+def declared(schema: type = SendsimConfig) -> dict[str, DeclaredParam]:
+    """Every declared parameter of ``schema`` by its dotted key."""
+    return {p.path: p for p in iter_params(schema)}
+
+
+PARAMS: dict[str, DeclaredParam] = declared(SendsimConfig)
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-MONTH_KEYS = ("run.start", "policy.funding.statutory_override_end")
+MONTH_KEYS = tuple(p.path for p in PARAMS.values() if p.meta.unit == "YYYY-MM")
 
 
-def check_overrides(overrides: Iterable[str]) -> list[str]:
+def check_overrides(overrides: Iterable[str], schema: type = SendsimConfig) -> list[str]:
     """Problems with command-line overrides: unknown keys or options, bad values."""
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
@@ -40,7 +53,7 @@ def check_overrides(overrides: Iterable[str]) -> list[str]:
         if key.startswith("hydra") or override.type == OverrideType.DEL:
             continue
         for value in _values(override):
-            problem = _check_one(key, value)
+            problem = _check_one(key, value, schema)
             if problem:
                 problems.append(problem)
     return problems
@@ -55,12 +68,12 @@ def _values(override: Override) -> list[Any]:
     return [override.value()]
 
 
-def _check_one(key: str, value: Any) -> str | None:
+def _check_one(key: str, value: Any, schema: type) -> str | None:
     if key in store.GROUPS:
         return _check_option(key, value)
-    if key not in PARAMS:
-        return unknown_key(key)
-    return check_value(key, value)
+    if key not in declared(schema):
+        return unknown_key(key, schema)
+    return check_value(key, value, schema)
 
 
 def _check_option(group: str, value: Any) -> str | None:
@@ -76,12 +89,12 @@ def _check_option(group: str, value: Any) -> str | None:
     return f"{group}={value}: no such option; choose one of {', '.join(options)}"
 
 
-def unknown_key(key: str) -> str:
+def unknown_key(key: str, schema: type = SendsimConfig) -> str:
     """A message for a key the schema does not have, with the allowed keys beside it."""
     section, _, name = key.rpartition(".")
-    cls = _section_class(section)
+    cls = _section_class(section, schema)
     if cls is None:
-        top = ", ".join(section_fields(SendsimConfig))
+        top = ", ".join(section_fields(schema))
         return f"{key}: unknown key; top-level sections are {top}"
     allowed = list(section_fields(cls))
     hint = difflib.get_close_matches(name, allowed, n=1)
@@ -90,8 +103,8 @@ def unknown_key(key: str) -> str:
     return f"{key}: unknown key{did_you_mean}; allowed {where}: {', '.join(allowed)}"
 
 
-def _section_class(section: str) -> type | None:
-    cls: type = SendsimConfig
+def _section_class(section: str, schema: type) -> type | None:
+    cls: type = schema
     for part in filter(None, section.split(".")):
         fields = section_fields(cls)
         if part not in fields or not dataclasses.is_dataclass(fields[part]):
@@ -100,10 +113,14 @@ def _section_class(section: str) -> type | None:
     return cls
 
 
-def check_value(key: str, value: Any) -> str | None:
+def check_value(key: str, value: Any, schema: type = SendsimConfig) -> str | None:
     """Whether ``value`` suits the declared type, range or choices of ``key``."""
-    declared = PARAMS[key]
-    meta, kind = declared.meta, declared.type
+    param = declared(schema)[key]
+    meta, kind = param.meta, param.type
+    if typing.get_origin(kind) is list:
+        if not isinstance(value, list | ListConfig) or not all(isinstance(v, str) for v in value):
+            return f"{key}={value!r}: expected a list of names, e.g. [a,b]"
+        return None
     if isinstance(value, bool) != (kind is bool):
         return f"{key}={value!r}: expected {kind.__name__}"
     if kind in (int, float):
@@ -126,14 +143,17 @@ def check_value(key: str, value: Any) -> str | None:
     return None
 
 
-def check_config(cfg: DictConfig) -> list[str]:
+def check_config(cfg: DictConfig, schema: type = SendsimConfig) -> list[str]:
     """Problems with a composed configuration: unknown keys anywhere, and every value."""
-    problems = [unknown_key(k) for k in _unknown_keys(cfg, SendsimConfig)]
-    for key in PARAMS:
+    problems = [unknown_key(k, schema) for k in _unknown_keys(cfg, schema)]
+    for key in declared(schema):
         value = OmegaConf.select(cfg, key, throw_on_missing=False)
-        problem = check_value(key, value)
+        problem = check_value(key, value, schema)
         if problem:
             problems.append(problem)
+    extra_problems = getattr(schema, "extra_problems", None)
+    if not problems and extra_problems is not None:
+        problems = extra_problems(cfg)
     return problems
 
 
@@ -149,13 +169,13 @@ def _unknown_keys(cfg: DictConfig, cls: type, prefix: str = "") -> list[str]:
     return out
 
 
-def to_config(cfg: DictConfig) -> SendsimConfig:
+def to_config(cfg: DictConfig, schema: type = SendsimConfig) -> SendsimConfig:
     """The validated configuration as the schema's dataclass (``ConfigError`` if invalid)."""
-    problems = check_config(cfg)
+    problems = check_config(cfg, schema)
     if problems:
         raise ConfigError(problems)
     config = OmegaConf.to_object(cfg)
-    assert isinstance(config, SendsimConfig)
+    assert isinstance(config, schema)
     if config.area.code not in ("default", store.ENGLAND):
         config.area.code = store.resolve_area(config.area.code)
     return config

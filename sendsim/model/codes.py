@@ -72,6 +72,7 @@ MAX_AGE = 25  # children and young people aged 0-25 are in scope
 SCHOOL_START_AGE = 4  # academic age in Reception
 SECONDARY_START_AGE = 11  # Year 7
 POST16_START_AGE = 16  # Year 12
+AWAITING_PROVISION = -2  # ``school`` of a child with a plan turned away, awaiting a place
 ADULT_AGE = 19  # school sixth forms end; plans can cease on leaving education
 
 

@@ -85,6 +85,7 @@ class SchoolTable:
     phase: np.ndarray
     size: np.ndarray  # capacity, used as the weight when families choose
     capability: np.ndarray  # need level met at SEN support with a normal SEN load
+    mhst_draw: np.ndarray  # uniform: the school has a mental health support team if < coverage
 
     @property
     def n(self) -> int:

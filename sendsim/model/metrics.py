@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from sendsim.model.codes import N_PLACE, N_SEN, Place, Sen, member
+from sendsim.model.codes import AWAITING_PROVISION, N_PLACE, N_SEN, Place, Sen, member
 from sendsim.model.ops import count_by
 
 if TYPE_CHECKING:
@@ -85,6 +85,7 @@ METRICS: tuple[Metric, ...] = (
         for n in PLACE_NAMES.values()
     ),
     _count("ehcp_post16", "Plans with placement in FE or specialist post-16", "stock"),
+    _count("awaiting_provision", "Plans awaiting a school place after a school declined", "stock"),
     _count("assessment_backlog", "Requests and assessments open (awaiting a decision)", "stock"),
     _count("waiting_over_20_weeks", "Open requests older than 20 weeks", "stock"),
     _count("therapy_waiting", "Children waiting for NHS therapy", "stock"),
@@ -130,8 +131,12 @@ METRICS: tuple[Metric, ...] = (
     _count("identifications", "Needs newly identified", "flow"),
     _count("mediations", "Mediation cases", "flow"),
     _count("tribunal_appeals", "SEND Tribunal appeals registered", "flow"),
+    _count(
+        "appealable_decisions", "Decisions families can appeal (refusals, plans, no plan)", "flow"
+    ),
     _count("tribunal_decisions", "SEND Tribunal appeals decided", "flow"),
     _count("moves_to_special", "Plans moved from mainstream to special provision", "flow"),
+    _count("moves_to_ap", "Pupils moved from mainstream school to alternative provision", "flow"),
     _count(
         "special_place_shortfall", "Children needing a special place who did not get one", "flow"
     ),
@@ -145,8 +150,12 @@ METRICS: tuple[Metric, ...] = (
         for p in FUNDED_PLACES
     ),
     _money("hn_spend_central_gbp", "High needs spend on services, AP and places not tied to plans"),
-    _money("dsg_in_year_balance_gbp", "In-year high needs balance (income minus spend)"),
+    _money(
+        "dsg_in_year_balance_gbp", "In-year high needs balance (income and surplus, less spend)"
+    ),
     _money("icb_contribution_gbp", "ICB contribution to independent placements"),
+    _money("school_surplus_used_gbp", "Schools' surplus balances used for high needs"),
+    _money("deficit_written_off_gbp", "DSG deficit written off by government"),
     # ratios
     _ratio(
         "ehcp_per_10k_0_25",
@@ -234,6 +243,15 @@ METRICS: tuple[Metric, ...] = (
         "pupils",
     ),
     Metric(
+        "tribunal_appeal_rate",
+        "share",
+        "Appeals registered per appealable decision",
+        "flow",
+        "tribunal_appeals",
+        "appealable_decisions",
+        scaled=False,
+    ),
+    Metric(
         "issued_within_20_weeks_share",
         "share",
         "Share of new plans issued within 20 weeks",
@@ -317,6 +335,7 @@ def stock_quantities(model: SendModel) -> dict[str, np.ndarray]:
         **{f"ehcp_{name}": by_place[:, p] for p, name in PLACE_NAMES.items()},
         "ehcp_post16": by_place[:, Place.FE] + by_place[:, Place.SPECIALIST_POST16],
         "assessment_backlog": by_sen[:, Sen.REQUESTED] + by_sen[:, Sen.ASSESSING],
+        "awaiting_provision": count_by(la[ch.school[act] == AWAITING_PROVISION], n),
         "waiting_over_20_weeks": count_by(la[open_case & (ch.weeks[act] > 20)], n),
         "therapy_waiting": count_by(la[waiting], n),
         "therapy_wait_months_sum": count_by(la[waiting], n, ch.therapy_wait[act][waiting]),

@@ -24,10 +24,12 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sendsim.config.policy import PolicyConfig
 from sendsim.config.schema import SendsimConfig
 from sendsim.model import world
 from sendsim.model.children import Children
-from sendsim.model.codes import Place, Sen
+from sendsim.model.codes import N_PLACE, Place, Sen
+from sendsim.model.levers import TODAY, year_month
 from sendsim.model.metrics import Flows, Recorder
 from sendsim.model.ops import WEEKS_PER_MONTH
 from sendsim.model.phases import (
@@ -79,8 +81,8 @@ class SendModel(mesa.Model):
         self.start_year, self.start_month = (int(x) for x in cfg.run.start.split("-"))
         self.n_months = 12 * cfg.run.years
         self.months_elapsed = 0
-        end_year, end_month = (int(x) for x in cfg.policy.funding.statutory_override_end.split("-"))
-        self.override_end = (end_year, end_month)
+        self.reforms_from = year_month(cfg.policy.reforms_from)
+        self.cost_index = np.ones(N_PLACE)  # unit costs relative to January 2022
         self.children = Children()
         self.flows: Flows  # this month's events; a fresh one each month
         world.build(self)  # councils, ICBs, schools and the January child population
@@ -115,6 +117,23 @@ class SendModel(mesa.Model):
             self.step()
         self.recorder.record_stocks()
 
+    # -- policy ------------------------------------------------------------------------------
+    @property
+    def policy(self) -> PolicyConfig:
+        """The levers in force this month."""
+        return self.policy_at(self.year, self.month)
+
+    def policy_at(self, year: int, month: int) -> PolicyConfig:
+        """The levers in force in a month: today's policy until ``policy.reforms_from``."""
+        return self.cfg.policy if (year, month) >= self.reforms_from else TODAY
+
+    @property
+    def years_of_reform(self) -> float:
+        """Years since the scenario's reforms took effect (0 before)."""
+        start_year, start_month = self.reforms_from
+        months = (self.year - start_year) * 12 + self.month - start_month
+        return max(months, 0) / 12.0
+
     # -- shared views ------------------------------------------------------------------------
     @property
     def assessment_months(self) -> float:
@@ -124,7 +143,7 @@ class SendModel(mesa.Model):
     def hnb_this_year(self) -> np.ndarray:
         """Each council's high needs block for the current financial year (full scale, GBP)."""
         fy = self.year if self.month >= 4 else self.year - 1
-        by_year, funding = self.councils.hnb_gbp_by_year, self.cfg.policy.funding
+        by_year, funding = self.councils.hnb_gbp_by_year, self.policy.funding
         growth = {2024: 1 + funding.hnb_growth_2024_25, 2025: 1 + funding.hnb_growth_2025_26}
         for year in range(max(by_year) + 1, fy + 1):
             by_year[year] = by_year[year - 1] * growth.get(year, 1 + funding.hnb_growth_later)

@@ -100,6 +100,7 @@ class Profiles:
     sen_support_share: np.ndarray  # school-age SEN support share of pupils
     requests_per_year: np.ndarray
     refusal_share: np.ndarray
+    national_refusal_share: float
     issue_share: np.ndarray
     assessments_per_year: np.ndarray
     within_20_weeks_share: np.ndarray
@@ -110,6 +111,7 @@ class Profiles:
     primary_capacity: np.ndarray
     secondary_capacity: np.ndarray
     unit_cost_gbp: np.ndarray  # (n, N_PLACE) from s251 where available, 2021-22 prices
+    national_unit_cost_gbp: np.ndarray  # (N_PLACE) England's cost per plan, 2021-22 prices
     hnb_gbp: dict[int, np.ndarray]  # before recoupment, by financial year (April start)
     dsg_balance_jan_2022_gbp: np.ndarray
     dsg_change_2021_22_gbp: np.ndarray  # in-year change of the cumulative balance, 2021-22
@@ -148,6 +150,7 @@ def load_profiles(area: str) -> Profiles:
             * _fill_per_plan(rows, all_councils, "requests_2022", at_least="new_plans_2022")
         ),  # the rate in January 2022, between the 2021 and 2022 totals
         refusal_share=_ratio(rows, all_councils, "refusals_2022", "requests_2022"),
+        national_refusal_share=_national_ratio(all_councils, "refusals_2022", "requests_2022"),
         issue_share=_ratio(
             rows, all_councils, "new_plans_2022", ("new_plans_2022", "plans_not_issued_2022")
         ),
@@ -285,70 +288,64 @@ def _s251(rows, cols: tuple[str, ...]) -> np.ndarray:
     return rows.select([f"s251_{c}_gbp" for c in cols]).fill_null(0).to_numpy().sum(axis=1)
 
 
-def _per_plan_cost(rows, all_rows, cols, count_col, low, high) -> np.ndarray:
-    """s251 budget lines per plan in a placement; national where the council's is implausible."""
+def _per_plan_cost(rows, all_rows, cols, count_col, low, high) -> tuple[np.ndarray, float]:
+    """s251 budget lines per plan in a placement, and the national figure (used where the
+    council's is implausible)."""
     spend, plans = _s251(rows, cols), _nullable(rows, count_col)
     all_spend, all_plans = _s251(all_rows, cols), _nullable(all_rows, count_col)
     ok_all = np.isfinite(all_plans) & (all_plans > 0)
-    national = all_spend[ok_all].sum() / all_plans[ok_all].sum()
+    national = float(all_spend[ok_all].sum() / all_plans[ok_all].sum())
     unit = np.divide(
         spend, plans, out=np.full(len(rows), np.nan), where=np.isfinite(plans) & (plans > 0)
     )
-    return np.where(np.isfinite(unit) & (unit >= low) & (unit <= high), unit, national)
+    return np.where(np.isfinite(unit) & (unit >= low) & (unit <= high), unit, national), national
+
+
+#: Placement → (s251 lines, plans counted, plausible range of cost per plan in GBP).
+UNIT_COST_LINES = {
+    Place.MAINSTREAM: (
+        ("topup_maintained_primary", "topup_maintained_secondary"),
+        "hnb_ehcp_mainstream",
+        (1500, 25000),
+    ),
+    Place.RESOURCED: (("place_primary", "place_secondary"), "hnb_ehcp_resourced", (3000, 30000)),
+    Place.STATE_SPECIAL: (
+        ("place_special", "topup_maintained_special"),
+        "hnb_ehcp_state_special",
+        (10000, 70000),
+    ),
+    Place.INDEPENDENT: (
+        ("topup_independent_special", "topup_independent_primary", "topup_independent_secondary"),
+        "hnb_ehcp_independent",
+        (25000, 150000),
+    ),
+    Place.FE: (
+        ("place_post_school", "topup_maintained_post_school", "topup_independent_post_school"),
+        "hnb_ehcp_post16",
+        (1000, 30000),
+    ),
+    Place.EARLY_YEARS: (
+        ("place_early_years", "topup_maintained_early_years", "topup_independent_early_years"),
+        "ehcp_early_years",
+        (500, 20000),
+    ),
+}
 
 
 def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame) -> dict[str, object]:
-    """Unit costs by placement (s251 budget 2021-22 / plans), central spend, income, balance.
+    """Unit costs by placement (s251 budget 2021-22 / plans), income and the DSG balance.
 
     Spend the model attributes to plans uses each council's own s251 lines where they give a
     plausible cost per plan, else the national one. Income is the high needs block before
     recoupment, the same basis as the s251 budget (which includes academy places).
+    Resourced provision costs its place funding on top of the mainstream top-up.
     """
     cost = np.zeros((len(rows), N_PLACE))
-    phases = ("primary", "secondary")
-    cost[:, Place.MAINSTREAM] = _per_plan_cost(
-        rows,
-        all_rows,
-        tuple(f"topup_maintained_{p}" for p in phases),
-        "hnb_ehcp_mainstream",
-        1500,
-        25000,
-    )
-    cost[:, Place.RESOURCED] = cost[:, Place.MAINSTREAM] + _per_plan_cost(
-        rows, all_rows, ("place_primary", "place_secondary"), "hnb_ehcp_resourced", 3000, 30000
-    )
-    cost[:, Place.STATE_SPECIAL] = _per_plan_cost(
-        rows,
-        all_rows,
-        ("place_special", "topup_maintained_special"),
-        "hnb_ehcp_state_special",
-        10000,
-        70000,
-    )
-    cost[:, Place.INDEPENDENT] = _per_plan_cost(
-        rows,
-        all_rows,
-        ("topup_independent_special", "topup_independent_primary", "topup_independent_secondary"),
-        "hnb_ehcp_independent",
-        25000,
-        150000,
-    )
-    cost[:, Place.FE] = _per_plan_cost(
-        rows,
-        all_rows,
-        ("place_post_school", "topup_maintained_post_school", "topup_independent_post_school"),
-        "hnb_ehcp_post16",
-        1000,
-        30000,
-    )
-    cost[:, Place.EARLY_YEARS] = _per_plan_cost(
-        rows,
-        all_rows,
-        ("place_early_years", "topup_maintained_early_years", "topup_independent_early_years"),
-        "ehcp_early_years",
-        500,
-        20000,
-    )
+    national = np.zeros(N_PLACE)
+    for place, (lines, count, (low, high)) in UNIT_COST_LINES.items():
+        cost[:, place], national[place] = _per_plan_cost(rows, all_rows, lines, count, low, high)
+    cost[:, Place.RESOURCED] += cost[:, Place.MAINSTREAM]
+    national[Place.RESOURCED] += national[Place.MAINSTREAM]
     hnb = {
         2021: _fill_per_plan(rows, all_rows, "hnb_2021_22_gbp"),
         2022: _fill_per_plan(rows, all_rows, "hnb_2022_23_gbp"),
@@ -356,6 +353,7 @@ def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame) -> dict[str, object]:
     }
     return {
         "unit_cost_gbp": cost,
+        "national_unit_cost_gbp": national,
         "hnb_gbp": hnb,
         **_balances(rows, all_rows),
     }

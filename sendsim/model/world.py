@@ -62,6 +62,7 @@ def build(model: SendModel) -> None:
     model.profiles = prof
     england = cfg.area.code.lower() == "england"
     model.councils = _councils(model, prof, england)
+    model.national_refusal_logit = float(logit(prof.national_refusal_share))
     model.flows = Flows(prof.n)  # events while building are not recorded
     model.icbs = _icbs(model, prof)
     model.schools = _mainstream_schools(model, prof)
@@ -136,11 +137,15 @@ def _placement_thresholds(prof: Profiles, spread: float) -> tuple[np.ndarray, np
 
 
 def _unit_costs(model: SendModel, prof: Profiles) -> np.ndarray:
+    """Yearly cost of a plan by council and placement; England's averages kept for banding."""
     f = model.cfg.finance
     cost = prof.unit_cost_gbp.copy()
-    cost[:, Place.SPECIALIST_POST16] = f.specialist_post16_fee_gbp
-    cost[:, Place.AP] = f.ap_place_gbp
-    cost[:, Place.OTHER] = f.other_placement_gbp
+    national = prof.national_unit_cost_gbp.copy()
+    for table in (cost.T, national):
+        table[Place.SPECIALIST_POST16] = f.specialist_post16_fee_gbp
+        table[Place.AP] = f.ap_place_gbp
+        table[Place.OTHER] = f.other_placement_gbp
+    model.national_unit_cost_gbp = national
     return cost
 
 
@@ -175,12 +180,19 @@ def _mainstream_schools(model: SendModel, prof: Profiles) -> SchoolTable:
     number = np.arange(len(la)) - np.searchsorted(la, la, "left") if len(la) else la
     key = prof.keys[la] * 100_000 + number
     u = model.streams.uniform("school.capability", key)
-    mean = model.cfg.policy.inclusion.mainstream_capability
-    capability = np.clip(mean + model.cfg.behaviour.support.capability_sd * ndtri(u), 0.05, 0.95)
+    support = model.cfg.behaviour.support
+    capability = np.clip(
+        support.mainstream_capability + support.capability_sd * ndtri(u), 0.05, 0.95
+    )
+    mhst_draw = model.streams.uniform("school.mhst", key)
     order = np.lexsort((phase, la))  # schools grouped by council, primaries first
     MainstreamSchool.create_agents(model, len(la), index=list(range(len(la))))
     return SchoolTable(
-        la=la[order], phase=phase[order], size=size[order], capability=capability[order]
+        la=la[order],
+        phase=phase[order],
+        size=size[order],
+        capability=capability[order],
+        mhst_draw=mhst_draw[order],
     )
 
 

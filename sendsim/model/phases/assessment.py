@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import expit
 
 from sendsim.model.codes import Sen
+from sendsim.model.levers import ratio
 from sendsim.model.ops import WEEKS_PER_MONTH, count_by
 from sendsim.model.phases import placement, redress
 
@@ -58,7 +59,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def capacity_weeks(model: SendModel) -> np.ndarray:
     """Weeks of casework each council can do this month."""
-    workforce = model.cfg.policy.workforce.educational_psychologists
+    workforce = ratio(model.policy, "workforce.educational_psychologists")
     return model.councils.assessment_capacity * workforce * mean_work_weeks(model)
 
 

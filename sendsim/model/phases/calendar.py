@@ -97,12 +97,13 @@ def finish_post19_courses(model: SendModel, idx: np.ndarray) -> None:
 
 
 def open_places(model: SendModel) -> None:
-    """Special schools open places (capital programme); the independent market responds."""
-    growth = model.cfg.policy.inclusion.special_places_growth_per_year
+    """Special schools open the places commissioned ``build_lead_time_years`` ago (capital
+    programme), mainstream schools open units, and the independent market responds."""
+    capital = model.policy.capital
+    commissioned = model.policy_at(model.year - capital.build_lead_time_years, SEPTEMBER).capital
     for school in model.agents_by_type[SpecialSchool]:
-        school.open_new_places(growth)
-    c = model.councils
-    c.resourced_places *= 1 + model.cfg.policy.inclusion.resourced_places_growth_per_year
+        school.open_new_places(commissioned.special_places_growth_per_year)
+    model.councils.resourced_places *= 1 + capital.resourced_places_growth_per_year
     iss = model.iss
     market_places = count_by(iss.market, len(iss.refused), iss.places)
     growth = model.cfg.behaviour.placement.iss_growth_per_year

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.model.codes import Need, Sen, member
+from sendsim.model.levers import change, ratio
 from sendsim.model.ops import allocate, count_by, per_month
 
 if TYPE_CHECKING:
@@ -31,6 +32,25 @@ def referral_candidates(model: SendModel) -> np.ndarray:
     )
 
 
+def refer(model: SendModel) -> None:
+    """Identified therapy-relevant needs join the waiting list; mental health support teams in
+    schools meet some SEMH needs that would otherwise be referred to CAMHS."""
+    ch, p = model.children, model.cfg.behaviour.health
+    idx = referral_candidates(model)
+    teams = change(model.policy, "workforce.mental_health_support_teams")
+    semh = 1 - model.cfg.behaviour.effects.mhst_referral_reduction * teams
+    chance = per_month(p.referral_per_year) * np.where(ch.need[idx] == Need.SEMH, semh, 1.0)
+    u = model.streams.uniform("therapy_referral", ch.uid[idx], model.months_elapsed)
+    ch.therapy_wait[idx[u < chance]] = 0
+
+
+def capacity_factor(model: SendModel) -> float:
+    """Therapy capacity relative to 2022: therapists, and ICBs under backstop powers."""
+    powers = model.policy.powers.icb_backstop_powers
+    gain = 1 + model.cfg.behaviour.effects.icb_capacity_gain * powers
+    return ratio(model.policy, "workforce.therapists") * gain
+
+
 def step_health(model: SendModel) -> None:
     """Courses finish, referrals join the list, ICBs start courses within capacity."""
     ch, p, icbs = model.children, model.cfg.behaviour.health, model.icbs
@@ -39,16 +59,14 @@ def step_health(model: SendModel) -> None:
     done = treated[ch.therapy_left[treated] == 0]
     ch.severity[done] = np.maximum(ch.severity[done] - p.improvement, 0.02)
 
-    idx = referral_candidates(model)
-    u = model.streams.uniform("therapy_referral", ch.uid[idx], model.months_elapsed)
-    ch.therapy_wait[idx[u < per_month(p.referral_per_year)]] = 0
-
+    refer(model)
     waiting = np.flatnonzero(ch.therapy_wait >= 0)
     icb = model.councils.icb[ch.la[waiting]]
-    icbs.credit += icbs.capacity * model.cfg.policy.workforce.therapists
+    capacity = icbs.capacity * capacity_factor(model)
+    icbs.credit += capacity
     start = waiting[allocate(icb, ch.therapy_wait[waiting], icbs.credit)]
     icbs.credit -= count_by(model.councils.icb[ch.la[start]], icbs.n)
-    np.minimum(icbs.credit, np.maximum(icbs.capacity, 1.0), out=icbs.credit)  # idle time is lost
+    np.minimum(icbs.credit, np.maximum(capacity, 1.0), out=icbs.credit)  # idle time is lost
     ch.therapy_wait[start] = -1
     ch.therapy_left[start] = p.course_months
     still = np.flatnonzero(ch.therapy_wait >= 0)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.model.codes import EDUCATION_PLACES, POST16_START_AGE, SCHOOL_START_AGE, Sen, member
+from sendsim.model.levers import change
 from sendsim.model.ops import per_month
 
 if TYPE_CHECKING:
@@ -18,9 +19,13 @@ def step_identification(model: SendModel) -> None:
 
     The workforce ratios (``policy.workforce``) scale the rate with an elasticity: fewer health
     visitors mean needs at ages 0-3 are noticed later, by which time unmet need has escalated.
+    The early years inclusion fund helps settings notice needs too.
     """
-    ch = model.children
-    p, w = model.cfg.behaviour.identification, model.cfg.policy.workforce
+    ch, pol = model.children, model.policy
+    p, w = model.cfg.behaviour.identification, pol.workforce
+    fund = 1 + model.cfg.behaviour.effects.early_years_identification * change(
+        pol, "early_years.inclusion_fund"
+    )
     hidden = np.flatnonzero(
         (ch.sen == Sen.NONE) & (ch.severity > 0) & member(ch.place, EDUCATION_PLACES)
     )
@@ -28,7 +33,7 @@ def step_identification(model: SendModel) -> None:
     rate = np.select(
         [age < SCHOOL_START_AGE, age < POST16_START_AGE],
         [
-            p.early_years_per_year * w.health_visitors**p.workforce_elasticity,
+            p.early_years_per_year * w.health_visitors**p.workforce_elasticity * max(fund, 0.0),
             # teachers and SENCos notice most needs; school nurses (assumption: 30%) the rest
             p.school_per_year * (0.7 + 0.3 * w.school_nurses**p.workforce_elasticity),
         ],

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.model.codes import (
+    AWAITING_PROVISION,
     N_PLACE,
     POST16_START_AGE,
     SCHOOL_START_AGE,
@@ -23,6 +24,7 @@ from sendsim.model.codes import (
     Sen,
     member,
 )
+from sendsim.model.levers import TODAY, change
 from sendsim.model.ops import allocate, count_by, per_month, rank_within
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ RUNG[LADDER] = np.arange(len(LADDER))
 
 def step_placement(model: SendModel) -> None:
     """Monthly moves: to more specialist settings, into and out of AP, in and out of NEET."""
+    resolve_awaiting(model)
     escalate_unmet(model)
     alternative_provision(model)
     neet_transitions(model)
@@ -90,20 +93,32 @@ def _fill(model: SendModel, idx: np.ndarray, target: np.ndarray) -> None:
     """Allocate places for school-age plans by target setting, falling back down the ladder.
 
     A child refused a more specialist place who already has a special school place keeps it.
+    Secondary pupils with SEMH needs who find no specialist place wait in AP.
     """
-    ch, p = model.children, model.cfg.behaviour.placement
+    ch = model.children
     refused = model.specials.admit(model, idx[target == Place.STATE_SPECIAL])
     refused = refused[~member(ch.place[refused], SPECIAL_SCHOOLS)]
     model.flows.add("special_place_shortfall", ch.la[refused])
     u = model.streams.uniform("independent_when_full", ch.uid[refused], model.months_elapsed)
-    spill = refused[u < p.independent_when_full]
+    independent_when_full = model.cfg.behaviour.placement.independent_when_full * off_list(model)
+    spill = refused[u < independent_when_full]
     no_iss = model.iss.admit(model, np.concatenate([idx[target == Place.INDEPENDENT], spill]))
     no_iss = no_iss[~member(ch.place[no_iss], SPECIAL_SCHOOLS)]
     resourced = np.concatenate(
-        [idx[target == Place.RESOURCED], refused[u >= p.independent_when_full], no_iss]
+        [idx[target == Place.RESOURCED], refused[u >= independent_when_full], no_iss]
     )
     no_rp = admit_resourced(model, resourced)
-    to_mainstream(model, np.concatenate([idx[target == Place.MAINSTREAM], no_rp]))
+    interim = np.isin(no_rp, refused) & (ch.need[no_rp] == Need.SEMH)
+    interim &= ch.age[no_rp] >= SECONDARY_START_AGE
+    ch.place[no_rp[interim]] = Place.AP
+    ch.school[no_rp[interim]] = -1
+    to_mainstream(model, np.concatenate([idx[target == Place.MAINSTREAM], no_rp[~interim]]))
+
+
+def off_list(model: SendModel) -> float:
+    """How much independent placement remains once placements are named from tailored lists."""
+    lists = model.policy.standards.tailored_lists
+    return 1 - model.cfg.behaviour.effects.lists_independent_reduction * lists
 
 
 def admit_resourced(model: SendModel, idx: np.ndarray) -> np.ndarray:
@@ -132,13 +147,26 @@ def to_mainstream(model: SendModel, idx: np.ndarray) -> None:
 
 
 def _keep_or_assign_school(model: SendModel, idx: np.ndarray) -> None:
+    """Keep a school of the right phase in the home council, else find one.
+
+    A child with a plan needing a new school may be turned away by a school the council cannot
+    direct to admit (academies, unless councils have that power); they await provision.
+    """
     ch = model.children
     phase = (ch.age[idx] >= SECONDARY_START_AGE).astype(np.int8)
     school = ch.school[idx]
     valid = (school >= 0) & (school < model.schools.n)
     keep = valid & (model.schools.phase[np.where(valid, school, 0)] == phase)
     keep &= model.schools.la[np.where(valid, school, 0)] == ch.la[idx]
-    assign_school(model, idx[~keep])
+    needing = idx[~keep]
+    plan = needing[ch.sen[needing] == Sen.EHCP]
+    fx, powers = model.cfg.behaviour.effects, model.policy.powers
+    declined_chance = fx.admission_refusal * (1 - powers.direct_academies_to_admit)
+    u = model.streams.uniform("admission", ch.uid[plan], model.months_elapsed)
+    turned_away = plan[u < declined_chance]
+    ch.place[turned_away] = Place.OTHER
+    ch.school[turned_away] = AWAITING_PROVISION
+    assign_school(model, np.setdiff1d(needing, turned_away, assume_unique=True))
 
 
 def assign_school(model: SendModel, idx: np.ndarray) -> None:
@@ -187,7 +215,7 @@ def leave_school(model: SendModel, idx: np.ndarray, stream: str) -> None:
     """Young people without a plan: education (FE or sixth form), work or training, or NEET."""
     ch, p = model.children, model.cfg.behaviour.placement
     u = model.streams.uniform(f"{stream}.destination", ch.uid[idx], model.months_elapsed)
-    neet_share = p.leaver_neet_share * np.where(ch.had_sen[idx], p.send_neet_multiplier, 1.0)
+    neet_share = p.leaver_neet_share * np.where(ch.had_sen[idx], send_neet_multiplier(model), 1.0)
     education = (ch.age[idx] < 19) & (u < p.post16_education_share)
     neet = ~education & (u > 1 - neet_share)
     ch.place[idx] = np.where(education, Place.FE, np.where(neet, Place.NEET, Place.EMPLOYMENT))
@@ -196,12 +224,36 @@ def leave_school(model: SendModel, idx: np.ndarray, stream: str) -> None:
     ch.sen[left] = Sen.NONE  # SEN support ends with education
 
 
+def send_neet_multiplier(model: SendModel) -> float:
+    """Extra NEET risk of young people with SEND, less with new Level 2 routes."""
+    extra = model.cfg.behaviour.placement.send_neet_multiplier - 1
+    routes = model.cfg.behaviour.effects.level2_neet_reduction * model.policy.post16.level2_routes
+    return 1 + extra * (1 - routes)
+
+
 def finish_education(model: SendModel, idx: np.ndarray) -> None:
-    """Young people leaving school or FE at 19+ move into work or become NEET."""
-    leave_school(model, idx, "finish")
+    """Young people leaving school or FE at 19+ move into work or become NEET; some with plans
+    start a supported internship (counted as work with training)."""
+    ch = model.children
+    plan = ch.sen[idx] == Sen.EHCP
+    u = model.streams.uniform("internship", ch.uid[idx], model.months_elapsed)
+    interns = idx[plan & (u < model.policy.post16.supported_internships)]
+    ch.place[interns] = Place.EMPLOYMENT
+    ch.school[interns] = -1
+    leave_school(model, np.setdiff1d(idx, interns, assume_unique=True), "finish")
 
 
 # -- monthly moves ------------------------------------------------------------------------
+def resolve_awaiting(model: SendModel) -> None:
+    """Children turned away by a school are offered another placement."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    waiting = np.flatnonzero(ch.school == AWAITING_PROVISION)
+    u = model.streams.uniform("awaiting", ch.uid[waiting], model.months_elapsed)
+    retry = waiting[u < per_month(p.awaiting_resolution_per_year)]
+    ch.school[retry] = -1
+    place(model, retry)
+
+
 def escalate_unmet(model: SendModel) -> None:
     """Plans whose need stays unmet move up the ladder of specialism."""
     ch, p = model.children, model.cfg.behaviour.placement
@@ -227,12 +279,16 @@ def alternative_provision(model: SendModel) -> None:
         & (ch.age < POST16_START_AGE)
     )
     u = model.streams.uniform("to_ap", ch.uid[at_risk], model.months_elapsed)
-    moving = at_risk[u < per_month(p.ap_per_year)]
+    moving = at_risk[u < per_month(p.ap_per_year * ap_entry_factor(model))]
+    model.flows.add("moves_to_ap", ch.la[moving])
     ch.place[moving] = Place.AP
     ch.school[moving] = -1
     in_ap = np.flatnonzero(ch.place == Place.AP)
     u = model.streams.uniform("from_ap", ch.uid[in_ap], model.months_elapsed)
-    back = in_ap[u < per_month(p.ap_return_per_year)]
+    oversight = model.policy.alternative_provision.oversight
+    returning = np.where(ch.sen[in_ap] == Sen.EHCP, p.ap_plan_return_per_year, p.ap_return_per_year)
+    returning *= 1 + model.cfg.behaviour.effects.ap_oversight_return * oversight
+    back = in_ap[u < per_month(returning)]
     place(model, back[ch.sen[back] == Sen.EHCP])
     non_plan = back[ch.sen[back] != Sen.EHCP]
     school_age = ch.age[non_plan] < POST16_START_AGE
@@ -240,12 +296,25 @@ def alternative_provision(model: SendModel) -> None:
     leave_school(model, non_plan[~school_age], "ap_leaver")
 
 
+def ap_entry_factor(model: SendModel) -> float:
+    """How moves into AP scale with inclusion in inspection, councils' power to direct
+    academies (fewer pupils off-rolled) and council oversight of AP."""
+    fx, pol = model.cfg.behaviour.effects, model.policy
+    inspection = change(pol, "powers.inclusion_in_inspection") / (
+        1 - TODAY.powers.inclusion_in_inspection
+    )
+    factor = 1 - fx.inspection_ap_reduction * inspection
+    factor *= 1 - fx.direction_ap_reduction * pol.powers.direct_academies_to_admit
+    factor *= 1 - fx.ap_oversight_reduction * pol.alternative_provision.oversight
+    return max(factor, 0.0)
+
+
 def neet_transitions(model: SendModel) -> None:
     """Young people drop out of FE or work into NEET, and leave NEET for work or training."""
     ch, p = model.children, model.cfg.behaviour.placement
     young = np.flatnonzero((ch.age >= POST16_START_AGE) & ch.active)
     place_now = ch.place[young]
-    multiplier = np.where(ch.had_sen[young], p.send_neet_multiplier, 1.0)
+    multiplier = np.where(ch.had_sen[young], send_neet_multiplier(model), 1.0)
     u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
     entry = np.where(place_now == Place.FE, p.fe_dropout_per_year, p.neet_entry_per_year)
     at_risk = member(place_now, (Place.FE, Place.EMPLOYMENT))

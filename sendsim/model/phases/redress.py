@@ -45,6 +45,7 @@ def step_redress(model: SendModel) -> None:
 def dispute(model: SendModel, idx: np.ndarray, about: Appeal) -> None:
     """Families dispute decisions ``idx``: mediation, settlement, or an appeal."""
     ch, c, p = model.children, model.councils, model.cfg.behaviour.redress
+    model.flows.add("appealable_decisions", ch.la[idx])
     chance = {Appeal.REFUSAL: p.dispute_refusal, Appeal.NOT_ISSUED: p.dispute_not_issued}.get(
         about, p.dispute_plan
     )
@@ -52,7 +53,9 @@ def dispute(model: SendModel, idx: np.ndarray, about: Appeal) -> None:
     u = model.streams.uniform(f"dispute.{about.name}", ch.uid[idx], model.months_elapsed)
     disputed = idx[u < chance * trust]
     uid, month = ch.uid[disputed], model.months_elapsed
-    mediated = model.streams.uniform("mediation", uid, month) < p.mediation_share
+    mandatory = model.policy.redress.mandatory_mediation
+    mediation_share = p.mediation_share + (1 - p.mediation_share) * mandatory
+    mediated = model.streams.uniform("mediation", uid, month) < mediation_share
     onward = model.streams.uniform("mediation.appeal", uid, month) < p.mediation_to_tribunal
     appealed = ~mediated | onward
     settled_for_family = (
@@ -79,9 +82,8 @@ def remedy(model: SendModel, idx: np.ndarray, about: Appeal | np.ndarray) -> Non
     assessment.issue_plan(model, issue, dispute=False)
     contested = idx[(about == Appeal.PLAN) & (ch.sen[idx] == Sen.EHCP)]
     u = model.streams.uniform("named_independent", ch.uid[contested], model.months_elapsed)
-    named = contested[
-        (u < model.cfg.behaviour.redress.named_independent_share) & (ch.age[contested] < 16)
-    ]
+    named_share = model.cfg.behaviour.redress.named_independent_share * placement.off_list(model)
+    named = contested[(u < named_share) & (ch.age[contested] < 16)]
     model.iss.admit(model, named, force=True)
     upgrade = np.setdiff1d(contested, named)
     placement.place(model, upgrade[ch.place[upgrade] != Place.INDEPENDENT], escalate=True)

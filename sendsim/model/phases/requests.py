@@ -32,8 +32,8 @@ def step_requests(model: SendModel) -> None:
 
 def request_weight(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """Relative propensity of children ``idx`` (on SEN support) to be put forward this month."""
-    ch, c = model.children, model.councils
-    p, threshold = model.cfg.behaviour.requests, model.cfg.policy.funding.notional_threshold_gbp
+    ch, c, pol = model.children, model.councils, model.policy
+    p, threshold = model.cfg.behaviour.requests, pol.funding.notional_threshold_gbp
     severity = ch.severity[idx].astype(np.float64)
     weight = np.where(ch.unmet[idx], 1.0, p.met_need_weight) * (1 + p.severity_weight * severity)
     costly = (ch.place[idx] == Place.MAINSTREAM) & (
@@ -41,7 +41,10 @@ def request_weight(model: SendModel, idx: np.ndarray) -> np.ndarray:
     )
     weight *= 1 + p.school_incentive * costly
     weight *= 1 + p.trust_weight * (1 - c.trust[ch.la[idx]])
-    return weight
+    # national standards raise families' expectations (brief ¶7)
+    return weight * (
+        1 + model.cfg.behaviour.effects.standards_expectations * pol.standards.national_standards
+    )
 
 
 def request_candidates(model: SendModel) -> np.ndarray:
@@ -68,15 +71,19 @@ def start_case(model: SendModel, idx: np.ndarray) -> None:
     ch.sen[idx] = Sen.REQUESTED
     ch.weeks[idx] = 0.0
     u = model.streams.uniform("case_length", ch.uid[idx], model.months_elapsed)
-    ch.due_weeks[idx] = a.min_weeks - a.extra_weeks_mean * np.log1p(-u)
+    saving = model.cfg.behaviour.effects.digital_time_saving * model.policy.standards.digital_ehcp
+    ch.due_weeks[idx] = (a.min_weeks - a.extra_weeks_mean * np.log1p(-u)) * (1 - saving)
 
 
 def refusal_probability(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """Chance the council refuses to assess children ``idx``: its 2022 rate at the reference
-    need level, lower for higher needs, higher when it gatekeeps against a deficit."""
+    need level, lower for higher needs, higher when it gatekeeps against a deficit. National
+    standards pull every council's practice towards the national rate."""
     ch, c, p = model.children, model.councils, model.cfg.behaviour.assessment
     la = ch.la[idx]
-    logit = c.refusal_logit[la] + c.gatekeeping[la]
+    local = 1 - model.policy.standards.national_standards
+    national = model.national_refusal_logit
+    logit = national + local * (c.refusal_logit[la] - national) + c.gatekeeping[la]
     logit += p.refusal_severity_slope * (REFUSAL_REFERENCE_LEVEL - ch.severity[idx])
     return expit(logit)
 

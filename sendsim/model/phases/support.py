@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import N_PLACE, Place, Sen, member
+from sendsim.model.codes import N_PLACE, Need, Place, Sen, member
+from sendsim.model.levers import change
 from sendsim.model.ops import count_by
 
 if TYPE_CHECKING:
@@ -38,12 +39,25 @@ def step_support(model: SendModel) -> None:
 
 def support_level(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """Need level met for children ``idx`` (0-1)."""
-    ch, s = model.children, model.cfg.behaviour.support
+    ch, s, fx, pol = (
+        model.children,
+        model.cfg.behaviour.support,
+        model.cfg.behaviour.effects,
+        model.policy,
+    )
     place, sen = ch.place[idx], ch.sen[idx]
     plan = sen == Sen.EHCP
     level = place_levels(s)[place]
+    level[place == Place.EARLY_YEARS] += fx.early_years_support * change(
+        pol, "early_years.inclusion_fund"
+    )
     in_school = (place == Place.MAINSTREAM) & (ch.school[idx] >= 0)
-    level[in_school] = school_level(model)[ch.school[idx][in_school]]
+    school = ch.school[idx][in_school]
+    level[in_school] = school_level(model)[school]
+    team = model.schools.mhst_draw[school] < pol.workforce.mental_health_support_teams
+    level[np.flatnonzero(in_school)[team & (ch.need[idx][in_school] == Need.SEMH)]] += (
+        fx.mhst_support
+    )
     uplifted = plan & member(place, (Place.MAINSTREAM, Place.EARLY_YEARS, Place.FE, Place.OTHER))
     level[uplifted] += s.ehcp_uplift
     level[sen == Sen.NONE] = s.level_universal
@@ -65,14 +79,27 @@ def place_levels(s: SupportParams) -> np.ndarray:
 
 
 def school_level(model: SendModel) -> np.ndarray:
-    """Need level each mainstream school meets at SEN support, given its SEN load."""
+    """Need level each mainstream school meets at SEN support, given its SEN load.
+
+    Staff training and inclusion in inspection raise capability; qualified SENCos raise how
+    many pupils a school can support before its support thins out.
+    """
     ch, schools, s = model.children, model.schools, model.cfg.behaviour.support
+    fx, pol = model.cfg.behaviour.effects, model.policy
+    capability = schools.capability + fx.training_capability * change(
+        pol, "inclusion.staff_training_coverage"
+    )
+    drift = fx.inspection_capability_per_year * model.years_of_reform
+    capability += np.clip(drift * change(pol, "powers.inclusion_in_inspection"), -0.15, 0.15)
+    capacity_share = s.sen_capacity_share * (
+        1 + fx.senco_capacity * change(pol, "inclusion.senco_qualified_share")
+    )
     pupils = np.flatnonzero(ch.place == Place.MAINSTREAM)
     school = ch.school[pupils]
     ok = school >= 0
     sen_pupils = (ch.sen[pupils] >= Sen.SUPPORT) & (ch.sen[pupils] < Sen.EHCP) & ok
     load = count_by(school[sen_pupils], schools.n) / np.maximum(
-        s.sen_capacity_share * count_by(school[ok], schools.n), 1.0
+        capacity_share * count_by(school[ok], schools.n), 1.0
     )
     factor = np.clip(1.0 / np.maximum(load, 1e-9), s.min_load_factor, 1.0)
-    return schools.capability * factor
+    return np.clip(capability, 0.05, 0.95) * factor

@@ -1,0 +1,172 @@
+"""Every policy lever moves what it should (and money levers leave children alone).
+
+Response tests with common random numbers: one lever changed from today's value, a three-year
+run of the default council (quarter sample, same seed), the direction of the change checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sendsim.config.params import iter_params
+from sendsim.config.schema import SendsimConfig
+from sendsim.model.model import SendModel
+from sendsim.model.phases import finance
+from tests.conftest import make_config
+from tests.test_mechanisms import BASE, outcome, outcome_pair
+
+LONGER = ("run.years", 5)  # for levers that act from April 2025 or later
+FREE_MARKET = ("behaviour.placement.iss_growth_per_year", 0.5)
+NO_LEAD_TIME = ("policy.capital.build_lead_time_years", 0)
+
+LEVER_CASES = [
+    # (lever, value, metric, direction, context)
+    ("policy.workforce.health_visitors", 1.0, "identifications", +1, ()),
+    ("policy.workforce.school_nurses", 1.3, "identifications", +1, ()),
+    ("policy.workforce.educational_psychologists", 0.6, "within_20_weeks_share", -1, ()),
+    ("policy.workforce.educational_psychologists", 0.6, "assessment_backlog", +1, ()),
+    ("policy.workforce.educational_psychologists", 0.6, "appeal_rate", +1, ()),
+    ("policy.workforce.therapists", 0.5, "therapy_waiting", +1, ()),
+    ("policy.workforce.mental_health_support_teams", 0.9, "therapy_waiting", -1, ()),
+    ("policy.workforce.mental_health_support_teams", 0.9, "unmet_mean", -1, ()),
+    ("policy.inclusion.staff_training_coverage", 0.9, "unmet_mean", -1, ()),
+    ("policy.inclusion.staff_training_coverage", 0.9, "requests", -1, ()),
+    ("policy.inclusion.senco_qualified_share", 1.0, "unmet_mean", -1, ()),
+    ("policy.powers.direct_academies_to_admit", 1.0, "awaiting_total", -1, ()),
+    ("policy.powers.direct_academies_to_admit", 1.0, "moves_to_ap", -1, ()),
+    ("policy.powers.inclusion_in_inspection", 1.0, "unmet_mean", -1, ()),
+    ("policy.powers.inclusion_in_inspection", 1.0, "moves_to_ap", -1, ()),
+    ("policy.powers.icb_backstop_powers", 1.0, "therapy_waiting", -1, ()),
+    ("policy.powers.icb_backstop_powers", 1.0, "icb_contribution_gbp", +1, ()),
+    ("policy.standards.national_standards", 1.0, "requests", +1, ()),
+    ("policy.standards.tailored_lists", 1.0, "independent_places", -1, (FREE_MARKET,)),
+    ("policy.standards.digital_ehcp", 1.0, "within_20_weeks_share", +1, ()),
+    ("policy.redress.mandatory_mediation", 1.0, "mediations", +1, ()),
+    ("policy.redress.mandatory_mediation", 1.0, "tribunal_appeals", -1, ()),
+    (
+        "policy.capital.special_places_growth_per_year",
+        0.15,
+        "special_place_shortfall",
+        -1,
+        (NO_LEAD_TIME,),
+    ),
+    (
+        "policy.capital.build_lead_time_years",
+        0,
+        "special_places",
+        +1,
+        (("policy.capital.special_places_growth_per_year", 0.15),),
+    ),
+    ("policy.capital.resourced_places_growth_per_year", 0.3, "ehcp_resourced", +1, ()),
+    ("policy.tariffs.independent_fee_growth_cap", 0.0, "hn_spend_independent_gbp", -1, ()),
+    ("policy.tariffs.health_share_of_complex_placements", 0.3, "hn_spend_independent_gbp", -1, ()),
+    ("policy.funding.hnb_growth_2024_25", 0.15, "dsg_at_end", +1, ()),
+    ("policy.funding.hnb_growth_2025_26", 0.2, "dsg_at_end", +1, (LONGER,)),
+    ("policy.funding.hnb_growth_later", 0.08, "dsg_at_end", +1, (LONGER,)),
+    ("policy.funding.statutory_override_end", "2023-03", "deficit_exposed_total", +1, ()),
+    (
+        "policy.funding.deficit_write_off_share",
+        1.0,
+        "dsg_at_end",
+        +1,
+        (("policy.funding.deficit_write_off_month", "2023-03"),),
+    ),
+    (
+        "policy.funding.deficit_write_off_month",
+        "2023-03",
+        "deficit_written_off_gbp",
+        +1,
+        (("policy.funding.deficit_write_off_share", 0.5),),
+    ),
+    ("policy.funding.school_surplus_access", 1.0, "dsg_at_end", +1, ()),
+    ("policy.funding.notional_threshold_gbp", 12000.0, "requests", -1, ()),
+    ("policy.early_years.inclusion_fund", 1.0, "identifications", +1, ()),
+    ("policy.post16.level2_routes", 1.0, "neet_rate", -1, ()),
+    ("policy.post16.supported_internships", 0.4, "neet_rate", -1, ()),
+    ("policy.alternative_provision.oversight", 1.0, "moves_to_ap", -1, ()),
+]
+
+
+def lever_outcome(context: tuple, change: tuple | None = None) -> dict[str, float]:
+    changes = (*context, change) if change else context
+    result = outcome_pair(*changes) if changes else outcome()
+    return result
+
+
+@pytest.mark.parametrize(("key", "value", "metric", "direction", "context"), LEVER_CASES)
+def test_lever_moves_its_metric(key, value, metric, direction, context):
+    base = lever_outcome(context)[metric]
+    changed = lever_outcome(context, (key, value))[metric]
+    assert np.sign(changed - base) == direction, f"{metric}: {base} -> {changed}"
+
+
+def test_every_lever_has_a_response_test():
+    levers = {p.path for p in iter_params(SendsimConfig) if p.meta.kind == "policy"}
+    tested = {case[0] for case in LEVER_CASES} | {
+        "policy.reforms_from",
+        "policy.tariffs.national_banding",
+    }
+    assert levers <= tested, sorted(levers - tested)
+
+
+def test_reforms_take_effect_from_their_month():
+    """A shortage from January 2024 leaves 2022-23 as today; from January 2022 it does not."""
+    shortage = ("policy.workforce.educational_psychologists", 0.6)
+    later = SendModel(
+        make_config(**{**BASE, **dict([shortage, ("policy.reforms_from", "2024-01")])})
+    )
+    today = SendModel(make_config(**BASE))
+    now = SendModel(make_config(**{**BASE, **dict([shortage])}))
+    for model in (later, today, now):
+        model.run(progress=False)
+    two_years = slice(0, 24)
+    flows = lambda m: m.recorder.flows["assessments"][two_years]  # noqa: E731
+    np.testing.assert_array_equal(flows(later), flows(today))
+    assert flows(now).sum() < flows(today).sum()
+    assert (
+        later.recorder.flows["assessments"][24:].sum()
+        < today.recorder.flows["assessments"][24:].sum()
+    )
+
+
+def test_national_banding_pays_national_top_ups():
+    model = SendModel(make_config(**{**BASE, "policy.tariffs.national_banding": 1.0}))
+    costs = finance.unit_costs(model)
+    np.testing.assert_allclose(
+        costs[0, finance.BANDED], model.national_unit_cost_gbp[finance.BANDED]
+    )
+    today = SendModel(make_config(**BASE))
+    assert not np.allclose(finance.unit_costs(today)[0, finance.BANDED], costs[0, finance.BANDED])
+
+
+MONEY_LEVERS = [
+    ("policy.tariffs.independent_fee_growth_cap", 0.0),
+    ("policy.tariffs.national_banding", 1.0),
+    ("policy.funding.hnb_growth_2024_25", 0.15),
+    ("policy.funding.statutory_override_end", "2023-03"),
+    ("policy.funding.deficit_write_off_share", 1.0),
+    ("policy.funding.school_surplus_access", 1.0),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), MONEY_LEVERS)
+def test_money_levers_leave_children_alone(key, value):
+    """Funding and tariff levers change money only (with councils' deficit gatekeeping off)."""
+    off = ("behaviour.council.gatekeeping_response", 0.0)
+    base, changed = outcome_pair(off), outcome_pair(off, (key, value))
+    for metric in ("ehcp_caseload", "requests", "new_plans", "sen_support", "therapy_waiting"):
+        assert changed[metric] == base[metric], metric
+
+
+def test_lever_docs_are_current():
+    """docs/levers.md lists every lever in its mechanism table and carries the current table."""
+    from pathlib import Path
+
+    from sendsim.config.tables import lever_table, markdown
+
+    doc = (Path(__file__).parents[1] / "docs" / "levers.md").read_text()
+    assert markdown(lever_table(effects=True)) in doc
+    mechanisms = doc.split("## Lever table")[0]
+    for key in lever_table()["key"]:
+        assert f"`{key.removeprefix('policy.')}`" in mechanisms, key
