@@ -23,6 +23,7 @@ examples:
   sendsim run -m run.seed=1,2,3             several runs at once (Hydra multirun)
   sendsim run --help                        every config group and override
   sendsim areas --region "North West"       councils with their codes
+  sendsim study experiments/lga_board_2023  run a named study and compare its scenarios
   sendsim levers                            policy levers with defaults, ranges and sources
   sendsim params --kind uncertain           uncertain parameters
 """
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     areas = sub.add_parser("areas", help="list the 153 councils with their codes")
     areas.add_argument("--region", help="only councils in this region")
     areas.set_defaults(handler=_areas)
+    study = sub.add_parser("study", help="run a named study (experiments/NAME) and compare")
+    study.add_argument("path", help="the study folder, e.g. experiments/lga_board_2023")
+    study.add_argument("--out", default="results/studies", help="where studies write results")
+    study.add_argument("--jobs", type=int, default=2, help="runs in parallel (default 2)")
+    study.set_defaults(handler=_study)
     levers = sub.add_parser("levers", help="list the policy levers: default, range, unit, source")
     levers.add_argument(
         "--effects", action="store_true", help="also list the uncertain sizes of their effects"
@@ -106,6 +112,15 @@ def _params(ns: argparse.Namespace) -> None:
     if ns.kind:
         table = table.filter(pl.col("kind") == ns.kind)
     _print(table, csv=ns.csv)
+
+
+def _study(ns: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from sendsim.study import run_study
+
+    out = run_study(ns.path, Path(ns.out), jobs=ns.jobs)
+    print((out / "comparison.md").read_text())
 
 
 def _levers(ns: argparse.Namespace) -> None:
