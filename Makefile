@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run    simulate the default scenario end to end (results in results/default)
+#   make run    simulate the default scenario end to end, with its board report
+#               (results/default/report.html)
 #   make test   run the test suite (slow end-to-end tests: make test-slow)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,6 +16,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/sendsim run hydra.run.dir=results/default
+	$(BIN)/sendsim report results/default --out results/default/report.html
 
 test: $(STAMP)
 	$(BIN)/pytest

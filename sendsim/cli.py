@@ -24,6 +24,8 @@ examples:
   sendsim run --help                        every config group and override
   sendsim areas --region "North West"       councils with their codes
   sendsim study experiments/lga_board_2023  run a named study and compare its scenarios
+  sendsim report results/default --out board.html   a self-contained board briefing
+  sendsim bench --quick                     speed and memory in about a minute
   sendsim levers                            policy levers with defaults, ranges and sources
   sendsim params --kind uncertain           uncertain parameters
 """
@@ -73,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     params.add_argument("--kind", choices=("policy", "uncertain", "setting"), help="only this kind")
     params.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     params.set_defaults(handler=_params)
+    from sendsim.bench.command import register as register_bench
+    from sendsim.report.command import register as register_report
+
+    register_report(sub)
+    register_bench(sub)
     return parser
 
 

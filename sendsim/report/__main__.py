@@ -1,0 +1,5 @@
+"""``python -m sendsim.report RESULTS_DIR... --out report.html``."""
+
+from sendsim.report.command import main
+
+main()

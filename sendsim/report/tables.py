@@ -1,0 +1,454 @@
+"""The report's tables: scenario comparison, DBV breakdown, assumptions and runs.
+
+Each table carries its formatted cells (for the page) and a numeric frame (for its CSV file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from sendsim.config.params import DeclaredParam, iter_params
+from sendsim.config.schema import SendsimConfig
+from sendsim.report import series as S
+from sendsim.report.collect import ReportData
+from sendsim.report.units import DASH, Kind, fmt, fmt_range, growth
+
+DEFAULT_OVERRIDE_END = dt.date(2028, 3, 1)
+PROVISION_LABELS = {
+    "mainstream": "Mainstream schools",
+    "resourced": "Resourced provision and SEN units",
+    "state_special": "State special schools",
+    "independent": "Independent and non-maintained special schools",
+    "ap": "Alternative provision",
+    "fe": "Further education",
+    "specialist_post16": "Specialist post-16 institutions",
+    "early_years": "Early years",
+    "other": "Other arrangements",
+}
+
+
+@dataclass
+class Table:
+    """A table for the page and its CSV.
+
+    Attributes:
+        slug: file name stem of the CSV.
+        title: what the table shows, in words.
+        header: column headings.
+        rows: formatted cells, row by row; a second line (after ``\\n``) is set smaller.
+        data: the numbers behind the cells (written as CSV).
+        caption: how to read it.
+        bold: (row, column) cells to emphasise.
+        merge_first: show a first-column value once for consecutive rows that share it.
+        css: class of the table on the page.
+    """
+
+    slug: str
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    data: pl.DataFrame
+    caption: str = ""
+    bold: set[tuple[int, int]] = field(default_factory=set)
+    merge_first: bool = False
+    css: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A quantity compared between scenarios.
+
+    Attributes:
+        label: row heading.
+        kind: display unit.
+        metric: the stock, or the flow (numerator for ``ratio``).
+        timing: ``stock`` (on a date), ``flow`` (summed over a year) or ``ratio`` (two flows
+            summed over a year, divided).
+        denominator: the flow divided by, for ``ratio``.
+    """
+
+    label: str
+    kind: Kind
+    metric: str
+    timing: str = "stock"
+    denominator: str | None = None
+
+
+INDICATORS = (
+    Indicator("EHC plans", "count", "ehcp_caseload"),
+    Indicator("Plans per 10,000 aged 0-25", "per10k", "ehcp_per_10k_0_25"),
+    Indicator("Plans in mainstream schools", "share", "placement_share_mainstream"),
+    Indicator("Plans in state special schools", "share", "placement_share_state_special"),
+    Indicator("Plans in independent special schools", "share", "placement_share_independent"),
+    Indicator("High-needs spend in the year", "money", "hn_spend_gbp", "flow"),
+    Indicator("High-needs income in the year", "money", "hn_income_gbp", "flow"),
+    Indicator("Cumulative DSG balance (negative: deficit)", "money", "dsg_cumulative_balance_gbp"),
+    Indicator(
+        "New plans issued within 20 weeks",
+        "share",
+        "issued_within_20_weeks",
+        "ratio",
+        "new_plans",
+    ),
+    Indicator("Mean months of unmet need in the past year", "months", "mean_months_unmet_need"),
+    Indicator("Young people with SEND aged 16-25 who are NEET", "share", "neet_rate_16_25"),
+)
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """A point the scenarios are compared at.
+
+    Attributes:
+        name: e.g. ``March 2028``.
+        stock_date: stocks are read on this date (the first of the month after).
+        first, last: flows are summed over these months.
+        reached: whether every run reaches ``stock_date``.
+    """
+
+    name: str
+    stock_date: dt.date
+    first: dt.date
+    last: dt.date
+    reached: bool
+
+    @property
+    def flow_label(self) -> str:
+        if self.first.month == 4 and self.last.month == 3:
+            return S.fy_label(self.first.year)
+        if self.first.month == 1 and self.last.month == 12 and self.first.year == self.last.year:
+            return str(self.first.year)
+        return f"{self.first:%b %Y}{DASH}{self.last:%b %Y}"
+
+    @property
+    def stock_label(self) -> str:
+        return f"{self.stock_date.day} {self.stock_date:%b %Y}"
+
+
+def horizons(data: ReportData) -> list[Horizon]:
+    """The end of the statutory override, and the end of the runs."""
+    last = override_end(data)
+    after = S.add_months(last, 1)
+    override = Horizon(
+        f"{last:%B %Y}", after, S.add_months(last, -11), last, reached=after <= data.end
+    )
+    end = Horizon(
+        f"{data.end:%B %Y}",
+        data.end,
+        S.add_months(data.end, -12),
+        S.add_months(data.end, -1),
+        reached=True,
+    )
+    return [override, end] if override.stock_date != end.stock_date else [end]
+
+
+def override_end(data: ReportData) -> dt.date:
+    """Last month of the statutory override in the baseline's config (March 2028 if unset)."""
+    value = find_key(data.scenario_runs(data.baseline)[0].config, "statutory_override_end")
+    match = re.fullmatch(r"(\d{4})-(\d{2})", str(value or ""))
+    if not match:
+        return DEFAULT_OVERRIDE_END
+    return dt.date(int(match[1]), int(match[2]), 1)
+
+
+def per_run(data: ReportData, ind: Indicator, horizon: Horizon) -> pl.DataFrame:
+    """``scenario, seed, value`` of an indicator at a horizon, one row per run."""
+    if ind.timing == "stock":
+        return S.at_date(data.series, ind.metric, horizon.stock_date)
+    num = S.window(data.series, ind.metric, horizon.first, horizon.last)
+    if ind.timing == "flow":
+        return num
+    den = S.window(data.series, ind.denominator, horizon.first, horizon.last)
+    return num.join(den, on=list(S.RUN), suffix="_den").select(
+        *S.RUN,
+        pl.when(pl.col("value_den") > 0).then(pl.col("value") / pl.col("value_den")).alias("value"),
+    )
+
+
+def comparison_table(data: ReportData) -> Table:
+    """Median and 10th-90th percentile across replicates of each indicator, per scenario."""
+    header = ["Indicator", "When", *data.scenarios]
+    rows, records = [], []
+    for ind in INDICATORS:
+        for horizon in horizons(data):
+            when = horizon.stock_label if ind.timing == "stock" else horizon.flow_label
+            if not horizon.reached:
+                note = f"not reached: the runs end on {data.end:%-d %B %Y}"
+                rows.append([ind.label, when, note, *[""] * (len(data.scenarios) - 1)])
+                continue
+            stats = S.bands(per_run(data, ind, horizon))
+            cells = []
+            for scenario in data.scenarios:
+                row = stats.filter(pl.col("scenario") == scenario)
+                if row.is_empty():
+                    cells.append(DASH)
+                    continue
+                r = row.row(0, named=True)
+                cells.append(fmt_range(r["p50"], r["p10"], r["p90"], r["runs"], ind.kind, "\n"))
+                records.append(
+                    {
+                        "indicator": ind.label,
+                        "unit": ind.kind,
+                        "horizon": horizon.name,
+                        "measured": when,
+                        "scenario": scenario,
+                        "runs": r["runs"],
+                        "median": r["p50"],
+                        "p10": r["p10"],
+                        "p90": r["p90"],
+                    }
+                )
+            rows.append([ind.label, when, *cells])
+    return Table(
+        "scenario-comparison",
+        "Scenarios compared",
+        header,
+        rows,
+        pl.DataFrame(records),
+        caption=(
+            "Median across replicates, with the 10th to 90th percentile range in brackets. "
+            "Stocks are counted on the date shown; spend, income and the 20-week share are "
+            "over the period shown. Money in cash terms; shares of plans in percent."
+        ),
+        merge_first=True,
+    )
+
+
+def dbv_table(data: ReportData) -> Table:
+    """Caseload times unit cost by provision, first and last full financial year (baseline).
+
+    Caseload is the average of the monthly counts of plans in the year; spend is the year's
+    high-needs spend on that provision; unit cost is spend / caseload. Values are means
+    across replicates, so provisions add up to the total.
+    """
+    scenario = data.baseline
+    series = data.series.filter(pl.col("scenario") == scenario)
+    years = S.full_financial_years(series)
+    if not years:
+        return Table(
+            "dbv-breakdown",
+            "Caseload and unit cost by provision",
+            ["Provision"],
+            [["The runs do not cover a full financial year (April to March)."]],
+            pl.DataFrame(),
+        )
+    first, last = years[0], years[-1]
+    picked = [first, last] if last != first else [first]
+    rows_data = []
+    for key, label in [*PROVISION_LABELS.items(), ("central", "Central spend (not per plan)")]:
+        caseload = None if key == "central" else _fy_mean(series, f"ehcp_{key}", "mean", picked)
+        spend = _fy_mean(series, f"hn_spend_{key}_gbp", "sum", picked)
+        rows_data.append((label, caseload, spend))
+    total_caseload = {fy: sum(c[fy] for _, c, _ in rows_data if c is not None) for fy in picked}
+    rows_data.append(("Total", total_caseload, _fy_mean(series, "hn_spend_gbp", "sum", picked)))
+    return _dbv_render(scenario, picked, rows_data)
+
+
+def _dbv_render(
+    scenario: str,
+    years: list[int],
+    rows_data: list[tuple[str, dict[int, float] | None, dict[int, float]]],
+) -> Table:
+    labels = [S.fy_label(y) for y in years]
+    header = ["Provision"]
+    for label in labels:
+        header += [f"Plans {label}", f"Spend {label}", f"Cost per plan {label}"]
+    if len(years) == 2:
+        header += ["Plans growth", "Spend growth", "Cost per plan growth"]
+    rows, records = [], []
+    for label, caseload, spend in rows_data:
+        unit = {y: spend[y] / caseload[y] if caseload and caseload[y] > 0 else None for y in years}
+        cells = [label]
+        for y in years:
+            cells += [
+                fmt(caseload[y], "count") if caseload else DASH,
+                fmt(spend[y], "money"),
+                fmt(unit[y], "unit_cost") if unit[y] is not None else DASH,
+            ]
+            records.append(
+                {
+                    "scenario": scenario,
+                    "provision": label,
+                    "financial_year": S.fy_label(y),
+                    "caseload": caseload[y] if caseload else None,
+                    "spend_gbp": spend[y],
+                    "unit_cost_gbp": unit[y],
+                }
+            )
+        if len(years) == 2:
+            a, b = years
+            cells += [
+                growth(caseload[a], caseload[b]) if caseload else DASH,
+                growth(spend[a], spend[b]),
+                growth(unit[a], unit[b]) if unit[a] and unit[b] else DASH,
+            ]
+        rows.append(cells)
+    return Table(
+        "dbv-breakdown",
+        f"Caseload and unit cost by provision: {scenario}",
+        header,
+        rows,
+        pl.DataFrame(records),
+        caption=(
+            "Plans: average number of plans in the provision over the financial year. Spend: "
+            "high-needs spend on it in the year (£ m, cash). Cost per plan: spend divided by "
+            "plans (£ thousand a year). Means across replicates, so rows add up to the total; "
+            "the total's cost per plan includes central spend."
+        ),
+        bold={(len(rows) - 1, c) for c in range(len(header))},
+    )
+
+
+def _fy_mean(series: pl.DataFrame, metric: str, how: str, years: list[int]) -> dict[int, float]:
+    """Mean across replicates of a metric's financial-year sum (or average)."""
+    frame = S.by_financial_year(series, metric, how).filter(pl.col("fy").is_in(years))
+    means = frame.group_by("fy").agg(pl.col("value").mean())
+    return dict(zip(means["fy"], means["value"], strict=True))
+
+
+def policy_levers() -> list[DeclaredParam]:
+    return [p for p in iter_params(SendsimConfig) if p.meta.kind == "policy"]
+
+
+def assumptions_table(data: ReportData) -> Table:
+    """Every policy lever's value in each scenario, with its source; then uncertain
+    parameters that any scenario sets away from their declared default."""
+    configs = {s: data.scenario_runs(s)[0].config for s in data.scenarios}
+    changed_uncertain = [
+        p
+        for p in iter_params(SendsimConfig)
+        if p.meta.kind == "uncertain"
+        and any(_differs(_lookup(c, p.path), p.default) for c in configs.values())
+    ]
+    header = ["Lever", "Unit", *data.scenarios, "Source"]
+    rows, records, bold = [], [], set()
+    for group, params in (("policy", policy_levers()), ("uncertain", changed_uncertain)):
+        for p in params:
+            values = [_lookup(configs[s], p.path) for s in data.scenarios]
+            label = p.meta.label if group == "policy" else f"{p.meta.label} (uncertain)"
+            cells = [f"{label} [{p.path}]", p.meta.unit, *map(_show, values), p.meta.source]
+            for i, value in enumerate(values):
+                if _differs(value, p.default):
+                    bold.add((len(rows), 2 + i))
+            rows.append(cells)
+            records += [
+                {
+                    "key": p.path,
+                    "kind": p.meta.kind,
+                    "label": p.meta.label,
+                    "unit": p.meta.unit,
+                    "scenario": s,
+                    "value": _show(v),
+                    "default": _show(p.default),
+                    "source": p.meta.source,
+                }
+                for s, v in zip(data.scenarios, values, strict=True)
+            ]
+    return Table(
+        "assumptions",
+        "Assumptions: policy levers in each scenario",
+        header,
+        rows,
+        pl.DataFrame(records),
+        caption=(
+            "Every policy lever of the model with its value in each scenario. Bold: differs "
+            "from today's policy (the declared default). Uncertain parameters are listed only "
+            "where a scenario changes them. Keys in brackets are config keys."
+        ),
+        bold=bold,
+        css="assumptions",
+    )
+
+
+def runs_table(data: ReportData) -> Table:
+    """Scenario descriptions and the runs behind each."""
+    header = ["Scenario", "Description", "Replicates (seeds)", "Years", "Share simulated"]
+    rows, records = [], []
+    for s in data.scenarios:
+        runs = data.scenario_runs(s)
+        config = runs[0].config
+        seeds = [r.seed for r in runs]
+        fraction = _lookup(config, "population.sample_fraction")
+        rows.append(
+            [
+                s,
+                str(_lookup(config, "scenario.description") or ""),
+                f"{len(runs)} ({_seed_list(seeds)})",
+                _show(_lookup(config, "run.years")),
+                f"1 in {round(1 / fraction):,}" if fraction and fraction < 1 else "all children",
+            ]
+        )
+        records.append(
+            {
+                "scenario": s,
+                "description": rows[-1][1],
+                "replicates": len(runs),
+                "seeds": " ".join(map(str, seeds)),
+                "years": _lookup(config, "run.years"),
+                "sample_fraction": fraction,
+            }
+        )
+    return Table(
+        "scenarios",
+        "Scenarios and runs",
+        header,
+        rows,
+        pl.DataFrame(records),
+        caption="Each scenario was simulated once per seed; results show the spread across them.",
+    )
+
+
+def _lookup(config: dict[str, Any], path: str) -> Any:
+    node: Any = config
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def find_key(config: Any, key: str) -> Any:
+    """The first value under ``key`` anywhere in a nested dict."""
+    for found in _walk(config, key):
+        return found
+    return None
+
+
+def _walk(node: Any, key: str) -> Iterator[Any]:
+    if isinstance(node, dict):
+        if key in node:
+            yield node[key]
+        for value in node.values():
+            yield from _walk(value, key)
+
+
+def _differs(value: Any, default: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, int | float) and isinstance(default, int | float):
+        return abs(float(value) - float(default)) > 1e-12
+    return value != default
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(_show, value))
+    return str(value)
+
+
+def _seed_list(seeds: list[int]) -> str:
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}{DASH}{seeds[-1]}"
+    return ", ".join(map(str, seeds))
