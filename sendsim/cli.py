@@ -25,6 +25,7 @@ examples:
   sendsim areas --region "North West"       councils with their codes
   sendsim study experiments/lga_board_2023  run a named study and compare its scenarios
   sendsim report results/default --out board.html   a self-contained board briefing
+  sendsim sensitivity sensitivity.method=morris sensitivity.n=10   which levers matter
   sendsim bench --quick                     speed and memory in about a minute
   sendsim levers                            policy levers with defaults, ranges and sources
   sendsim params --kind uncertain           uncertain parameters
@@ -37,6 +38,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = _parser()
     if args and args[0] == "run":
         _run(args[1:])
+        return
+    if args and args[0] == "sensitivity":
+        from sendsim.sensitivity.command import main as sensitivity_main
+
+        sensitivity_main(args[1:])
         return
     ns = parser.parse_args(args)
     try:
@@ -56,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     run = sub.add_parser("run", help="simulate an area (Hydra overrides follow; --help for them)")
     run.set_defaults(handler=lambda ns: None)
+    sensitivity = sub.add_parser(
+        "sensitivity",
+        help="Sobol, Morris or FAST indices of the outputs over levers and parameters "
+        "(Hydra overrides follow; --help for them)",
+    )
+    sensitivity.set_defaults(handler=lambda ns: None)
     areas = sub.add_parser("areas", help="list the 153 councils with their codes")
     areas.add_argument("--region", help="only councils in this region")
     areas.set_defaults(handler=_areas)

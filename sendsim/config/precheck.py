@@ -127,7 +127,10 @@ def _compose_problems(overrides: list[str], config_name: str, schema: type) -> l
     return validate.check_config(cfg, schema)
 
 
-def compose_config(overrides: list[str] | None = None) -> SendsimConfig:
+def compose_config(
+    overrides: list[str] | None = None, config_name: str = "config", schema: type = SendsimConfig
+) -> SendsimConfig:
     """The configuration ``sendsim run OVERRIDES`` would simulate (``ConfigError`` if bad)."""
-    overrides = prepare(list(overrides or []))
-    return validate.to_config(_compose([o for o in overrides if not o.startswith("hydra")]))
+    overrides = prepare(list(overrides or []), config_name, schema)
+    model_overrides = [o for o in overrides if not o.startswith("hydra")]
+    return validate.to_config(_compose(model_overrides, config_name), schema)

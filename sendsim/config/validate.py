@@ -123,6 +123,8 @@ def check_value(key: str, value: Any, schema: type = SendsimConfig) -> str | Non
         return None
     if isinstance(value, bool) != (kind is bool):
         return f"{key}={value!r}: expected {kind.__name__}"
+    if kind is bool:
+        return None
     if kind in (int, float):
         number_ok = isinstance(value, int) or (kind is float and isinstance(value, float))
         if not number_ok:
