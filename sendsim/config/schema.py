@@ -671,6 +671,14 @@ class RedressParams:
         label="Chance a new plan's contents or placement is disputed",
         source="Assumption",
     )
+    late_dispute_multiplier: float = param(
+        1.5,
+        1.0,
+        4.0,
+        unit="multiplier",
+        label="How much more often a decision reached after 20 weeks is disputed",
+        source="Assumption: late plans and refusals erode families' confidence in them",
+    )
     mediation_share: float = param(
         0.35,
         0.0,

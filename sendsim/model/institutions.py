@@ -86,6 +86,7 @@ class SchoolTable:
     size: np.ndarray  # capacity, used as the weight when families choose
     capability: np.ndarray  # need level met at SEN support with a normal SEN load
     mhst_draw: np.ndarray  # uniform: the school has a mental health support team if < coverage
+    pupils: np.ndarray = field(init=False)  # roll this academic year (see count_pupils)
 
     @property
     def n(self) -> int:
@@ -101,6 +102,12 @@ class SchoolTable:
         self._first = np.concatenate([[0], np.cumsum(counts)])[:-1]
         self._total = np.bincount(group, weights=self.size, minlength=n_groups)
         self._base = np.where(self._first > 0, self._cum[np.maximum(self._first - 1, 0)], 0.0)
+
+    def count_pupils(self, model: SendModel) -> None:
+        """Recount each school's pupils (each September: the roll for the year)."""
+        ch = model.children
+        pupils = np.flatnonzero((ch.place == Place.MAINSTREAM) & (ch.school >= 0))
+        self.pupils = count_by(ch.school[pupils], self.n)
 
     def choose(self, la: np.ndarray, phase: np.ndarray, u: np.ndarray) -> np.ndarray:
         """A school of ``phase`` in council ``la`` for each child, with chance ∝ size."""
@@ -129,8 +136,8 @@ class PlaceTable:
         return len(self.owner)
 
     def occupancy(self, model: SendModel) -> np.ndarray:
-        ch = model.children
-        here = np.flatnonzero(ch.place == self.place)
+        ch, needy = model.children, model.needy  # only children with plans hold these places
+        here = needy[ch.place[needy] == self.place]
         return count_by(ch.school[here], self.n)
 
     def places_by_council(self, n_councils: int) -> np.ndarray:

@@ -21,13 +21,17 @@ def per_month_from_share(share_per_year: float | np.ndarray) -> float | np.ndarr
 
 
 def count_by(group: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """Totals per group (council, school...) as float64, one entry per group index."""
-    return np.bincount(group, weights=weights, minlength=size).astype(np.float64)
+    """Totals per group (council, school...), one entry per group index."""
+    return np.bincount(group, weights=weights, minlength=size)
 
 
 def rank_within(group: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """Rank of each element within its group, highest priority first (ties keep order)."""
-    order = np.lexsort((-priority, group))
+    if len(group) == 0:
+        return np.empty(0, dtype=np.int64)
+    priority = np.asarray(priority, dtype=np.float64)
+    span = float(priority.max() - priority.min()) + 1.0
+    order = np.argsort(group * span - priority, kind="stable")  # one key: group, then priority
     sorted_group = group[order]
     rank_sorted = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group, "left")
     rank = np.empty(len(order), dtype=np.int64)

@@ -52,6 +52,7 @@ PLAN_LEVEL = np.array([0.6, 0.5, 0.68, 0.8, 0.82, 0.6, 0.55, 0.85, 0.45, 0.5, 0.
 SUPPORT_LEVEL, HIDDEN_LEVEL, OPEN_CASE_LEVEL = 0.3, 0.25, 0.55  # medians (assumption)
 NEW_PLAN_LEVEL = 0.55  # median need level of children receiving plans (assumption)
 MIN_INITIAL_SPEED = 0.3  # councils slowest in 2022 worked at this share of full speed
+SPARE_CAPACITY = 1.15  # room for a year of births and moves in before the September compaction
 MIN_CENTRAL_SHARE = 0.05  # high needs spend not tied to plans, at least (assumption)
 
 
@@ -66,10 +67,15 @@ def build(model: SendModel) -> None:
     model.flows = Flows(prof.n)  # events while building are not recorded
     model.icbs = _icbs(model, prof)
     model.schools = _mainstream_schools(model, prof)
+    model.residents = np.zeros((prof.n, N_AGES), np.int64)  # children by council and age
     _populate(model, prof)
+    model.needy = np.flatnonzero(model.children.severity > 0)
+    model.schools.count_pupils(model)
     model.specials, model.iss = _special_schools(model, prof, england)
     _start_cases(model, prof)
     _calibrate_flows(model, prof)
+    model.needy = np.flatnonzero(model.children.severity > 0)
+    model.schools.count_pupils(model)
 
 
 # -- councils -------------------------------------------------------------------------------
@@ -259,9 +265,10 @@ def _populate(model: SendModel, prof: Profiles) -> None:
     counts = stochastic_round(
         expected.ravel() * f, model.streams.uniform("init.count", keys.ravel())
     )
+    model.children.reserve(int(counts.sum() * SPARE_CAPACITY))
     cells = np.repeat(np.arange(prof.n * N_AGES), counts)
     slots = add_children(
-        model, (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8)
+        model, (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8), start=0
     )
     idx = np.arange(slots.start, slots.stop)
     ch = model.children

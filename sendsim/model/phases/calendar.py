@@ -42,8 +42,10 @@ def new_academic_year(model: SendModel) -> None:
     active = np.flatnonzero(ch.active)
     ch.age[active] += 1
     leaving = active[ch.age[active] > MAX_AGE]
-    model.flows.add("aged_out", ch.la[leaving])
-    model.remove(leaving)
+    model.flows.add_totals("aged_out", model.residents[:, MAX_AGE].astype(np.float64))
+    model.residents[:, 1:] = model.residents[:, :-1].copy()
+    model.residents[:, 0] = 0
+    model.remove(leaving, counted=False)
     age = ch.age
     reception = np.flatnonzero(ch.active & (age == SCHOOL_START_AGE))
     start_school(model, reception)
@@ -54,6 +56,8 @@ def new_academic_year(model: SendModel) -> None:
     finish_post19_courses(model, np.flatnonzero(ch.active & (age > ADULT_AGE)))
     open_places(model)
     ch.compact()
+    model.needy = np.flatnonzero(ch.severity > 0)  # slots have moved
+    model.schools.count_pupils(model)
 
 
 def start_school(model: SendModel, idx: np.ndarray) -> None:

@@ -23,7 +23,7 @@ PLAN_ONLY_PLACES = (
 def step_reviews(model: SendModel) -> None:
     """Plans reaching an anniversary are reviewed; some cease."""
     ch, p = model.children, model.cfg.behaviour.reviews
-    plans = np.flatnonzero(ch.sen == Sen.EHCP)
+    plans = model.needy[ch.sen[model.needy] == Sen.EHCP]
     ch.plan_months[plans] += 1
     due = plans[ch.plan_months[plans] % 12 == 0]
     u = model.streams.uniform("review", ch.uid[due], model.months_elapsed)
