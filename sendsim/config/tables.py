@@ -36,6 +36,7 @@ def lever_table(effects: bool = False) -> pl.DataFrame:
 
 def markdown(frame: pl.DataFrame) -> str:
     """A markdown table of ``frame`` (text cells; pipes escaped)."""
+
     def row(cells: list[object]) -> str:
         return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
 

@@ -47,6 +47,8 @@ class CouncilTable:
     central_spend_gbp_per_year: np.ndarray  # high needs spend not tied to plans, start prices
     hnb_gbp_by_year: dict[int, np.ndarray]  # high needs block by financial year (April start)
     dsg_balance_gbp: np.ndarray  # cumulative DSG balance, negative = deficit
+    cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
+    request_trend: np.ndarray = field(init=False)  # fitted: yearly growth of request propensity
     next_serial: np.ndarray = field(init=False)
     gatekeeping: np.ndarray = field(init=False)  # extra refusal log-odds from deficit pressure
     trust: np.ndarray = field(init=False)  # families' trust in the local system, 0-1
@@ -56,6 +58,8 @@ class CouncilTable:
 
     def __post_init__(self) -> None:
         self.next_serial = np.zeros(self.n, np.int64)
+        self.cease_scale = np.ones(self.n)
+        self.request_trend = np.zeros(self.n)
         self.gatekeeping = np.zeros(self.n)
         self.trust = np.full(self.n, 0.5)
         self.assessment_credit = np.zeros(self.n)

@@ -138,6 +138,7 @@ METRICS: tuple[Metric, ...] = (
     _count(
         "ceased_plans", "Plans ceased (moved away, left education, needs met, aged out)", "flow"
     ),
+    _count("ceased_on_review", "Plans ceased at annual review (needs met, left education)", "flow"),
     _count("transfers_in", "Children with plans moving into the council", "flow"),
     _count("transfers_out", "Children with plans moving out of the council", "flow"),
     _count("identifications", "Needs newly identified", "flow"),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import logit, ndtri
 
+from sendsim import calibration
 from sendsim.model.codes import (
     MAX_AGE,
     N_PLACE,
@@ -59,7 +60,7 @@ MIN_CENTRAL_SHARE = 0.05  # high needs spend not tied to plans, at least (assump
 def build(model: SendModel) -> None:
     """Create every institution and child of the model's area."""
     cfg = model.cfg
-    prof = load_profiles(cfg.area.code)
+    prof = load_profiles(cfg.area.code, model.start_year)
     model.profiles = prof
     england = cfg.area.code.lower() == "england"
     model.councils = _councils(model, prof, england)
@@ -74,6 +75,8 @@ def build(model: SendModel) -> None:
     model.specials, model.iss = _special_schools(model, prof, england)
     _start_cases(model, prof)
     _calibrate_flows(model, prof)
+    if cfg.run.calibrated:
+        calibration.apply_stored(model)
     model.needy = np.flatnonzero(model.children.severity > 0)
     model.schools.count_pupils(model)
 
@@ -113,7 +116,7 @@ def _councils(model: SendModel, prof: Profiles, england: bool) -> CouncilTable:
         unit_cost_gbp=_unit_costs(model, prof),
         central_spend_gbp_per_year=np.zeros(prof.n),
         hnb_gbp_by_year=dict(prof.hnb_gbp),
-        dsg_balance_gbp=prof.dsg_balance_jan_2022_gbp.copy(),
+        dsg_balance_gbp=prof.dsg_balance_start_gbp.copy(),
     )
     Council.create_agents(model, prof.n, index=list(range(prof.n)))
     return table
@@ -121,7 +124,7 @@ def _councils(model: SendModel, prof: Profiles, england: bool) -> CouncilTable:
 
 def _net_migration(prof: Profiles) -> np.ndarray:
     """Yearly net migration by age from the ONS cohort change mid-2019 to mid-2020."""
-    before, after = prof.population_2019[:, :-1], prof.population[:, 1:]
+    before, after = prof.population_2019[:, :-1], prof.population_2020[:, 1:]
     rate = np.divide(after, before, out=np.ones_like(after), where=before > 0) - 1.0
     return np.clip(np.concatenate([rate, rate[:, -1:]], axis=1), -0.3, 0.3)
 
@@ -297,14 +300,16 @@ def _populate(model: SendModel, prof: Profiles) -> None:
 
 
 def _children_by_age(prof: Profiles) -> np.ndarray:
-    """Children at each academic age in January 2022 from mid-2020 single-year estimates.
+    """Children at each academic age in the starting January from single-year estimates.
 
-    Academic age a in 2021/22 is roughly mid-2020 age a-1, grown by a year of net migration;
-    academic age 0 holds only the four months of births since September.
+    Academic age a is the estimate's age a - ``age_shift`` (e.g. January 2022 from mid-2020:
+    a - 1), the cohort grown or shrunk by a year of net migration per year of shift; ages the
+    estimate does not reach repeat the nearest; academic age 0 holds only the four months of
+    births since September.
     """
-    grown = prof.population * (1.0 + _net_migration(prof))
-    out = np.empty_like(prof.population)
-    out[:, 1:] = grown[:, :-1]
+    shift = prof.age_shift
+    source = np.clip(np.arange(N_AGES) - shift, 0, MAX_AGE)
+    out = prof.population[:, source] * (1.0 + _net_migration(prof)[:, source]) ** shift
     out[:, 0] = prof.population[:, 0] * 4.0 / 12.0
     return out
 
@@ -409,7 +414,7 @@ def _calibrate_spend(c: CouncilTable, prof: Profiles, plan_spend: np.ndarray) ->
     balance (a deficit growing by £1m means £1m more spent than received). What plans do not
     account for is central spend; if plans alone exceed it, their unit costs are scaled down.
     """
-    spend = prof.hnb_gbp[2021] - prof.dsg_change_2021_22_gbp
+    spend = prof.hnb_gbp[min(prof.hnb_gbp)] - prof.dsg_change_last_year_gbp
     plan_cap = (1 - MIN_CENTRAL_SHARE) * spend
     scale = np.minimum(1.0, plan_cap / np.maximum(plan_spend, 1.0))
     c.unit_cost_gbp *= scale[:, None]

@@ -17,7 +17,7 @@ from sendsim.model.codes import (
     member,
 )
 from sendsim.model.institutions import Council, IndependentSchool, SpecialSchool
-from sendsim.model.ops import count_by
+from sendsim.model.ops import count_by, scale_share
 from sendsim.model.phases import placement
 from sendsim.model.phases.placement import LADDER
 
@@ -96,7 +96,8 @@ def finish_post19_courses(model: SendModel, idx: np.ndarray) -> None:
     ch = model.children
     studying = idx[member(ch.place[idx], (Place.FE, Place.SPECIALIST_POST16))]
     u = model.streams.uniform("post19_finish", ch.uid[studying], model.months_elapsed)
-    rate = model.cfg.behaviour.placement.post19_finish_per_year
+    share = model.cfg.behaviour.placement.post19_finish_per_year
+    rate = scale_share(share, model.councils.cease_scale[ch.la[studying]])
     placement.finish_education(model, studying[u < rate])
 
 

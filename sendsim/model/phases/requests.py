@@ -59,7 +59,8 @@ def request(model: SendModel) -> None:
     cooling = model.needy[ch.cooldown[model.needy] > 0]
     ch.cooldown[cooling] -= 1
     idx = request_candidates(model)
-    weight = c.request_scale[ch.la[idx]] * request_weight(model, idx)
+    trend = (1 + c.request_trend) ** (model.months_elapsed / 12)  # each council's fitted trend
+    weight = (c.request_scale * trend)[ch.la[idx]] * request_weight(model, idx)
     chance = np.minimum(weight, MAX_MONTHLY_REQUEST_CHANCE)
     asked = idx[model.streams.uniform("request", ch.uid[idx], model.months_elapsed) < chance]
     start_case(model, asked)
