@@ -2,15 +2,17 @@
 
 Most rates are estimated directly from the council's published flows when the model starts
 (requests, refusals, plans issued and not, timeliness, placements of new plans, costs: see
-:mod:`sendsim.model.profile`). Four per-council factors are then fitted by simulation, all
-councils at once in one England model (national shapes and parameters stay as declared):
+:mod:`sendsim.model.profile`), and here the council's tribunal appeals per appealable decision
+relative to England's (``dispute_scale``). Four per-council factors are then fitted by
+simulation, all councils at once in one England model (national shapes and parameters stay
+as declared):
 
 - the level of request propensity, so that the first year's requests are the published ones;
 - assessment capacity, so that the first year's new plans are the published ones;
 - how often plans cease (``cease_scale``), so that plans leave at the rate the council's last
   published year implies (new plans less the caseload's growth);
 - the yearly trend of request propensity (``request_trend``), so that requests grow as they
-  did over the two years before.
+  did over the three years before (median yearly growth).
 
 Noisy targets of small councils are pooled towards the national figure. Fits are stored as
 data (``sendsim/data/calibration/fit_<year>.parquet``, with diagnostics) and applied to every
@@ -41,6 +43,7 @@ FACTOR_RANGE = {
     "capacity_level": (0.2, 5.0),
     "cease_scale": (0.05, 20.0),
     "request_trend": (-0.3, 0.5),
+    "dispute_scale": (0.1, 5.0),
 }
 FACTORS = tuple(FACTOR_RANGE)
 #: Spreads of each council's history (and the review exit rate achieved) that forecasts draw
@@ -61,7 +64,8 @@ def targets(year: int) -> pl.DataFrame:
 
     Columns: ``la_code``, ``plans`` (January ``year``), ``requests``, ``new_plans`` (calendar
     ``year``), ``outflow_rate`` (plans leaving per plan in the year before), ``request_growth``
-    (yearly, the median over the three years before), each pooled towards England's, and the
+    (yearly, the median over the three years before), ``appeal_ratio`` (appeals per appealable
+    decision in ``year`` relative to England's), each pooled towards England's, and the
     spreads over the five years before (:data:`UNCERTAINTY`) for forecast uncertainty.
     """
     h = areas.load_history().filter(pl.col("year") <= year)
@@ -75,6 +79,8 @@ def targets(year: int) -> pl.DataFrame:
         ),
     )
     now = wide.filter(pl.col("year") == year)
+    councils = now.filter(pl.col("la_code") != NATIONAL)
+    national_appeals = councils["tribunal_appeals"].sum() / councils["appealable_decisions"].sum()
     spread = (
         wide.filter(pl.col("year") >= year - 5)
         .group_by("la_code")
@@ -96,6 +102,9 @@ def targets(year: int) -> pl.DataFrame:
             "requests",
             "new_plans",
             pl.col("outflow").clip(0.0).alias("outflow_rate"),
+            (pl.col("tribunal_appeals") / pl.col("appealable_decisions") / national_appeals)
+            .fill_null(1.0)
+            .alias("appeal_ratio"),
         )
         .join(recent, on="la_code")
         .join(spread, on="la_code")
@@ -113,6 +122,7 @@ def _pool(frame: pl.DataFrame) -> pl.DataFrame:
         raise DataError(areas.PROCESSED_DIR, "history lacks England's figures for calibration")
     weight = pl.col("plans") / (pl.col("plans") + POOLING_PLANS)
     centres = {rate: national[rate][0] for rate in ("outflow_rate", "request_growth")}
+    centres["appeal_ratio"] = 1.0
     centres |= {spread: councils[spread].median() for spread in UNCERTAINTY[:-1]}
     pooled = []
     for rate, centre in centres.items():
@@ -129,7 +139,7 @@ def fit(
     iterations: int = 4,
     seed: int = 1,
 ) -> pl.DataFrame:
-    """Fit the four factors of every council in ``area`` to its history up to ``year``."""
+    """Fit the factors of every council in ``area`` to its history up to ``year``."""
     from sendsim.model.model import SendModel  # the model imports this module
 
     goal = targets(year)
@@ -150,6 +160,7 @@ def fit(
 def _initial_factors(aligned: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     n = len(aligned["plans"])
     return {
+        "dispute_scale": aligned["appeal_ratio"],  # estimated directly, not iterated
         "request_level": np.ones(n),
         "capacity_level": np.ones(n),
         "cease_scale": np.ones(n),
@@ -192,7 +203,19 @@ def _achieved(model: SendModel) -> dict[str, np.ndarray]:
         "outflow_rate": net_out / np.maximum(plans, 1),
         "review_rate": on_review / np.maximum(plans, 1),
         "request_growth": total("requests", second) / np.maximum(requests, 1) - 1,
+        "appeal_ratio": _relative_rate(
+            total("tribunal_appeals", first), total("appealable_decisions", first)
+        ),
     }
+
+
+def _relative_rate(events: np.ndarray, chances: np.ndarray) -> np.ndarray:
+    """Each council's events per chance relative to all councils' together.
+
+    Published appealable decisions count every plan maintained, the model's only the decisions
+    it simulates, so appeal rates compare across councils, not between data and model.
+    """
+    return (events / np.maximum(chances, 1)) / (events.sum() / max(chances.sum(), 1))
 
 
 def _update(
@@ -213,6 +236,7 @@ def _update(
         * ratio(goal["new_plans"], got["new_plans"]) ** 0.8,
         "cease_scale": factors["cease_scale"] * ratio(wanted_reviews, got["review_rate"]),
         "request_trend": factors["request_trend"] + 0.8 * growth_gap,
+        "dispute_scale": factors["dispute_scale"],
     }
     return {name: np.clip(value, *FACTOR_RANGE[name]) for name, value in moved.items()}
 
@@ -220,7 +244,7 @@ def _update(
 def _table(codes, factors, goal, got, year, fraction, iterations) -> pl.DataFrame:
     columns = {"la_code": codes, "train_end": year}
     columns |= factors
-    for name in ("requests", "new_plans", "outflow_rate", "request_growth"):
+    for name in ("requests", "new_plans", "outflow_rate", "request_growth", "appeal_ratio"):
         columns[f"target_{name}"] = goal[name]
         columns[f"achieved_{name}"] = got[name]
     columns |= {
@@ -264,6 +288,7 @@ def apply(model: SendModel, factors: dict[str, np.ndarray]) -> None:
     c.assessment_demand = c.assessment_capacity.copy()
     c.cease_scale[:] = factors["cease_scale"]
     c.request_trend[:] = factors["request_trend"]
+    c.dispute_scale[:] = factors["dispute_scale"]
 
 
 def apply_stored(model: SendModel) -> None:

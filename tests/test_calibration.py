@@ -73,7 +73,7 @@ def test_pooling_pulls_small_councils_towards_england():
     frame = pl.DataFrame(
         {"la_code": [calibration.NATIONAL, "small", "large"], "plans": [400_000, 100, 10_000]}
         | {rate: [0.1, 0.5, 0.5] for rate in rates}
-        | {"growth_sd": [0.01, 0.3, 0.1]}
+        | {"growth_sd": [0.01, 0.3, 0.1], "appeal_ratio": [1.0, 3.0, 3.0]}
     )
     pooled = calibration._pool(frame).sort("plans")
     assert pooled["la_code"].to_list() == ["small", "large"]
@@ -81,6 +81,8 @@ def test_pooling_pulls_small_councils_towards_england():
     assert 0.1 < small < 0.2 and 0.45 < large < 0.5  # towards England's 0.1
     small, large = pooled["growth_sd"]
     assert 0.2 < small < 0.3 and large < 0.2  # towards the median council's 0.2
+    small, large = pooled["appeal_ratio"]
+    assert 1.0 < small < 1.4 and 2.8 < large < 3.0  # towards England's ratio of 1
 
 
 def test_stored_fit_changes_runs_only_when_calibrated():
@@ -91,6 +93,7 @@ def test_stored_fit_changes_runs_only_when_calibrated():
     row = fit.filter(pl.col("la_code") == STOCKPORT)
     assert on.councils.cease_scale[0] == pytest.approx(row["cease_scale"][0])
     assert on.councils.request_trend[0] == pytest.approx(row["request_trend"][0])
+    assert on.councils.dispute_scale[0] == pytest.approx(row["dispute_scale"][0])
     assert off.councils.cease_scale[0] == 1.0 and off.councils.request_trend[0] == 0.0
 
 
@@ -115,6 +118,15 @@ def test_cease_scale_raises_plans_ceased_at_review():
         more.recorder.flows["ceased_on_review"].sum()
         > 2 * base.recorder.flows["ceased_on_review"].sum()
     )
+
+
+def test_dispute_scale_raises_tribunal_appeals():
+    base = run_model(**{"run.years": 2, "run.calibrated": False})
+    more = SendModel(make_config(**{"run.years": 2, "run.calibrated": False}))
+    more.councils.dispute_scale[:] = 3.0
+    more.run(progress=False)
+    appeals = lambda m: m.recorder.flows["tribunal_appeals"].sum()  # noqa: E731
+    assert appeals(more) > 2 * appeals(base)
 
 
 def test_naive_forecasts_follow_their_definitions(monkeypatch):

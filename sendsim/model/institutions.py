@@ -49,6 +49,7 @@ class CouncilTable:
     dsg_balance_gbp: np.ndarray  # cumulative DSG balance, negative = deficit
     cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
     request_trend: np.ndarray = field(init=False)  # fitted: yearly growth of request propensity
+    dispute_scale: np.ndarray = field(init=False)  # council's appeal rate relative to England's
     next_serial: np.ndarray = field(init=False)
     gatekeeping: np.ndarray = field(init=False)  # extra refusal log-odds from deficit pressure
     trust: np.ndarray = field(init=False)  # families' trust in the local system, 0-1
@@ -60,6 +61,7 @@ class CouncilTable:
         self.next_serial = np.zeros(self.n, np.int64)
         self.cease_scale = np.ones(self.n)
         self.request_trend = np.zeros(self.n)
+        self.dispute_scale = np.ones(self.n)
         self.gatekeeping = np.zeros(self.n)
         self.trust = np.full(self.n, 0.5)
         self.assessment_credit = np.zeros(self.n)

@@ -51,7 +51,8 @@ def dispute(model: SendModel, idx: np.ndarray, about: Appeal) -> None:
     trust = 1 + model.cfg.behaviour.requests.trust_weight * (1 - c.trust[ch.la[idx]])
     late = np.where(ch.weeks[idx] > STATUTORY_WEEKS, p.late_dispute_multiplier, 1.0)
     u = model.streams.uniform(f"dispute.{Appeal.name(about)}", ch.uid[idx], model.months_elapsed)
-    disputed = idx[u < chance * trust * late]
+    local = c.dispute_scale[ch.la[idx]]  # each council's appeal rate relative to England's
+    disputed = idx[u < chance * trust * late * local]
     uid, month = ch.uid[disputed], model.months_elapsed
     mandatory = model.policy.redress.mandatory_mediation
     mediation_share = p.mediation_share + (1 - p.mediation_share) * mandatory
