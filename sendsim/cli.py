@@ -28,6 +28,8 @@ examples:
   sendsim sensitivity sensitivity.method=morris sensitivity.n=10   which levers matter
   sendsim bench --quick                     speed and memory in about a minute
   sendsim levers                            policy levers with defaults, ranges and sources
+  sendsim calibrate area=leeds train_end=2022   refit a council to its history to January 2022
+  sendsim backtest train_end=2022 horizon=3 forecast every council's caseload, vs naive trends
   sendsim params --kind uncertain           uncertain parameters
 """
 
@@ -83,6 +85,23 @@ def _parser() -> argparse.ArgumentParser:
     levers.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     levers.add_argument("--markdown", action="store_true", help="print a markdown table")
     levers.set_defaults(handler=_levers)
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="fit councils to their published history up to a year and store the fit",
+        description="Settings as key=value: area (default england), train_end (2019-2022, "
+        "default 2022), sample_fraction (default 0.5), iterations (default 4), seed (default 1).",
+    )
+    calibrate.add_argument("settings", nargs="*", metavar="KEY=VALUE")
+    calibrate.set_defaults(handler=_calibrate)
+    backtest = sub.add_parser(
+        "backtest",
+        help="forecast every council's EHCP caseload from data up to a year, vs naive trends",
+        description="Settings as key=value: train_end (2019-2022, default 2022), horizon (years, "
+        "default 3), draws (default 20), sample_fraction (default 0.25), area (default england), "
+        "seed (default 1), out (default results/backtest/train_end=YEAR).",
+    )
+    backtest.add_argument("settings", nargs="*", metavar="KEY=VALUE")
+    backtest.set_defaults(handler=_backtest)
     params = sub.add_parser("params", help="list every parameter: default, range, unit, source")
     params.add_argument("--kind", choices=("policy", "uncertain", "setting"), help="only this kind")
     params.add_argument("--csv", action="store_true", help="print CSV instead of a table")
@@ -150,6 +169,60 @@ def _levers(ns: argparse.Namespace) -> None:
         print(markdown(table))
         return
     _print(table, csv=ns.csv)
+
+
+def _calibrate(ns: argparse.Namespace) -> None:
+    from sendsim import calibration
+    from sendsim.backtest import check_year
+
+    given = _settings(ns.settings, {"area": str, "train_end": int, "sample_fraction": float,
+                                    "iterations": int, "seed": int})  # fmt: skip
+    year = given.pop("train_end", 2022)
+    check_year(year)
+    _check_range(given, "sample_fraction", 0.001, 1.0)
+    _check_range(given, "iterations", 1, 20)
+    table = calibration.fit(year, **given)
+    path = calibration.store(table, year)
+    print(f"stored the fit of {table.height} councils to {year} in {path}")
+
+
+def _backtest(ns: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from sendsim.backtest import Backtest, check_year, write
+
+    given = _settings(ns.settings, {"train_end": int, "horizon": int, "draws": int,
+                                    "sample_fraction": float, "area": str, "seed": int,
+                                    "out": str})  # fmt: skip
+    spec = Backtest(**{k: v for k, v in given.items() if k != "out"})
+    check_year(spec.train_end)
+    _check_range(given, "horizon", 1, 10)
+    _check_range(given, "draws", 2, 1000)
+    _check_range(given, "sample_fraction", 0.001, 1.0)
+    out = Path(given.get("out", f"results/backtest/train_end={spec.train_end}"))
+    _, scores = write(spec, out)
+    print(f"wrote {out / 'backtest.parquet'}")
+    if scores.height:
+        _print(scores, csv=False)
+
+
+def _settings(pairs: list[str], allowed: dict[str, type]) -> dict:
+    """``key=value`` settings, each converted to its type; unknown keys are an error."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in allowed:
+            raise SendsimError(f"unknown setting '{pair}'; settings are {', '.join(allowed)}")
+        try:
+            out[key] = allowed[key](value)
+        except ValueError:
+            raise SendsimError(f"{key}: '{value}' is not a {allowed[key].__name__}") from None
+    return out
+
+
+def _check_range(given: dict, key: str, low: float, high: float) -> None:
+    if key in given and not low <= given[key] <= high:
+        raise SendsimError(f"{key}: {given[key]} is outside [{low}, {high}]")
 
 
 def _print(frame: pl.DataFrame, csv: bool) -> None:

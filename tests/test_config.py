@@ -37,7 +37,7 @@ def test_param_table_lists_each_key_once():
         ("population.sample_fraction=2", "out of range; allowed 0.001 to 1.0"),
         ("area=Narnia", "no council matches 'Narnia'"),
         ("scenario=utopia", "scenario=utopia: no such option; choose one of baseline"),
-        ("run.start=2022-13", "allowed values are 2022-01"),
+        ("run.start=2022-13", "allowed values are 2019-01, 2020-01, 2021-01, 2022-01"),
         ("policy.funding.statutory_override_end=March", "expected a month as YYYY-MM"),
         ("behaviour.needs.emergence_per_year=oops", "expected a number"),
         ("nonsense.key=1", "nonsense.key: unknown key; top-level sections are"),

@@ -19,6 +19,7 @@ from tests.test_mechanisms import BASE, outcome, outcome_pair
 LONGER = ("run.years", 5)  # for levers that act from April 2025 or later
 FREE_MARKET = ("behaviour.placement.iss_growth_per_year", 0.5)
 NO_LEAD_TIME = ("policy.capital.build_lead_time_years", 0)
+MORE_AP = ("behaviour.placement.ap_per_year", 0.2)  # enough moves to AP to see a change
 
 LEVER_CASES = [
     # (lever, value, metric, direction, context)
@@ -34,9 +35,9 @@ LEVER_CASES = [
     ("policy.inclusion.staff_training_coverage", 0.9, "requests", -1, ()),
     ("policy.inclusion.senco_qualified_share", 1.0, "unmet_mean", -1, ()),
     ("policy.powers.direct_academies_to_admit", 1.0, "awaiting_total", -1, ()),
-    ("policy.powers.direct_academies_to_admit", 1.0, "moves_to_ap", -1, ()),
+    ("policy.powers.direct_academies_to_admit", 1.0, "moves_to_ap", -1, (MORE_AP,)),
     ("policy.powers.inclusion_in_inspection", 1.0, "unmet_mean", -1, ()),
-    ("policy.powers.inclusion_in_inspection", 1.0, "moves_to_ap", -1, ()),
+    ("policy.powers.inclusion_in_inspection", 1.0, "moves_to_ap", -1, (MORE_AP,)),
     ("policy.powers.icb_backstop_powers", 1.0, "therapy_waiting", -1, ()),
     ("policy.powers.icb_backstop_powers", 1.0, "icb_contribution_gbp", +1, ()),
     ("policy.standards.national_standards", 1.0, "requests", +1, ()),
@@ -84,7 +85,7 @@ LEVER_CASES = [
     ("policy.early_years.inclusion_fund", 1.0, "identifications", +1, ()),
     ("policy.post16.level2_routes", 1.0, "neet_rate", -1, ()),
     ("policy.post16.supported_internships", 0.4, "neet_rate", -1, ()),
-    ("policy.alternative_provision.oversight", 1.0, "moves_to_ap", -1, ()),
+    ("policy.alternative_provision.oversight", 1.0, "moves_to_ap", -1, (MORE_AP,)),
 ]
 
 

@@ -16,7 +16,15 @@ from sendsim.model.model import SendModel
 from sendsim.model.phases import requests
 from tests.conftest import make_config
 
-BASE = {"area.code": "E08000007", "population.sample_fraction": 0.25, "run.years": 3, "run.seed": 3}
+# Uncalibrated, so that each mechanism acts at its declared strength (a council's fitted
+# factors can saturate one, e.g. cessation at review).
+BASE = {
+    "area.code": "E08000007",
+    "population.sample_fraction": 0.25,
+    "run.years": 3,
+    "run.seed": 3,
+    "run.calibrated": False,
+}
 
 
 def outcome(key: str | None = None, value: float | str | None = None) -> dict[str, float]:

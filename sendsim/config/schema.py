@@ -24,9 +24,9 @@ class RunConfig:
         "2022-01",
         unit="YYYY-MM",
         label="First month simulated; the starting state is the January census of that year",
-        source="SEN2 and school census snapshots run to January 2022",
+        source="SEN2 placements and school census SEN from January 2019 to January 2022",
         kind="setting",
-        choices=("2022-01",),
+        choices=("2019-01", "2020-01", "2021-01", "2022-01"),
     )
     years: int = param(
         10, 1, 30, unit="years", label="Years simulated", source="Setting", kind="setting"
@@ -38,6 +38,13 @@ class RunConfig:
         unit="integer",
         label="Random seed; same seed and config give identical results",
         source="Setting",
+        kind="setting",
+    )
+    calibrated: bool = param(
+        True,
+        unit="yes/no",
+        label="Apply the council's stored calibration (fitted to its history up to the start)",
+        source="sendsim/data/calibration/fit_<start year>.parquet (sendsim calibrate)",
         kind="setting",
     )
 
@@ -670,6 +677,14 @@ class RedressParams:
         unit="probability",
         label="Chance a new plan's contents or placement is disputed",
         source="Assumption",
+    )
+    late_dispute_multiplier: float = param(
+        1.5,
+        1.0,
+        4.0,
+        unit="multiplier",
+        label="How much more often a decision reached after 20 weeks is disputed",
+        source="Assumption: late plans and refusals erode families' confidence in them",
     )
     mediation_share: float = param(
         0.35,

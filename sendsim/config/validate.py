@@ -122,7 +122,7 @@ def check_value(key: str, value: Any, schema: type = SendsimConfig) -> str | Non
             return f"{key}={value!r}: expected a list of names, e.g. [a,b]"
         return None
     if isinstance(value, bool) != (kind is bool):
-        return f"{key}={value!r}: expected {kind.__name__}"
+        return f"{key}={value!r}: expected {'true or false' if kind is bool else kind.__name__}"
     if kind is bool:
         return None
     if kind in (int, float):

@@ -13,6 +13,8 @@ import numpy as np
 
 from sendsim.model.codes import Need, Place, Sen
 
+NEVER = np.iinfo(np.int16).max  # an event month that does not come
+
 #: Field name → (dtype, value for a new slot). Units in the names where they apply.
 FIELDS: dict[str, tuple[type, float | int | bool]] = {
     "uid": (np.int64, -1),
@@ -37,6 +39,8 @@ FIELDS: dict[str, tuple[type, float | int | bool]] = {
     "progress": (np.float32, 1.0),  # 12-month average of progress fit, 0-1
     "wellbeing": (np.float32, 1.0),  # 12-month average of wellbeing, 0-1
     "had_sen": (np.bool_, False),  # ever identified with SEND
+    "move_month": (np.int16, NEVER),  # month (run index) the child moves out of the area
+    "need_month": (np.int16, NEVER),  # month a need emerges (children without one)
     "active": (np.bool_, True),
 }
 
@@ -44,28 +48,31 @@ FIELDS: dict[str, tuple[type, float | int | bool]] = {
 class Children:
     """The child population of a model (struct of arrays with spare capacity).
 
-    Attribute access (``children.age``) returns a view of the used slots, so in-place updates
-    through it change the population.
+    Each field (``children.age``) is a view of the used slots, so in-place updates through it
+    change the population; the views are renewed whenever slots are added or dropped.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
-        self.n = 0
-        self._data = {
-            name: np.full(max(capacity, 1), fill, dtype=dtype)
-            for name, (dtype, fill) in FIELDS.items()
-        }
+        object.__setattr__(self, "n", 0)
+        object.__setattr__(
+            self,
+            "_data",
+            {
+                name: np.full(max(capacity, 1), fill, dtype=dtype)
+                for name, (dtype, fill) in FIELDS.items()
+            },
+        )
+        self._renew_views()
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        data = self.__dict__.get("_data")
-        if data is None or name not in data:
-            raise AttributeError(name)
-        return data[name][: self.n]
+    def _renew_views(self) -> None:
+        for name, arr in self._data.items():
+            object.__setattr__(self, name, arr[: self.n])
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in FIELDS:
             self._data[name][: self.n] = value  # assign in place; never rebind the array
         else:
-            super().__setattr__(name, value)
+            object.__setattr__(self, name, value)
 
     def __len__(self) -> int:
         return self.n
@@ -84,10 +91,16 @@ class Children:
         if values:
             raise KeyError(f"unknown child fields: {sorted(values)}")
         self.n += count
+        self._renew_views()
         return new
 
-    def _grow(self, needed: int) -> None:
-        new_capacity = max(needed, int(self.capacity * 1.5) + 1)
+    def reserve(self, capacity: int) -> None:
+        """Make room for ``capacity`` children without further growth."""
+        if capacity > self.capacity:
+            self._grow(capacity, exact=True)
+
+    def _grow(self, needed: int, exact: bool = False) -> None:
+        new_capacity = needed if exact else max(needed, int(self.capacity * 1.5) + 1)
         for name, (dtype, fill) in FIELDS.items():
             grown = np.full(new_capacity, fill, dtype=dtype)
             grown[: self.n] = self._data[name][: self.n]
@@ -102,6 +115,7 @@ class Children:
             arr[: len(keep)] = arr[keep]
             arr[len(keep) : self.n] = FIELDS[name][1]
         self.n = len(keep)
+        self._renew_views()
 
     def nbytes(self) -> int:
         """Memory held by the arrays, in bytes."""

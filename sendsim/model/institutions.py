@@ -47,6 +47,9 @@ class CouncilTable:
     central_spend_gbp_per_year: np.ndarray  # high needs spend not tied to plans, start prices
     hnb_gbp_by_year: dict[int, np.ndarray]  # high needs block by financial year (April start)
     dsg_balance_gbp: np.ndarray  # cumulative DSG balance, negative = deficit
+    cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
+    request_trend: np.ndarray = field(init=False)  # fitted: yearly growth of request propensity
+    dispute_scale: np.ndarray = field(init=False)  # council's appeal rate relative to England's
     next_serial: np.ndarray = field(init=False)
     gatekeeping: np.ndarray = field(init=False)  # extra refusal log-odds from deficit pressure
     trust: np.ndarray = field(init=False)  # families' trust in the local system, 0-1
@@ -56,6 +59,9 @@ class CouncilTable:
 
     def __post_init__(self) -> None:
         self.next_serial = np.zeros(self.n, np.int64)
+        self.cease_scale = np.ones(self.n)
+        self.request_trend = np.zeros(self.n)
+        self.dispute_scale = np.ones(self.n)
         self.gatekeeping = np.zeros(self.n)
         self.trust = np.full(self.n, 0.5)
         self.assessment_credit = np.zeros(self.n)
@@ -86,6 +92,7 @@ class SchoolTable:
     size: np.ndarray  # capacity, used as the weight when families choose
     capability: np.ndarray  # need level met at SEN support with a normal SEN load
     mhst_draw: np.ndarray  # uniform: the school has a mental health support team if < coverage
+    pupils: np.ndarray = field(init=False)  # roll this academic year (see count_pupils)
 
     @property
     def n(self) -> int:
@@ -101,6 +108,12 @@ class SchoolTable:
         self._first = np.concatenate([[0], np.cumsum(counts)])[:-1]
         self._total = np.bincount(group, weights=self.size, minlength=n_groups)
         self._base = np.where(self._first > 0, self._cum[np.maximum(self._first - 1, 0)], 0.0)
+
+    def count_pupils(self, model: SendModel) -> None:
+        """Recount each school's pupils (each September: the roll for the year)."""
+        ch = model.children
+        pupils = np.flatnonzero((ch.place == Place.MAINSTREAM) & (ch.school >= 0))
+        self.pupils = count_by(ch.school[pupils], self.n)
 
     def choose(self, la: np.ndarray, phase: np.ndarray, u: np.ndarray) -> np.ndarray:
         """A school of ``phase`` in council ``la`` for each child, with chance ∝ size."""
@@ -129,8 +142,8 @@ class PlaceTable:
         return len(self.owner)
 
     def occupancy(self, model: SendModel) -> np.ndarray:
-        ch = model.children
-        here = np.flatnonzero(ch.place == self.place)
+        ch, needy = model.children, model.needy  # only children with plans hold these places
+        here = needy[ch.place[needy] == self.place]
         return count_by(ch.school[here], self.n)
 
     def places_by_council(self, n_councils: int) -> np.ndarray:

@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from sendsim.model.codes import AWAITING_PROVISION, N_PLACE, N_SEN, Place, Sen, member
+from sendsim.model.codes import (
+    AWAITING_PROVISION,
+    MAX_AGE,
+    N_PLACE,
+    N_SEN,
+    POST16_START_AGE,
+    SCHOOL_START_AGE,
+    STATUTORY_WEEKS,
+    Place,
+    Sen,
+)
 from sendsim.model.ops import count_by
 
 if TYPE_CHECKING:
@@ -54,9 +64,11 @@ class Metric:
         return self.numerator is not None
 
 
-PLACE_NAMES = {p: p.name.lower() for p in Place}
+PLACE_NAMES = {p: Place.name(p).lower() for p in Place.codes()}
+N_AGES = MAX_AGE + 1
+TALLY = N_PLACE * N_SEN * 3 * 2 * 2  # stock tally cells per council (see stock_quantities)
 #: Placements whose cost falls on the high needs block when the child has a plan.
-FUNDED_PLACES = tuple(p for p in Place if p not in (Place.EMPLOYMENT, Place.NEET))
+FUNDED_PLACES = tuple(p for p in Place.codes() if p not in (Place.EMPLOYMENT, Place.NEET))
 
 
 def _count(name: str, label: str, timing: Timing, unit: str = "children") -> Metric:
@@ -98,7 +110,7 @@ METRICS: tuple[Metric, ...] = (
         "stock",
         "places",
     ),
-    _count("pupils", "Pupils aged 4-18 in schools", "stock"),
+    _count("pupils", "Children of school age (4-15)", "stock"),
     _money("dsg_cumulative_balance_gbp", "Cumulative DSG balance (negative = deficit)", "stock"),
     _money(
         "dsg_deficit_exposed_gbp", "Deficit no longer covered by the statutory override", "stock"
@@ -126,6 +138,7 @@ METRICS: tuple[Metric, ...] = (
     _count(
         "ceased_plans", "Plans ceased (moved away, left education, needs met, aged out)", "flow"
     ),
+    _count("ceased_on_review", "Plans ceased at annual review (needs met, left education)", "flow"),
     _count("transfers_in", "Children with plans moving into the council", "flow"),
     _count("transfers_out", "Children with plans moving out of the council", "flow"),
     _count("identifications", "Needs newly identified", "flow"),
@@ -231,14 +244,14 @@ METRICS: tuple[Metric, ...] = (
     _ratio(
         "sen_support_share_pupils",
         "share",
-        "Share of pupils on SEN support (census measure)",
+        "Share of children aged 4-15 on SEN support",
         "sen_support_pupils",
         "pupils",
     ),
     _ratio(
         "ehcp_share_pupils",
         "share",
-        "Share of pupils with a plan (census measure)",
+        "Share of children aged 4-15 with a plan",
         "ehcp_pupils",
         "pupils",
     ),
@@ -307,52 +320,62 @@ class Recorder:
 
 
 def stock_quantities(model: SendModel) -> dict[str, np.ndarray]:
-    """Every stock, per council, from the current state (reads, never writes, the model)."""
-    ch, c = model.children, model.councils
-    n = c.n
-    act = np.flatnonzero(ch.active)
-    la, sen, place, age = ch.la[act], ch.sen[act], ch.place[act], ch.age[act]
-    by_sen = count_by(la.astype(np.int64) * N_SEN + sen, n * N_SEN).reshape(n, N_SEN)
-    plan = sen == Sen.EHCP
-    by_place = count_by(la[plan].astype(np.int64) * N_PLACE + place[plan], n * N_PLACE)
-    by_place = by_place.reshape(n, N_PLACE)
+    """Every stock, per council, from the current state.
+
+    Reads the children with a need (``model.needy``) and the resident counts, never the whole
+    population; most counts come from one tally by council, placement, SEN status, age group,
+    SEND history and therapy wait. Also leaves ``model.status_by_cell`` (plans, SEN support and
+    unidentified needs by council and age) for moves in.
+    """
+    ch, c, n = model.children, model.councils, model.councils.n
+    idx = model.needy
+    la, sen, place, age = ch.la[idx].astype(np.int64), ch.sen[idx], ch.place[idx], ch.age[idx]
+    waiting = ch.therapy_wait[idx] >= 0
+    group = (age >= SCHOOL_START_AGE).astype(np.int64) + (age >= POST16_START_AGE)
+    code = (
+        ((place.astype(np.int64) * N_SEN + sen) * 3 + group) * 2 + ch.had_sen[idx]
+    ) * 2 + waiting
+    tally = count_by(la * TALLY + code, n * TALLY).reshape(n, N_PLACE, N_SEN, 3, 2, 2)
+    by_sen = tally.sum(axis=(1, 3, 4, 5))
+    plans = tally[:, :, Sen.EHCP]
+    by_place = plans.sum(axis=(2, 3, 4))
+    support = tally[:, :, Sen.SUPPORT : Sen.EHCP]
+    young_send = tally[:, :, :, 2, 1]
     send = sen >= Sen.SUPPORT
-    open_case = (sen == Sen.REQUESTED) | (sen == Sen.ASSESSING)
-    waiting = ch.therapy_wait[act] >= 0
-    in_school = (
-        member(
-            place,
-            (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT, Place.AP),
-        )
-        & (age >= 4)
-        & (age <= 18)
-    )
-    young_send = ch.had_sen[act] & (age >= 16)
-    out = {
-        "population_0_25": count_by(la, n),
+    plan = sen == Sen.EHCP
+    open_case = idx[(sen == Sen.REQUESTED) | (sen == Sen.ASSESSING)]
+    late = open_case[ch.weeks[open_case] > STATUTORY_WEEKS]
+    status = 2 - send.astype(np.int64) - plan  # 0 plan, 1 support, 2 unidentified
+    model.status_by_cell = count_by((la * N_AGES + age) * 3 + status, n * N_AGES * 3).reshape(-1, 3)
+    send_la = la[send]
+    return {
+        "population_0_25": model.residents.sum(axis=1).astype(np.float64),
         "ehcp_caseload": by_sen[:, Sen.EHCP],
         "sen_support": by_sen[:, Sen.SUPPORT] + by_sen[:, Sen.REQUESTED] + by_sen[:, Sen.ASSESSING],
         **{f"ehcp_{name}": by_place[:, p] for p, name in PLACE_NAMES.items()},
         "ehcp_post16": by_place[:, Place.FE] + by_place[:, Place.SPECIALIST_POST16],
         "assessment_backlog": by_sen[:, Sen.REQUESTED] + by_sen[:, Sen.ASSESSING],
-        "awaiting_provision": count_by(la[ch.school[act] == AWAITING_PROVISION], n),
-        "waiting_over_20_weeks": count_by(la[open_case & (ch.weeks[act] > 20)], n),
-        "therapy_waiting": count_by(la[waiting], n),
-        "therapy_wait_months_sum": count_by(la[waiting], n, ch.therapy_wait[act][waiting]),
-        "out_of_area": count_by(la[plan], n, model.placed_out_of_area(act[plan])),
+        "awaiting_provision": count_by(
+            ch.la[idx[plan][ch.school[idx[plan]] == AWAITING_PROVISION]], n
+        ),
+        "waiting_over_20_weeks": count_by(ch.la[late], n),
+        "therapy_waiting": tally[..., 1].sum(axis=(1, 2, 3, 4)),
+        "therapy_wait_months_sum": count_by(la[waiting], n, ch.therapy_wait[idx][waiting]),
+        "out_of_area": count_by(la[plan], n, model.placed_out_of_area(idx[plan])),
         "special_places": model.specials.places_by_council(n),
         "resourced_places": c.resourced_places.astype(np.float64),
         "independent_places": model.iss.places_by_council(n),
-        "pupils": count_by(la[in_school], n),
-        "sen_support_pupils": count_by(la[in_school & send & ~plan], n),
-        "ehcp_pupils": count_by(la[in_school & plan], n),
+        "pupils": model.residents[:, SCHOOL_START_AGE:POST16_START_AGE]
+        .sum(axis=1)
+        .astype(np.float64),
+        "sen_support_pupils": support[:, :, :, 1].sum(axis=(1, 2, 3, 4)),
+        "ehcp_pupils": plans[:, :, 1].sum(axis=(1, 2, 3)),
         "dsg_cumulative_balance_gbp": c.dsg_balance_gbp.copy(),
         "dsg_deficit_exposed_gbp": c.deficit_exposed_gbp.copy(),
-        "send_children": count_by(la[send], n),
-        "unmet_months_sum": count_by(la[send], n, np.bitwise_count(ch.unmet_history[act][send])),
-        "progress_sum": count_by(la[send], n, ch.progress[act][send]),
-        "wellbeing_sum": count_by(la[send], n, ch.wellbeing[act][send]),
-        "send_16_25": count_by(la[young_send], n),
-        "neet_send_16_25": count_by(la[young_send & (place == Place.NEET)], n),
+        "send_children": by_sen[:, Sen.SUPPORT :].sum(axis=1),
+        "unmet_months_sum": count_by(send_la, n, np.bitwise_count(ch.unmet_history[idx][send])),
+        "progress_sum": count_by(send_la, n, ch.progress[idx][send]),
+        "wellbeing_sum": count_by(send_la, n, ch.wellbeing[idx][send]),
+        "send_16_25": young_send.sum(axis=(1, 2, 3)),
+        "neet_send_16_25": young_send[:, Place.NEET].sum(axis=(1, 2)),
     }
-    return out

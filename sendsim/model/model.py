@@ -27,11 +27,11 @@ import numpy as np
 from sendsim.config.policy import PolicyConfig
 from sendsim.config.schema import SendsimConfig
 from sendsim.model import world
-from sendsim.model.children import Children
-from sendsim.model.codes import N_PLACE, Place, Sen
+from sendsim.model.children import NEVER, Children
+from sendsim.model.codes import MAX_AGE, N_PLACE, Place, Sen
 from sendsim.model.levers import TODAY, year_month
 from sendsim.model.metrics import Flows, Recorder
-from sendsim.model.ops import WEEKS_PER_MONTH
+from sendsim.model.ops import WEEKS_PER_MONTH, count_by
 from sendsim.model.phases import (
     assessment,
     calendar,
@@ -65,6 +65,9 @@ PHASES = (
 )
 
 
+N_AGES = MAX_AGE + 1
+
+
 class SendModel(mesa.Model):
     """The SEND system of one council, or of all 153 (``area.code = "england"``).
 
@@ -85,7 +88,10 @@ class SendModel(mesa.Model):
         self.cost_index = np.ones(N_PLACE)  # unit costs relative to January 2022
         self.children = Children()
         self.flows: Flows  # this month's events; a fresh one each month
+        self.needy = np.empty(0, np.int64)  # children with a need (set by the needs phase)
+        self.building = True  # the starting state is calibrated to today's policy
         world.build(self)  # councils, ICBs, schools and the January child population
+        self.building = False
         self.recorder = Recorder(self)
 
     # -- calendar ---------------------------------------------------------------------------
@@ -124,8 +130,11 @@ class SendModel(mesa.Model):
         return self.policy_at(self.year, self.month)
 
     def policy_at(self, year: int, month: int) -> PolicyConfig:
-        """The levers in force in a month: today's policy until ``policy.reforms_from``."""
-        return self.cfg.policy if (year, month) >= self.reforms_from else TODAY
+        """The levers in force in a month: today's policy until ``policy.reforms_from`` (and
+        while the starting state is built and calibrated)."""
+        if self.building or (year, month) < self.reforms_from:
+            return TODAY
+        return self.cfg.policy
 
     @property
     def years_of_reform(self) -> float:
@@ -159,12 +168,24 @@ class SendModel(mesa.Model):
         return out
 
     # -- shared state changes ---------------------------------------------------------------
-    def remove(self, idx: np.ndarray) -> None:
-        """Children leave the model (moved away or aged out); their plans cease."""
+    def remove(self, idx: np.ndarray, counted: bool = True) -> None:
+        """Children leave the model (moved away or aged out); their plans cease.
+
+        Args:
+            idx: the children leaving.
+            counted: they are still in ``residents`` (False once ageing has dropped them).
+        """
         ch = self.children
         had_plan = idx[ch.sen[idx] == Sen.EHCP]
         self.flows.add("ceased_plans", ch.la[had_plan])
+        if counted:
+            cells = ch.la[idx].astype(np.int64) * N_AGES + ch.age[idx]
+            self.residents -= (
+                count_by(cells, self.residents.size).reshape(self.residents.shape).astype(np.int64)
+            )
         ch.active[idx] = False
+        ch.move_month[idx] = NEVER
+        ch.need_month[idx] = NEVER
         ch.sen[idx] = Sen.NONE
         ch.severity[idx] = 0.0
         ch.place[idx] = Place.OTHER

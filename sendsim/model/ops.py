@@ -20,14 +20,25 @@ def per_month_from_share(share_per_year: float | np.ndarray) -> float | np.ndarr
     return -np.expm1(np.log1p(-share) / MONTHS_PER_YEAR)
 
 
+def scale_share(share: float | np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """A share scaled as a hazard (1 - (1 - share) ** factor): never above 1, and still
+    moved by the share when the factor is large."""
+    share = np.clip(np.asarray(share, dtype=np.float64), 0.0, 1.0)
+    return -np.expm1(np.log1p(-np.minimum(share, 1 - 1e-12)) * factor)
+
+
 def count_by(group: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """Totals per group (council, school...) as float64, one entry per group index."""
-    return np.bincount(group, weights=weights, minlength=size).astype(np.float64)
+    """Totals per group (council, school...), one entry per group index."""
+    return np.bincount(group, weights=weights, minlength=size)
 
 
 def rank_within(group: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """Rank of each element within its group, highest priority first (ties keep order)."""
-    order = np.lexsort((-priority, group))
+    if len(group) == 0:
+        return np.empty(0, dtype=np.int64)
+    priority = np.asarray(priority, dtype=np.float64)
+    span = float(priority.max() - priority.min()) + 1.0
+    order = np.argsort(group * span - priority, kind="stable")  # one key: group, then priority
     sorted_group = group[order]
     rank_sorted = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group, "left")
     rank = np.empty(len(order), dtype=np.int64)

@@ -18,6 +18,7 @@ from sendsim.model.codes import MAX_AGE, N_PLACE, Place
 
 N_AGES = MAX_AGE + 1
 ENGLAND = "england"
+DATA_YEAR = 2022  # the January the council table describes; earlier starts read the history
 
 #: Data placement groups (areas.PLACEMENTS order) → model placements.
 DATA_PLACE = np.array(
@@ -73,6 +74,27 @@ PLACE_AGES = (
     (3, 25),
 )
 
+#: Council-table columns that describe a January, its calendar or financial year: the
+#: history measure and year offset each is read from for another starting January.
+AS_OF = {
+    "ehcp_total": ("ehcp_total", 0),
+    **{f"ehcp_age_{band}": (f"ehcp_age_{band}", 0) for band in areas.AGE_BANDS},
+    **{f"ehcp_{place}": (f"ehcp_{place}", 0) for place in areas.PLACEMENTS},
+    "sen_support_pct": ("sen_support_pct", 0),
+    "requests_2021": ("requests", -1),
+    "requests_2022": ("requests", 0),
+    "refusals_2022": ("refusals", 0),
+    "new_plans_2021": ("new_plans", -1),
+    "new_plans_2022": ("new_plans", 0),
+    "plans_not_issued_2022": ("plans_not_issued", 0),
+    "within_20_weeks_share_2022": ("within_20_weeks_share", 0),
+    **{f"new_plans_2022_{p}": (f"new_plans_{p}", 0) for p in areas.NEW_PLAN_PLACEMENTS},
+    "hnb_2021_22_gbp": ("hnb_gbp", -1),
+    "hnb_2022_23_gbp": ("hnb_gbp", 0),
+    "hnb_2023_24_gbp": ("hnb_gbp", 1),  # announced in December of the starting year
+    "dsg_cumulative_balance_2022_gbp": ("dsg_cumulative_balance_gbp", -1),  # March
+    "dsg_cumulative_balance_prev_gbp": ("dsg_cumulative_balance_gbp", -2),
+}
 #: SEN support at each academic age relative to the school-age rate (the census % of pupils).
 #: Assumption: rising through primary, lower in secondary, small after school (ages 4-15
 #: average 1.0).
@@ -94,8 +116,10 @@ class Profiles:
     keys: np.ndarray  # LA numbers
     regions: list[str]
     icb_names: list[str]
-    population: np.ndarray  # (n, 26) mid-2020 by single year of age
-    population_2019: np.ndarray  # (n, 26)
+    population: np.ndarray  # (n, 26) by single year of age: the latest mid-year estimate held
+    age_shift: int  # academic age in January of the start year = estimate's age + age_shift
+    population_2019: np.ndarray  # (n, 26) mid-2019, for net migration
+    population_2020: np.ndarray  # (n, 26) mid-2020, for net migration
     plans: np.ndarray  # (n, 26, N_PLACE) January 2022 plans by academic age and placement
     sen_support_share: np.ndarray  # school-age SEN support share of pupils
     requests_per_year: np.ndarray
@@ -113,27 +137,46 @@ class Profiles:
     unit_cost_gbp: np.ndarray  # (n, N_PLACE) from s251 where available, 2021-22 prices
     national_unit_cost_gbp: np.ndarray  # (N_PLACE) England's cost per plan, 2021-22 prices
     hnb_gbp: dict[int, np.ndarray]  # before recoupment, by financial year (April start)
-    dsg_balance_jan_2022_gbp: np.ndarray
-    dsg_change_2021_22_gbp: np.ndarray  # in-year change of the cumulative balance, 2021-22
+    dsg_balance_start_gbp: np.ndarray  # cumulative DSG balance in the starting January
+    dsg_change_last_year_gbp: np.ndarray  # change of the cumulative balance in the last year
 
     @property
     def n(self) -> int:
         return len(self.codes)
 
 
-def select_councils(area: str) -> pl.DataFrame:
-    """The council rows simulated for ``area`` (a code, number, name, slug, or ``england``)."""
-    councils = areas.load_councils()
+def select_councils(area: str, year: int = DATA_YEAR) -> pl.DataFrame:
+    """The council rows simulated for ``area`` (a code, number, name, slug, or ``england``),
+    as of January ``year``."""
+    councils = as_of(areas.load_councils(), year)
     if area.lower() == ENGLAND:
         return councils
     found = areas.find_council(area)
     return councils.filter(pl.col("la_code") == found["la_code"])
 
 
-def load_profiles(area: str) -> Profiles:
-    """Build the profiles of the councils in ``area``."""
-    all_councils = areas.load_councils()
-    rows = select_councils(area)
+def as_of(councils: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The council table as of January ``year``: the columns describing that January, its
+    calendar year and financial year are read from the published history instead.
+
+    Only data published by the end of ``year`` is used (the January caseload, the year's
+    flows, allocations announced by December), so a run starting then sees nothing later.
+    """
+    history = areas.load_history()
+    for column, (measure, offset) in AS_OF.items():
+        if year == DATA_YEAR and column in councils.columns:
+            continue  # the table itself describes this January
+        values = history.filter(
+            (pl.col("measure") == measure) & (pl.col("year") == year + offset)
+        ).select("la_code", pl.col("value").alias(column))
+        councils = councils.drop(column, strict=False).join(values, on="la_code", how="left")
+    return councils
+
+
+def load_profiles(area: str, year: int = DATA_YEAR) -> Profiles:
+    """Build the profiles of the councils in ``area`` as of January ``year``."""
+    all_councils = as_of(areas.load_councils(), year)
+    rows = select_councils(area, year)
     pop = _population(rows)
     return Profiles(
         codes=rows["la_code"].to_list(),
@@ -141,8 +184,10 @@ def load_profiles(area: str) -> Profiles:
         keys=rows["la_number"].to_numpy().astype(np.int64),
         regions=rows["region"].to_list(),
         icb_names=rows["icb_name"].to_list(),
-        population=pop["population_2020"],
+        population=pop["population_2020"] if year > 2020 else pop["population_2019"],
+        age_shift=year - (2020 if year > 2020 else 2019) - 1,
         population_2019=pop["population_2019"],
+        population_2020=pop["population_2020"],
         plans=_plans_by_age_and_place(rows),
         sen_support_share=_fill_share(rows, all_councils, "sen_support_pct") / 100.0,
         requests_per_year=np.sqrt(
@@ -172,7 +217,7 @@ def load_profiles(area: str) -> Profiles:
         secondary_pupils=_fill_per_child(rows, all_councils, "secondary_pupils"),
         primary_capacity=_fill_per_child(rows, all_councils, "primary_capacity"),
         secondary_capacity=_fill_per_child(rows, all_councils, "secondary_capacity"),
-        **_finance(rows, all_councils),
+        **_finance(rows, all_councils, year),
     )
 
 
@@ -232,16 +277,17 @@ def _fill_share(rows, all_rows, col: str) -> np.ndarray:
 
 # -- population and plans ------------------------------------------------------------------
 def _population(rows: pl.DataFrame) -> dict[str, np.ndarray]:
+    """ONS mid-2019 and mid-2020 estimates by council and single year of age."""
     pop = areas.load_population().filter(pl.col("la_code").is_in(rows["la_code"].implode()))
     pop = pop.sort("la_code", "age")
     order = {code: i for i, code in enumerate(rows["la_code"].to_list())}
-    out = {}
+    idx = np.array([order[c] for c in pop["la_code"].to_list()])
+    grids = {}
     for col in ("population_2019", "population_2020"):
         grid = np.zeros((len(rows), N_AGES))
-        idx = np.array([order[c] for c in pop["la_code"].to_list()])
         grid[idx, pop["age"].to_numpy()] = pop[col].fill_null(0).to_numpy()
-        out[col] = grid
-    return out
+        grids[col] = grid
+    return grids
 
 
 def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int = 100) -> np.ndarray:
@@ -332,7 +378,7 @@ UNIT_COST_LINES = {
 }
 
 
-def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame) -> dict[str, object]:
+def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame, year: int) -> dict[str, object]:
     """Unit costs by placement (s251 budget 2021-22 / plans), income and the DSG balance.
 
     Spend the model attributes to plans uses each council's own s251 lines where they give a
@@ -346,36 +392,27 @@ def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame) -> dict[str, object]:
         cost[:, place], national[place] = _per_plan_cost(rows, all_rows, lines, count, low, high)
     cost[:, Place.RESOURCED] += cost[:, Place.MAINSTREAM]
     national[Place.RESOURCED] += national[Place.MAINSTREAM]
-    hnb = {
-        2021: _fill_per_plan(rows, all_rows, "hnb_2021_22_gbp"),
-        2022: _fill_per_plan(rows, all_rows, "hnb_2022_23_gbp"),
-        2023: _fill_per_plan(rows, all_rows, "hnb_2023_24_gbp"),
-    }
+    this_year = _fill_per_plan(rows, all_rows, "hnb_2022_23_gbp")
+    last_year = _nullable(rows, "hnb_2021_22_gbp")  # covers January to March
+    hnb = {year - 1: np.where(np.isfinite(last_year), last_year, this_year), year: this_year}
+    next_year = _nullable(rows, "hnb_2023_24_gbp")
+    if np.isfinite(next_year).any():
+        hnb[year + 1] = np.where(np.isfinite(next_year), next_year, this_year)
     return {
         "unit_cost_gbp": cost,
         "national_unit_cost_gbp": national,
         "hnb_gbp": hnb,
-        **_balances(rows, all_rows),
+        **_balances(rows),
     }
 
 
-def _balances(rows: pl.DataFrame, all_rows: pl.DataFrame) -> dict[str, np.ndarray]:
-    """Cumulative DSG balance at January 2022 (March 2022 less a quarter of 2021-22's change).
+def _balances(rows: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Cumulative DSG balance in January (March's, less a quarter of that year's change).
 
-    Where March 2021 is not published the change is taken as zero.
+    Where the March balance is not published it is taken as zero; where the March before is
+    not, the change is taken as zero.
     """
-    march_2022 = _fill_per_plan(rows, all_rows, "dsg_cumulative_balance_2022_gbp")
-    history = areas.load_history().filter(
-        (pl.col("measure") == "dsg_cumulative_balance_gbp") & (pl.col("year") == 2020)
-    )
-    march_2021 = (
-        rows.select("la_code")
-        .join(history.select("la_code", "value"), on="la_code", how="left")["value"]
-        .to_numpy()
-        .astype(np.float64)
-    )
-    change = np.where(np.isfinite(march_2021), march_2022 - march_2021, 0.0)
-    return {
-        "dsg_balance_jan_2022_gbp": march_2022 - 0.25 * change,
-        "dsg_change_2021_22_gbp": change,
-    }
+    march = np.nan_to_num(_nullable(rows, "dsg_cumulative_balance_2022_gbp"))
+    before = _nullable(rows, "dsg_cumulative_balance_prev_gbp")
+    change = np.where(np.isfinite(before), march - before, 0.0)
+    return {"dsg_balance_start_gbp": march - 0.25 * change, "dsg_change_last_year_gbp": change}

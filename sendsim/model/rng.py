@@ -9,6 +9,7 @@ shift the draws of another council's children.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,6 +19,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 2.0**-53
 
 
+@lru_cache(maxsize=4096)
 def _key(*parts: int | str) -> int:
     """A stable 64-bit key from names and integers (``hash()`` differs between processes)."""
     acc = 0x243F6A8885A308D3
@@ -62,6 +64,10 @@ class Streams:
         x ^= x >> np.uint64(31)
         x >>= np.uint64(11)
         return x.astype(np.float64) * _TO_UNIT
+
+    def exponential(self, name: str, ids: np.ndarray, step: int = 0) -> np.ndarray:
+        """Exponential draws (mean 1), one per child id: thresholds of event clocks."""
+        return -np.log1p(-self.uniform(name, ids, step))
 
     def generator(self, name: str, *keys: int) -> np.random.Generator:
         """A numpy Generator for draws about groups (a council's births this month, say)."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import logit, ndtri
 
+from sendsim import calibration
 from sendsim.model.codes import (
     MAX_AGE,
     N_PLACE,
@@ -52,13 +53,14 @@ PLAN_LEVEL = np.array([0.6, 0.5, 0.68, 0.8, 0.82, 0.6, 0.55, 0.85, 0.45, 0.5, 0.
 SUPPORT_LEVEL, HIDDEN_LEVEL, OPEN_CASE_LEVEL = 0.3, 0.25, 0.55  # medians (assumption)
 NEW_PLAN_LEVEL = 0.55  # median need level of children receiving plans (assumption)
 MIN_INITIAL_SPEED = 0.3  # councils slowest in 2022 worked at this share of full speed
+SPARE_CAPACITY = 1.15  # room for a year of births and moves in before the September compaction
 MIN_CENTRAL_SHARE = 0.05  # high needs spend not tied to plans, at least (assumption)
 
 
 def build(model: SendModel) -> None:
     """Create every institution and child of the model's area."""
     cfg = model.cfg
-    prof = load_profiles(cfg.area.code)
+    prof = load_profiles(cfg.area.code, model.start_year)
     model.profiles = prof
     england = cfg.area.code.lower() == "england"
     model.councils = _councils(model, prof, england)
@@ -66,10 +68,17 @@ def build(model: SendModel) -> None:
     model.flows = Flows(prof.n)  # events while building are not recorded
     model.icbs = _icbs(model, prof)
     model.schools = _mainstream_schools(model, prof)
+    model.residents = np.zeros((prof.n, N_AGES), np.int64)  # children by council and age
     _populate(model, prof)
+    model.needy = np.flatnonzero(model.children.severity > 0)
+    model.schools.count_pupils(model)
     model.specials, model.iss = _special_schools(model, prof, england)
     _start_cases(model, prof)
     _calibrate_flows(model, prof)
+    if cfg.run.calibrated:
+        calibration.apply_stored(model)
+    model.needy = np.flatnonzero(model.children.severity > 0)
+    model.schools.count_pupils(model)
 
 
 # -- councils -------------------------------------------------------------------------------
@@ -107,7 +116,7 @@ def _councils(model: SendModel, prof: Profiles, england: bool) -> CouncilTable:
         unit_cost_gbp=_unit_costs(model, prof),
         central_spend_gbp_per_year=np.zeros(prof.n),
         hnb_gbp_by_year=dict(prof.hnb_gbp),
-        dsg_balance_gbp=prof.dsg_balance_jan_2022_gbp.copy(),
+        dsg_balance_gbp=prof.dsg_balance_start_gbp.copy(),
     )
     Council.create_agents(model, prof.n, index=list(range(prof.n)))
     return table
@@ -115,7 +124,7 @@ def _councils(model: SendModel, prof: Profiles, england: bool) -> CouncilTable:
 
 def _net_migration(prof: Profiles) -> np.ndarray:
     """Yearly net migration by age from the ONS cohort change mid-2019 to mid-2020."""
-    before, after = prof.population_2019[:, :-1], prof.population[:, 1:]
+    before, after = prof.population_2019[:, :-1], prof.population_2020[:, 1:]
     rate = np.divide(after, before, out=np.ones_like(after), where=before > 0) - 1.0
     return np.clip(np.concatenate([rate, rate[:, -1:]], axis=1), -0.3, 0.3)
 
@@ -259,9 +268,10 @@ def _populate(model: SendModel, prof: Profiles) -> None:
     counts = stochastic_round(
         expected.ravel() * f, model.streams.uniform("init.count", keys.ravel())
     )
+    model.children.reserve(int(counts.sum() * SPARE_CAPACITY))
     cells = np.repeat(np.arange(prof.n * N_AGES), counts)
     slots = add_children(
-        model, (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8)
+        model, (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8), start=0
     )
     idx = np.arange(slots.start, slots.stop)
     ch = model.children
@@ -290,14 +300,16 @@ def _populate(model: SendModel, prof: Profiles) -> None:
 
 
 def _children_by_age(prof: Profiles) -> np.ndarray:
-    """Children at each academic age in January 2022 from mid-2020 single-year estimates.
+    """Children at each academic age in the starting January from single-year estimates.
 
-    Academic age a in 2021/22 is roughly mid-2020 age a-1, grown by a year of net migration;
-    academic age 0 holds only the four months of births since September.
+    Academic age a is the estimate's age a - ``age_shift`` (e.g. January 2022 from mid-2020:
+    a - 1), the cohort grown or shrunk by a year of net migration per year of shift; ages the
+    estimate does not reach repeat the nearest; academic age 0 holds only the four months of
+    births since September.
     """
-    grown = prof.population * (1.0 + _net_migration(prof))
-    out = np.empty_like(prof.population)
-    out[:, 1:] = grown[:, :-1]
+    shift = prof.age_shift
+    source = np.clip(np.arange(N_AGES) - shift, 0, MAX_AGE)
+    out = prof.population[:, source] * (1.0 + _net_migration(prof)[:, source]) ** shift
     out[:, 0] = prof.population[:, 0] * 4.0 / 12.0
     return out
 
@@ -402,7 +414,7 @@ def _calibrate_spend(c: CouncilTable, prof: Profiles, plan_spend: np.ndarray) ->
     balance (a deficit growing by £1m means £1m more spent than received). What plans do not
     account for is central spend; if plans alone exceed it, their unit costs are scaled down.
     """
-    spend = prof.hnb_gbp[2021] - prof.dsg_change_2021_22_gbp
+    spend = prof.hnb_gbp[min(prof.hnb_gbp)] - prof.dsg_change_last_year_gbp
     plan_cap = (1 - MIN_CENTRAL_SHARE) * spend
     scale = np.minimum(1.0, plan_cap / np.maximum(plan_spend, 1.0))
     c.unit_cost_gbp *= scale[:, None]

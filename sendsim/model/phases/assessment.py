@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit
 
-from sendsim.model.codes import Sen
+from sendsim.model.codes import STATUTORY_WEEKS, Sen
 from sendsim.model.levers import ratio
 from sendsim.model.ops import WEEKS_PER_MONTH, count_by
 from sendsim.model.phases import placement, redress
@@ -23,7 +23,6 @@ from sendsim.model.phases import placement, redress
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-STATUTORY_WEEKS = 20
 ISSUE_REFERENCE_LEVEL = 0.6  # typical need level of an assessed child: issued at the council's rate
 
 
@@ -66,7 +65,8 @@ def capacity_weeks(model: SendModel) -> np.ndarray:
 def step_assessment(model: SendModel) -> None:
     """Advance every open case at its council's speed; conclude those whose work is done."""
     ch = model.children
-    open_cases = np.flatnonzero(ch.sen == Sen.ASSESSING)
+    needy = model.needy
+    open_cases = needy[ch.sen[needy] == Sen.ASSESSING]
     ch.weeks[open_cases] += WEEKS_PER_MONTH
     ch.due_weeks[open_cases] -= WEEKS_PER_MONTH * speed(model, open_cases)
     done = open_cases[ch.due_weeks[open_cases] <= 0]

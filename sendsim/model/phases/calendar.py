@@ -17,7 +17,7 @@ from sendsim.model.codes import (
     member,
 )
 from sendsim.model.institutions import Council, IndependentSchool, SpecialSchool
-from sendsim.model.ops import count_by
+from sendsim.model.ops import count_by, scale_share
 from sendsim.model.phases import placement
 from sendsim.model.phases.placement import LADDER
 
@@ -42,8 +42,10 @@ def new_academic_year(model: SendModel) -> None:
     active = np.flatnonzero(ch.active)
     ch.age[active] += 1
     leaving = active[ch.age[active] > MAX_AGE]
-    model.flows.add("aged_out", ch.la[leaving])
-    model.remove(leaving)
+    model.flows.add_totals("aged_out", model.residents[:, MAX_AGE].astype(np.float64))
+    model.residents[:, 1:] = model.residents[:, :-1].copy()
+    model.residents[:, 0] = 0
+    model.remove(leaving, counted=False)
     age = ch.age
     reception = np.flatnonzero(ch.active & (age == SCHOOL_START_AGE))
     start_school(model, reception)
@@ -54,6 +56,8 @@ def new_academic_year(model: SendModel) -> None:
     finish_post19_courses(model, np.flatnonzero(ch.active & (age > ADULT_AGE)))
     open_places(model)
     ch.compact()
+    model.needy = np.flatnonzero(ch.severity > 0)  # slots have moved
+    model.schools.count_pupils(model)
 
 
 def start_school(model: SendModel, idx: np.ndarray) -> None:
@@ -92,7 +96,8 @@ def finish_post19_courses(model: SendModel, idx: np.ndarray) -> None:
     ch = model.children
     studying = idx[member(ch.place[idx], (Place.FE, Place.SPECIALIST_POST16))]
     u = model.streams.uniform("post19_finish", ch.uid[studying], model.months_elapsed)
-    rate = model.cfg.behaviour.placement.post19_finish_per_year
+    share = model.cfg.behaviour.placement.post19_finish_per_year
+    rate = scale_share(share, model.councils.cease_scale[ch.la[studying]])
     placement.finish_education(model, studying[u < rate])
 
 

@@ -1,4 +1,8 @@
-"""Demography: births, moves in and out of each council. Ageing is in :mod:`.calendar`."""
+"""Demography: births, moves in and out of each council. Ageing is in :mod:`.calendar`.
+
+``model.residents`` counts children by council and academic age; it is kept up to date here
+(and by ageing in September) rather than recounted, and drives moves in.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ import numpy as np
 from scipy.stats import poisson
 
 from sendsim.model.codes import MAX_AGE, Need, Place, Sen
-from sendsim.model.ops import count_by, per_month
+from sendsim.model.events import schedule_moves, schedule_needs
+from sendsim.model.ops import count_by
 from sendsim.model.phases import needs, placement
 
 if TYPE_CHECKING:
@@ -38,11 +43,9 @@ def births(model: SendModel) -> None:
 
 
 def moves_out(model: SendModel) -> None:
-    """Children move away at an age-dependent rate; their plans cease with the move."""
+    """Children whose moving month has come move away; their plans cease with the move."""
     ch = model.children
-    active = np.flatnonzero(ch.active)
-    p = per_month(model.councils.out_rate_by_age)[ch.age[active]]
-    leaving = active[model.streams.uniform("move_out", ch.uid[active], model.months_elapsed) < p]
+    leaving = np.flatnonzero(ch.move_month == model.months_elapsed)
     model.flows.add("transfers_out", ch.la[leaving[ch.sen[leaving] == Sen.EHCP]])
     model.flows.add("movers_out", ch.la[leaving])
     model.remove(leaving)
@@ -56,11 +59,8 @@ def moves_in(model: SendModel) -> None:
     In-movers with a plan keep it (a transfer in, not a new plan) and are placed through the
     usual capacity-constrained placement.
     """
-    c, ch = model.councils, model.children
-    active = np.flatnonzero(ch.active)
-    cell = ch.la[active].astype(np.int64) * N_AGES + ch.age[active]
-    n_cell = count_by(cell, c.n * N_AGES).reshape(c.n, N_AGES)
-    expected = c.in_rate_by_age * n_cell / 12.0
+    c = model.councils
+    expected = c.in_rate_by_age * model.residents / 12.0
     keys = c.key[:, None] * N_AGES + np.arange(N_AGES)
     u = model.streams.uniform("move_in", keys.ravel(), model.months_elapsed)
     counts = poisson.ppf(u, expected.ravel()).astype(np.int64)
@@ -71,30 +71,16 @@ def moves_in(model: SendModel) -> None:
     slots = add_children(model, la, age)
     model.flows.add("movers_in", la)
     internal = np.minimum(c.out_rate_by_age[None, :] / np.maximum(c.in_rate_by_age, 1e-9), 1.0)
-    _mirror_prevalence(model, slots, cell, active, n_cell, internal.ravel())
+    _mirror_prevalence(model, slots, internal.ravel())
 
 
-def _mirror_prevalence(
-    model: SendModel,
-    slots: slice,
-    cell: np.ndarray,
-    active: np.ndarray,
-    n_cell: np.ndarray,
-    internal: np.ndarray,
-) -> None:
-    """Give in-movers plans, SEN support or a latent need at the council's current rates;
-    only the ``internal`` share (by cell) of movers brings an identified status."""
+def _mirror_prevalence(model: SendModel, slots: slice, internal: np.ndarray) -> None:
+    """Give in-movers plans, SEN support or a latent need at the council's current rates
+    (counted at the start of the month); only the ``internal`` share (by cell) of movers
+    brings an identified status."""
     ch = model.children
-    sen = ch.sen[active]
-    residents = np.maximum(n_cell.ravel(), 1)
-    rates = np.stack(
-        [
-            count_by(cell, n_cell.size, sen == Sen.EHCP) / residents,
-            count_by(cell, n_cell.size, (sen >= Sen.SUPPORT) & (sen < Sen.EHCP)) / residents,
-            count_by(cell, n_cell.size, (sen == Sen.NONE) & (ch.severity[active] > 0)) / residents,
-        ],
-        axis=1,
-    ).cumsum(axis=1)
+    residents = np.maximum(model.residents.ravel(), 1)
+    rates = (model.status_by_cell / residents[:, None]).cumsum(axis=1)  # plan, support, latent
     idx = np.arange(slots.start, slots.stop)
     new_cell = ch.la[idx].astype(np.int64) * N_AGES + ch.age[idx]
     u = model.streams.uniform("move_in.status", ch.uid[idx])
@@ -112,8 +98,13 @@ def _mirror_prevalence(
     placement.place_arrivals(model, idx)
 
 
-def add_children(model: SendModel, la: np.ndarray, age: np.ndarray) -> slice:
-    """Create children in councils ``la`` at academic ages ``age`` with fresh uids."""
+def add_children(
+    model: SendModel, la: np.ndarray, age: np.ndarray, start: int | None = None
+) -> slice:
+    """Create children in councils ``la`` at academic ages ``age`` with fresh uids.
+
+    Their moving month and need onset are drawn from run month ``start`` (default: next month).
+    """
     c = model.councils
     order = np.argsort(la, kind="stable")
     la, age = la[order], age[order]
@@ -123,6 +114,16 @@ def add_children(model: SendModel, la: np.ndarray, age: np.ndarray) -> slice:
     c.next_serial += counts
     uid = c.key[la].astype(np.int64) * (1 << 40) + serial
     place = np.where(age >= 4, Place.MAINSTREAM, Place.EARLY_YEARS).astype(np.int8)
-    return model.children.add(
+    slots = model.children.add(
         len(la), uid=uid, la=la.astype(np.int16), age=age, place=place, need=Need.NONE
     )
+    model.residents += (
+        count_by(la.astype(np.int64) * N_AGES + age, c.n * N_AGES)
+        .reshape(c.n, N_AGES)
+        .astype(np.int64)
+    )
+    idx = np.arange(slots.start, slots.stop)
+    start = model.months_elapsed + 1 if start is None else start
+    schedule_moves(model, idx, start)
+    schedule_needs(model, idx, start)
+    return slots

@@ -97,6 +97,6 @@ def write_off(model: SendModel) -> None:
 def plans_by_placement(model: SendModel) -> np.ndarray:
     """Plans per council and placement (sample scale), shape (councils, placements)."""
     ch, n = model.children, model.councils.n
-    plan = np.flatnonzero(ch.sen == Sen.EHCP)
+    plan = model.needy[ch.sen[model.needy] == Sen.EHCP]
     key = ch.la[plan].astype(np.int64) * N_PLACE + ch.place[plan]
     return count_by(key, n * N_PLACE).reshape(n, N_PLACE)

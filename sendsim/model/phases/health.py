@@ -22,14 +22,14 @@ THERAPY_NEEDS = (Need.SLCN, Need.ASD, Need.SEMH, Need.PD, Need.SLD, Need.PMLD, N
 
 
 def referral_candidates(model: SendModel) -> np.ndarray:
-    ch = model.children
-    return np.flatnonzero(
-        (ch.sen >= Sen.SUPPORT)
-        & (ch.therapy_wait < 0)
-        & (ch.therapy_left == 0)
-        & (ch.severity >= model.cfg.behaviour.health.referral_min_level)
-        & member(ch.need, THERAPY_NEEDS)
-    )
+    ch, n = model.children, model.needy
+    return n[
+        (ch.sen[n] >= Sen.SUPPORT)
+        & (ch.therapy_wait[n] < 0)
+        & (ch.therapy_left[n] == 0)
+        & (ch.severity[n] >= model.cfg.behaviour.health.referral_min_level)
+        & member(ch.need[n], THERAPY_NEEDS)
+    ]
 
 
 def refer(model: SendModel) -> None:
@@ -54,13 +54,14 @@ def capacity_factor(model: SendModel) -> float:
 def step_health(model: SendModel) -> None:
     """Courses finish, referrals join the list, ICBs start courses within capacity."""
     ch, p, icbs = model.children, model.cfg.behaviour.health, model.icbs
-    treated = np.flatnonzero(ch.therapy_left > 0)
+    needy = model.needy
+    treated = needy[ch.therapy_left[needy] > 0]
     ch.therapy_left[treated] -= 1
     done = treated[ch.therapy_left[treated] == 0]
     ch.severity[done] = np.maximum(ch.severity[done] - p.improvement, 0.02)
 
     refer(model)
-    waiting = np.flatnonzero(ch.therapy_wait >= 0)
+    waiting = needy[ch.therapy_wait[needy] >= 0]
     icb = model.councils.icb[ch.la[waiting]]
     capacity = icbs.capacity * capacity_factor(model)
     icbs.credit += capacity
@@ -69,5 +70,5 @@ def step_health(model: SendModel) -> None:
     np.minimum(icbs.credit, np.maximum(capacity, 1.0), out=icbs.credit)  # idle time is lost
     ch.therapy_wait[start] = -1
     ch.therapy_left[start] = p.course_months
-    still = np.flatnonzero(ch.therapy_wait >= 0)
+    still = waiting[ch.therapy_wait[waiting] >= 0]
     ch.therapy_wait[still] += 1

@@ -26,9 +26,8 @@ def step_identification(model: SendModel) -> None:
     fund = 1 + model.cfg.behaviour.effects.early_years_identification * change(
         pol, "early_years.inclusion_fund"
     )
-    hidden = np.flatnonzero(
-        (ch.sen == Sen.NONE) & (ch.severity > 0) & member(ch.place, EDUCATION_PLACES)
-    )
+    needy = model.needy
+    hidden = needy[(ch.sen[needy] == Sen.NONE) & member(ch.place[needy], EDUCATION_PLACES)]
     age = ch.age[hidden]
     rate = np.select(
         [age < SCHOOL_START_AGE, age < POST16_START_AGE],

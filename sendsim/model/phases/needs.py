@@ -6,20 +6,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import MAX_AGE, N_NEED, Need, Sen
+from sendsim.model.children import NEVER
+from sendsim.model.codes import MAX_AGE, N_NEED, POST16_START_AGE, Need, Place, Sen
+from sendsim.model.events import schedule_needs
 from sendsim.model.ops import logit_normal, per_month
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
-
-#: Relative yearly chance of a new need by academic age (1.0 at ages 5-10). Assumption: onset
-#: and recognition concentrate in early childhood and primary school, as the age profile of
-#: new plans shows (newplans.csv: 26% of 2022 plans started at 4-5).
-EMERGENCE_BY_AGE = np.array(
-    [0.3, 0.6, 1.0, 1.3, 1.4, 1.3, 1.2, 1.1, 1.0, 0.9, 0.8, 0.9, 0.8, 0.7, 0.6, 0.5]
-    + [0.3, 0.25, 0.15]
-    + [0.1] * (MAX_AGE - 18)
-)
 
 #: Primary need mix of new needs by phase (columns follow Need 1..12). Assumption anchored to
 #: the EHCP need mix in NATIONAL_FIGURES.md (autism 31.5%, SLCN 21.3%, SEMH 20.7%, MLD 10.6%...)
@@ -65,6 +58,8 @@ def give_need(
     u_level = model.streams.uniform(f"{stream}.level", uid, model.months_elapsed)
     shifted = _shift_median(np.broadcast_to(median, idx.shape), SEVERITY_SHIFT[need])
     ch.need[idx] = need
+    ch.need_month[idx] = NEVER
+    ch.unmet_history[idx] = 0
     ch.severity[idx] = logit_normal(shifted, model.cfg.behaviour.needs.level_spread, u_level)
 
 
@@ -74,16 +69,25 @@ def _shift_median(median: np.ndarray, shift: np.ndarray) -> np.ndarray:
 
 
 def emerge(model: SendModel) -> None:
-    """Children without a need develop one at an age-dependent rate."""
-    ch, p = model.children, model.cfg.behaviour.needs
-    candidates = np.flatnonzero(ch.active & (ch.severity == 0))
-    chance = per_month(p.emergence_per_year * EMERGENCE_BY_AGE)[ch.age[candidates]]
-    u = model.streams.uniform("emerge", ch.uid[candidates], model.months_elapsed)
-    give_need(model, candidates[u < chance], "emerge")
+    """Children whose need onset month has come develop a need (see :mod:`sendsim.model.events`)."""
+    ch = model.children
+    give_need(model, np.flatnonzero(ch.need_month == model.months_elapsed), "emerge")
+
+
+def leave_ap(model: SendModel, idx: np.ndarray) -> None:
+    """Pupils whose need has resolved leave alternative provision."""
+    from sendsim.model.phases import placement
+
+    school_age = idx[model.children.age[idx] < POST16_START_AGE]
+    placement.to_mainstream(model, school_age)
+    placement.leave_school(model, np.setdiff1d(idx, school_age, assume_unique=True), "resolved")
 
 
 def evolve(model: SendModel) -> None:
-    """Unmet needs escalate, met needs improve; mild met needs may resolve."""
+    """Unmet needs escalate, met needs improve; mild met needs may resolve.
+
+    Leaves ``model.needy``, the children with a need, for the phases that follow.
+    """
     ch, p = model.children, model.cfg.behaviour.needs
     has = np.flatnonzero(ch.severity > 0)
     unmet = ch.unmet[has]
@@ -96,3 +100,9 @@ def evolve(model: SendModel) -> None:
     ch.need[resolved] = Need.NONE
     ch.sen[resolved] = Sen.NONE
     ch.therapy_wait[resolved] = -1
+    ch.therapy_left[resolved] = 0
+    ch.unmet[resolved] = False
+    leave_ap(model, resolved[ch.place[resolved] == Place.AP])
+    ch.unmet_history[resolved] = 0
+    schedule_needs(model, resolved, model.months_elapsed + 1, "need.again")
+    model.needy = has[ch.severity[has] > 0]

@@ -25,13 +25,14 @@ SPECIALIST = (Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT)
 def step_outcomes(model: SendModel) -> None:
     """Update progress and wellbeing of identified children, then council-level trust."""
     ch, p, c = model.children, model.cfg.behaviour.outcomes, model.councils
-    idx = np.flatnonzero(ch.sen >= Sen.SUPPORT)
+    idx = model.needy[ch.sen[model.needy] >= Sen.SUPPORT]
     unmet = ch.unmet[idx]
     over = member(ch.place[idx], SPECIALIST) & (
         ch.severity[idx] < c.resourced_threshold[ch.la[idx]]
     )
     fit = np.where(unmet, p.unmet_fit, np.where(over, p.over_restrictive_fit, 1.0))
-    ch.progress[idx] += SMOOTHING * (fit - ch.progress[idx])
+    progress = ch.progress[idx]
+    ch.progress[idx] = progress + np.float32(SMOOTHING) * (fit.astype(np.float32) - progress)
     plan = ch.sen[idx] == Sen.EHCP
     away = np.zeros(len(idx), bool)
     away[plan] = model.placed_out_of_area(idx[plan])
@@ -41,7 +42,10 @@ def step_outcomes(model: SendModel) -> None:
         + p.wellbeing_loss_out_of_area * away
         + p.wellbeing_loss_neet * (ch.place[idx] == Place.NEET)
     )
-    ch.wellbeing[idx] += SMOOTHING * (1.0 - loss - ch.wellbeing[idx])
+    wellbeing = ch.wellbeing[idx]
+    ch.wellbeing[idx] = wellbeing + np.float32(SMOOTHING) * (
+        (1.0 - loss).astype(np.float32) - wellbeing
+    )
     update_trust(model)
 
 

@@ -130,7 +130,7 @@ def admit_resourced(model: SendModel, idx: np.ndarray) -> np.ndarray:
         return idx
     ch, c = model.children, model.councils
     already = ch.place[idx] == Place.RESOURCED
-    occupied = count_by(ch.la[ch.place == Place.RESOURCED], c.n)
+    occupied = count_by(ch.la[model.needy[ch.place[model.needy] == Place.RESOURCED]], c.n)
     free = np.maximum(c.resourced_places - occupied, 0)
     new = idx[~already]
     ok = allocate(ch.la[new], ch.severity[new], free)
@@ -152,6 +152,8 @@ def _keep_or_assign_school(model: SendModel, idx: np.ndarray) -> None:
     A child with a plan needing a new school may be turned away by a school the council cannot
     direct to admit (academies, unless councils have that power); they await provision.
     """
+    if len(idx) == 0:
+        return
     ch = model.children
     phase = (ch.age[idx] >= SECONDARY_START_AGE).astype(np.int8)
     school = ch.school[idx]
@@ -247,7 +249,7 @@ def finish_education(model: SendModel, idx: np.ndarray) -> None:
 def resolve_awaiting(model: SendModel) -> None:
     """Children turned away by a school are offered another placement."""
     ch, p = model.children, model.cfg.behaviour.placement
-    waiting = np.flatnonzero(ch.school == AWAITING_PROVISION)
+    waiting = model.needy[ch.school[model.needy] == AWAITING_PROVISION]
     u = model.streams.uniform("awaiting", ch.uid[waiting], model.months_elapsed)
     retry = waiting[u < per_month(p.awaiting_resolution_per_year)]
     ch.school[retry] = -1
@@ -257,12 +259,13 @@ def resolve_awaiting(model: SendModel) -> None:
 def escalate_unmet(model: SendModel) -> None:
     """Plans whose need stays unmet move up the ladder of specialism."""
     ch, p = model.children, model.cfg.behaviour.placement
-    idx = np.flatnonzero(
-        (ch.sen == Sen.EHCP)
-        & member(ch.place, (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL))
-        & (ch.age >= SCHOOL_START_AGE)
-        & (ch.age < POST16_START_AGE)
-    )
+    n = model.needy
+    idx = n[
+        (ch.sen[n] == Sen.EHCP)
+        & member(ch.place[n], (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL))
+        & (ch.age[n] >= SCHOOL_START_AGE)
+        & (ch.age[n] < POST16_START_AGE)
+    ]
     struggling = idx[np.bitwise_count(ch.unmet_history[idx]) >= p.unmet_months_to_move]
     u = model.streams.uniform("escalate", ch.uid[struggling], model.months_elapsed)
     place(model, struggling[u < per_month(p.move_when_unmet_per_year)], escalate=True)
@@ -271,19 +274,20 @@ def escalate_unmet(model: SendModel) -> None:
 def alternative_provision(model: SendModel) -> None:
     """Secondary pupils with unmet SEMH need move to AP; AP pupils return."""
     ch, p = model.children, model.cfg.behaviour.placement
-    at_risk = np.flatnonzero(
-        (ch.place == Place.MAINSTREAM)
-        & ch.unmet
-        & (ch.need == Need.SEMH)
-        & (ch.age >= SECONDARY_START_AGE)
-        & (ch.age < POST16_START_AGE)
-    )
+    n = model.needy
+    at_risk = n[
+        (ch.place[n] == Place.MAINSTREAM)
+        & ch.unmet[n]
+        & (ch.need[n] == Need.SEMH)
+        & (ch.age[n] >= SECONDARY_START_AGE)
+        & (ch.age[n] < POST16_START_AGE)
+    ]
     u = model.streams.uniform("to_ap", ch.uid[at_risk], model.months_elapsed)
     moving = at_risk[u < per_month(p.ap_per_year * ap_entry_factor(model))]
     model.flows.add("moves_to_ap", ch.la[moving])
     ch.place[moving] = Place.AP
     ch.school[moving] = -1
-    in_ap = np.flatnonzero(ch.place == Place.AP)
+    in_ap = n[ch.place[n] == Place.AP]
     u = model.streams.uniform("from_ap", ch.uid[in_ap], model.months_elapsed)
     oversight = model.policy.alternative_provision.oversight
     returning = np.where(ch.sen[in_ap] == Sen.EHCP, p.ap_plan_return_per_year, p.ap_return_per_year)
@@ -310,11 +314,14 @@ def ap_entry_factor(model: SendModel) -> float:
 
 
 def neet_transitions(model: SendModel) -> None:
-    """Young people drop out of FE or work into NEET, and leave NEET for work or training."""
+    """Young people with SEND drop out of FE or work into NEET, and leave NEET for work or
+    training. (Young people who never had SEND keep the destination they left school for:
+    their NEET status is outside the model's outputs.)"""
     ch, p = model.children, model.cfg.behaviour.placement
-    young = np.flatnonzero((ch.age >= POST16_START_AGE) & ch.active)
+    n = model.needy
+    young = n[(ch.age[n] >= POST16_START_AGE) & ch.had_sen[n]]
     place_now = ch.place[young]
-    multiplier = np.where(ch.had_sen[young], send_neet_multiplier(model), 1.0)
+    multiplier = send_neet_multiplier(model)
     u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
     entry = np.where(place_now == Place.FE, p.fe_dropout_per_year, p.neet_entry_per_year)
     at_risk = member(place_now, (Place.FE, Place.EMPLOYMENT))

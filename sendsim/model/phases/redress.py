@@ -8,19 +8,18 @@ placement, often an independent school it names.
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import Place, Sen
+from sendsim.model.codes import STATUTORY_WEEKS, Codes, Place, Sen
 from sendsim.model.phases import placement
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 
-class Appeal(IntEnum):
+class Appeal(Codes):
     """What a dispute is about."""
 
     NONE = 0
@@ -32,7 +31,7 @@ class Appeal(IntEnum):
 def step_redress(model: SendModel) -> None:
     """Tribunal decisions fall due."""
     ch = model.children
-    pending = np.flatnonzero(ch.appeal > 0)
+    pending = model.needy[ch.appeal[model.needy] > 0]
     ch.appeal_months[pending] -= 1
     due = pending[ch.appeal_months[pending] <= 0]
     model.flows.add("tribunal_decisions", ch.la[due])
@@ -50,8 +49,10 @@ def dispute(model: SendModel, idx: np.ndarray, about: Appeal) -> None:
         about, p.dispute_plan
     )
     trust = 1 + model.cfg.behaviour.requests.trust_weight * (1 - c.trust[ch.la[idx]])
-    u = model.streams.uniform(f"dispute.{about.name}", ch.uid[idx], model.months_elapsed)
-    disputed = idx[u < chance * trust]
+    late = np.where(ch.weeks[idx] > STATUTORY_WEEKS, p.late_dispute_multiplier, 1.0)
+    u = model.streams.uniform(f"dispute.{Appeal.name(about)}", ch.uid[idx], model.months_elapsed)
+    local = c.dispute_scale[ch.la[idx]]  # each council's appeal rate relative to England's
+    disputed = idx[u < chance * trust * late * local]
     uid, month = ch.uid[disputed], model.months_elapsed
     mandatory = model.policy.redress.mandatory_mediation
     mediation_share = p.mediation_share + (1 - p.mediation_share) * mandatory

@@ -49,16 +49,18 @@ def request_weight(model: SendModel, idx: np.ndarray) -> np.ndarray:
 
 def request_candidates(model: SendModel) -> np.ndarray:
     ch = model.children
-    return np.flatnonzero((ch.sen == Sen.SUPPORT) & (ch.cooldown == 0) & (ch.appeal == 0))
+    n = model.needy
+    return n[(ch.sen[n] == Sen.SUPPORT) & (ch.cooldown[n] == 0) & (ch.appeal[n] == 0)]
 
 
 def request(model: SendModel) -> None:
     """Children on SEN support are put forward for assessment."""
     ch, c = model.children, model.councils
-    cooling = np.flatnonzero(ch.cooldown > 0)
+    cooling = model.needy[ch.cooldown[model.needy] > 0]
     ch.cooldown[cooling] -= 1
     idx = request_candidates(model)
-    weight = c.request_scale[ch.la[idx]] * request_weight(model, idx)
+    trend = (1 + c.request_trend) ** (model.months_elapsed / 12)  # each council's fitted trend
+    weight = (c.request_scale * trend)[ch.la[idx]] * request_weight(model, idx)
     chance = np.minimum(weight, MAX_MONTHLY_REQUEST_CHANCE)
     asked = idx[model.streams.uniform("request", ch.uid[idx], model.months_elapsed) < chance]
     start_case(model, asked)
@@ -91,7 +93,7 @@ def refusal_probability(model: SendModel, idx: np.ndarray) -> np.ndarray:
 def decide(model: SendModel) -> None:
     """Requests made last month are refused or go to assessment."""
     ch, c, r = model.children, model.councils, model.cfg.behaviour.requests
-    idx = np.flatnonzero(ch.sen == Sen.REQUESTED)
+    idx = model.needy[ch.sen[model.needy] == Sen.REQUESTED]
     ch.weeks[idx] += WEEKS_PER_MONTH
     ch.due_weeks[idx] -= WEEKS_PER_MONTH  # deciding is part of the case's work
     u = model.streams.uniform("refuse", ch.uid[idx], model.months_elapsed)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.model.codes import ADULT_AGE, POST16_START_AGE, Place, Sen, member
+from sendsim.model.ops import scale_share
 from sendsim.model.phases import placement
 
 if TYPE_CHECKING:
@@ -23,17 +24,20 @@ PLAN_ONLY_PLACES = (
 def step_reviews(model: SendModel) -> None:
     """Plans reaching an anniversary are reviewed; some cease."""
     ch, p = model.children, model.cfg.behaviour.reviews
-    plans = np.flatnonzero(ch.sen == Sen.EHCP)
+    plans = model.needy[ch.sen[model.needy] == Sen.EHCP]
     ch.plan_months[plans] += 1
     due = plans[ch.plan_months[plans] % 12 == 0]
     u = model.streams.uniform("review", ch.uid[due], model.months_elapsed)
-    met = (ch.severity[due] < p.needs_met_level) & (u < p.cease_needs_met_per_year)
+    scale = model.councils.cease_scale[ch.la[due]]  # each council's fitted practice
+    met_chance = scale_share(p.cease_needs_met_per_year, scale)
+    met = (ch.severity[due] < p.needs_met_level) & (u < met_chance)
     out_of_education = (ch.age[due] >= ADULT_AGE) & member(
         ch.place[due], (Place.EMPLOYMENT, Place.NEET)
     )
-    left = out_of_education & (u < p.cease_left_education_per_year)
+    left = out_of_education & (u < scale_share(p.cease_left_education_per_year, scale))
     cease(model, due[met], Sen.SUPPORT)
     cease(model, due[left & ~met], Sen.NONE)
+    model.flows.add("ceased_on_review", ch.la[due[met | left]])
 
 
 def cease(model: SendModel, idx: np.ndarray, status: Sen) -> None:

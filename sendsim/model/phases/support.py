@@ -25,16 +25,11 @@ UNMET_BITS = np.uint16(0x0FFF)  # the last 12 months
 def step_support(model: SendModel) -> None:
     """Set ``unmet`` for every child with a need and update their unmet-need history."""
     ch = model.children
-    has = np.flatnonzero(ch.severity > 0)
-    level = support_level(model, has)
-    unmet = ch.severity[has] > level
-    ch.unmet[:] = False
+    has = model.needy
+    unmet = ch.severity[has] > support_level(model, has)
     ch.unmet[has] = unmet
     ch.months_unmet[has] += unmet
-    history = ch.unmet_history
-    history <<= 1
-    history &= UNMET_BITS
-    history[has] |= unmet.astype(np.uint16)
+    ch.unmet_history[has] = ((ch.unmet_history[has] << 1) & UNMET_BITS) | unmet
 
 
 def support_level(model: SendModel, idx: np.ndarray) -> np.ndarray:
@@ -94,12 +89,15 @@ def school_level(model: SendModel) -> np.ndarray:
     capacity_share = s.sen_capacity_share * (
         1 + fx.senco_capacity * change(pol, "inclusion.senco_qualified_share")
     )
-    pupils = np.flatnonzero(ch.place == Place.MAINSTREAM)
-    school = ch.school[pupils]
-    ok = school >= 0
-    sen_pupils = (ch.sen[pupils] >= Sen.SUPPORT) & (ch.sen[pupils] < Sen.EHCP) & ok
-    load = count_by(school[sen_pupils], schools.n) / np.maximum(
-        capacity_share * count_by(school[ok], schools.n), 1.0
+    needy = model.needy
+    on_support = needy[
+        (ch.place[needy] == Place.MAINSTREAM)
+        & (ch.sen[needy] >= Sen.SUPPORT)
+        & (ch.sen[needy] < Sen.EHCP)
+        & (ch.school[needy] >= 0)
+    ]
+    load = count_by(ch.school[on_support], schools.n) / np.maximum(
+        capacity_share * schools.pupils, 1.0
     )
     factor = np.clip(1.0 / np.maximum(load, 1e-9), s.min_load_factor, 1.0)
     return np.clip(capability, 0.05, 0.95) * factor

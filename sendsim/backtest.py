@@ -1,0 +1,259 @@
+"""Backtest: forecast every council's EHCP caseload from data up to a year, against naive trends.
+
+``forecast`` runs England from January ``train_end`` for ``horizon`` years, ``draws`` times.
+Each draw has its own random seed (stochastic replicate) and its own draw of the calibrated
+factors within their uncertainty (parameter uncertainty): each council's request trend and
+plan outflow move by their year-to-year spread in the council's history, partly together
+across councils (a national shock) and partly on their own. The forecast's 10th, 50th and 90th
+percentiles are set beside the naive forecasts councils use (persistence, linear trend and
+constant growth over the five Januaries to ``train_end``) and, where published, the actual
+caseload, with scores by horizon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from tqdm import tqdm
+
+from sendsim import calibration
+from sendsim.data import areas
+from sendsim.errors import ConfigError
+from sendsim.io import atomic_write, write_parquet
+
+TREND_YEARS = 4  # naive forecasts use the Januaries train_end-4 .. train_end (five points)
+NATIONAL_SHARE = 0.5  # share of a council's factor uncertainty common to all (assumption)
+METHODS = ("sendsim", "persistence", "linear", "growth")
+INTERVAL = (0.1, 0.9)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """What a backtest run needs: the last data year, years ahead, draws, scale and area."""
+
+    train_end: int = 2022
+    horizon: int = 3
+    draws: int = 20
+    sample_fraction: float = 0.25
+    area: str = "england"
+    seed: int = 1
+
+
+def run(spec: Backtest) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The forecast table (one row per council and year) and its scores by horizon."""
+    keys = ["la_code", "year"]
+    table = forecast(spec).join(naive(spec.train_end, spec.horizon), on=keys)
+    table = table.join(actuals(spec.train_end, spec.horizon), on=keys, how="left")
+    return table.sort(keys), score(table)
+
+
+# -- sendsim's forecast --------------------------------------------------------------------
+def forecast(spec: Backtest) -> pl.DataFrame:
+    """Percentiles of January caseloads over ``draws`` runs from January ``train_end``."""
+    fit = calibration.load(spec.train_end)
+    if fit is None:
+        raise ConfigError(
+            [
+                f"train_end: no stored calibration for {spec.train_end}; run "
+                f"'sendsim calibrate train_end={spec.train_end}' first"
+            ]
+        )
+    runs = [_draw(spec, fit, d) for d in tqdm(range(spec.draws), desc="backtest", unit="draw")]
+    codes = runs[0][0]
+    caseload = np.stack([r[1] for r in runs])  # (draws, horizon, councils)
+    low, mid, high = np.quantile(caseload, (INTERVAL[0], 0.5, INTERVAL[1]), axis=0)
+    years = spec.train_end + 1 + np.arange(spec.horizon)
+    return pl.DataFrame(
+        {
+            "la_code": np.tile(codes, spec.horizon),
+            "year": np.repeat(years, len(codes)).astype(np.int64),
+            "ehcp_p10": low.ravel(),
+            "ehcp_p50": mid.ravel(),
+            "ehcp_p90": high.ravel(),
+        }
+    )
+
+
+def _draw(spec: Backtest, fit: pl.DataFrame, draw: int) -> tuple[list[str], np.ndarray]:
+    """One run: its own seed and its own draw of the council factors."""
+    from sendsim.model.model import SendModel
+
+    cfg = calibration.config(spec.area, spec.train_end, spec.sample_fraction, spec.seed + draw)
+    cfg.run.years = spec.horizon
+    model = SendModel(cfg)
+    codes = model.councils.code
+    rng = np.random.default_rng([spec.seed, draw, 0x5E4D])  # parameter draws, one per draw
+    calibration.apply(model, perturb(calibration.aligned_factors(fit, codes), rng))
+    model.run(progress=False)
+    rows = 12 * (1 + np.arange(spec.horizon))  # Januaries after the start
+    return codes, model.recorder.stocks["ehcp_caseload"][rows] * model.scale
+
+
+def perturb(factors: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The fitted factors moved within their uncertainty (the spread of each council's history).
+
+    Request trend moves by the spread of yearly request growth; plan outflow by the spread of
+    its yearly rate, turned into a change of how often plans cease at review; assessment
+    capacity by the spread of the yearly change in new plans per request.
+    """
+    n = len(factors["request_trend"])
+
+    def shock() -> np.ndarray:
+        common = rng.standard_normal()
+        own = rng.standard_normal(n)
+        return np.sqrt(NATIONAL_SHARE) * common + np.sqrt(1 - NATIONAL_SHARE) * own
+
+    out = dict(factors)
+    out["request_trend"] = factors["request_trend"] + factors["growth_sd"] * shock()
+    review = np.maximum(factors["review_rate"], 0.005)
+    wanted = np.maximum(review + factors["outflow_sd"] * shock(), 0.1 * review)
+    out["cease_scale"] = factors["cease_scale"] * wanted / review
+    out["capacity_level"] = factors["capacity_level"] * np.exp(factors["conversion_sd"] * shock())
+    return out
+
+
+# -- naive forecasts and actuals -----------------------------------------------------------
+def caseloads(first: int, last: int) -> pl.DataFrame:
+    """Published January caseloads (``la_code``, ``year``, ``plans``) for councils."""
+    history = areas.load_history().filter(
+        (pl.col("measure") == "ehcp_total")
+        & pl.col("year").is_between(first, last)
+        & (pl.col("la_code") != calibration.NATIONAL)
+    )
+    return history.select("la_code", pl.col("year").cast(pl.Int64), pl.col("value").alias("plans"))
+
+
+def naive(train_end: int, horizon: int) -> pl.DataFrame:
+    """Persistence, linear trend and constant growth over ``train_end``-4 .. ``train_end``."""
+    past = caseloads(train_end - TREND_YEARS, train_end).pivot(
+        on="year", index="la_code", values="plans"
+    )
+    years = np.arange(train_end - TREND_YEARS, train_end + 1)
+    y = past.select([str(t) for t in years]).to_numpy().astype(np.float64)
+    t = years - years.mean()
+    slope = ((y - y.mean(axis=1, keepdims=True)) * t).sum(axis=1) / (t**2).sum()
+    last, first = y[:, -1], y[:, 0]
+    growth = (last / first) ** (1 / TREND_YEARS)
+    frames = []
+    for h in range(1, horizon + 1):
+        frames.append(
+            pl.DataFrame(
+                {
+                    "la_code": past["la_code"],
+                    "year": train_end + h,
+                    "naive_persistence": last,
+                    "naive_linear": y.mean(axis=1) + slope * (years[-1] + h - years.mean()),
+                    "naive_growth": last * growth**h,
+                }
+            )
+        )
+    return pl.concat(frames)
+
+
+def actuals(train_end: int, horizon: int) -> pl.DataFrame:
+    """Published caseloads for the forecast years, where the project holds them."""
+    return caseloads(train_end + 1, train_end + horizon).rename({"plans": "actual"})
+
+
+# -- scores --------------------------------------------------------------------------------
+def score(table: pl.DataFrame) -> pl.DataFrame:
+    """Median and mean absolute percentage error by method and horizon; 80% interval coverage.
+
+    Empty when no actual caseload is published for the forecast years.
+    """
+    known = table.filter(pl.col("actual").is_not_null() & (pl.col("actual") > 0))
+    columns = {"sendsim": "ehcp_p50"} | {m: f"naive_{m}" for m in METHODS[1:]}
+    rows = []
+    for (year,), group in known.group_by(["year"], maintain_order=True):
+        actual = group["actual"].to_numpy()
+        for method, column in columns.items():
+            ape = np.abs(group[column].to_numpy() / actual - 1) * 100
+            inside = None
+            if method == "sendsim":
+                low, high = group["ehcp_p10"].to_numpy(), group["ehcp_p90"].to_numpy()
+                inside = float(np.mean((low <= actual) & (actual <= high)))
+            rows.append(
+                {
+                    "year": year,
+                    "method": method,
+                    "councils": len(actual),
+                    "mdape_pct": float(np.median(ape)),
+                    "mape_pct": float(np.mean(ape)),
+                    "coverage_80": inside,
+                }
+            )
+    schema = {
+        "year": pl.Int64,
+        "method": pl.String,
+        "councils": pl.Int64,
+        "mdape_pct": pl.Float64,
+        "mape_pct": pl.Float64,
+        "coverage_80": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema).sort("year", "method")
+
+
+def write(spec: Backtest, out: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Run the backtest and write ``backtest.parquet``, ``scores.parquet`` and a chart."""
+    table, scores = run(spec)
+    horizon = (pl.col("year") - spec.train_end).alias("horizon")
+    table, scores = table.with_columns(horizon), scores.with_columns(horizon)
+    write_parquet(table, out / "backtest.parquet")
+    write_parquet(scores, out / "scores.parquet")
+    if scores.height:
+        atomic_write(out / "backtest.png", lambda tmp: chart(scores, spec.train_end, tmp))
+    return table, scores
+
+
+def chart(scores: pl.DataFrame, train_end: int, path: Path) -> None:
+    """Median absolute percentage error by horizon for each method, and the 80% coverage."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (err, cover) = plt.subplots(1, 2, figsize=(9, 3.6), width_ratios=(2, 1))
+    for method in METHODS:
+        rows = scores.filter(pl.col("method") == method).sort("year")
+        horizon = rows["year"] - train_end
+        ours = method == "sendsim"
+        label = method if ours else f"naive: {method}"
+        err.plot(horizon, rows["mdape_pct"], marker="o", lw=2.5 if ours else 1.2, label=label)
+    err.set(
+        xlabel="years ahead",
+        ylabel="median abs. % error across councils",
+        title=f"EHCP caseload forecast from January {train_end}",
+    )
+    err.set_xticks(sorted(set((scores["year"] - train_end).to_list())))
+    err.set_ylim(bottom=0)
+    err.legend(frameon=False)
+    ours = scores.filter(pl.col("method") == "sendsim").sort("year")
+    cover.bar((ours["year"] - train_end).to_list(), (ours["coverage_80"] * 100).to_list())
+    for edge in (70, 90):
+        cover.axhline(edge, ls="--", color="tab:green", label="70-90%" if edge == 70 else None)
+    cover.set(
+        xlabel="years ahead", ylabel="% of councils inside", ylim=(0, 100), title="80% coverage"
+    )
+    cover.legend(frameon=False, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=120)
+    plt.close(fig)
+
+
+def check_year(train_end: int) -> None:
+    """Only Januaries the model can start from are allowed."""
+    allowed = start_years()
+    if train_end not in allowed:
+        raise ConfigError([f"train_end: {train_end} is not one of {', '.join(map(str, allowed))}"])
+
+
+def start_years() -> list[int]:
+    """The Januaries a run may start from (``run.start``'s choices)."""
+    from sendsim.config.params import iter_params
+    from sendsim.config.schema import RunConfig
+
+    start = next(p for p in iter_params(RunConfig) if p.path == "start")
+    return sorted(int(choice[:4]) for choice in start.meta.choices or ())

@@ -1,0 +1,309 @@
+"""Calibration: each council's behaviour fitted to its own published history up to a year.
+
+Most rates are estimated directly from the council's published flows when the model starts
+(requests, refusals, plans issued and not, timeliness, placements of new plans, costs: see
+:mod:`sendsim.model.profile`), and here the council's tribunal appeals per appealable decision
+relative to England's (``dispute_scale``). Four per-council factors are then fitted by
+simulation, all councils at once in one England model (national shapes and parameters stay
+as declared):
+
+- the level of request propensity, so that the first year's requests are the published ones;
+- assessment capacity, so that the first year's new plans are the published ones;
+- how often plans cease (``cease_scale``), so that plans leave at the rate the council's last
+  published year implies (new plans less the caseload's growth);
+- the yearly trend of request propensity (``request_trend``), so that requests grow as they
+  did over the three years before (median yearly growth).
+
+Noisy targets of small councils are pooled towards the national figure. Fits are stored as
+data (``sendsim/data/calibration/fit_<year>.parquet``, with diagnostics) and applied to every
+run starting in that year; ``sendsim calibrate`` refits them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+from tqdm import tqdm
+
+from sendsim.config.schema import SendsimConfig
+from sendsim.data import areas
+from sendsim.errors import DataError
+from sendsim.io import write_parquet
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+FIT_DIR = Path(__file__).resolve().parent / "data" / "calibration"
+#: Fitted per-council factors and the range each may take (wider would be implausible).
+FACTOR_RANGE = {
+    "request_level": (0.1, 10.0),
+    "capacity_level": (0.2, 5.0),
+    "cease_scale": (0.05, 20.0),
+    "request_trend": (-0.3, 0.5),
+    "dispute_scale": (0.1, 5.0),
+}
+FACTORS = tuple(FACTOR_RANGE)
+#: Spreads of each council's history (and the review exit rate achieved) that forecasts draw
+#: parameters from: plan outflow, request growth, change of new plans per request (log).
+UNCERTAINTY = ("outflow_sd", "growth_sd", "conversion_sd", "review_rate")
+POOLING_PLANS = 1000  # a council with this many plans weighs its own history half (assumption)
+NATIONAL = "E92000001"
+GROWTH_RANGE = (-0.25, 0.5)  # yearly request growth a target may take (larger: recording breaks)
+
+
+def fit_file(year: int) -> Path:
+    return FIT_DIR / f"fit_{year}.parquet"
+
+
+# -- targets from history ------------------------------------------------------------------
+def targets(year: int) -> pl.DataFrame:
+    """Per-council targets from data published by the end of ``year`` only.
+
+    Columns: ``la_code``, ``plans`` (January ``year``), ``requests``, ``new_plans`` (calendar
+    ``year``), ``outflow_rate`` (plans leaving per plan in the year before), ``request_growth``
+    (yearly, the median over the three years before), ``appeal_ratio`` (appeals per appealable
+    decision in ``year`` relative to England's), each pooled towards England's, and the
+    spreads over the five years before (:data:`UNCERTAINTY`) for forecast uncertainty.
+    """
+    h = areas.load_history().filter(pl.col("year") <= year)
+    wide = h.pivot(on="measure", index=["la_code", "year"], values="value").sort("la_code", "year")
+    wide = wide.with_columns(
+        outflow=(pl.col("new_plans").shift(1) - pl.col("ehcp_total").diff()).over("la_code")
+        / pl.col("ehcp_total").shift(1).over("la_code"),
+        growth=pl.col("requests").pct_change().over("la_code").clip(*GROWTH_RANGE),
+        conversion=pl.when((pl.col("new_plans") > 0) & (pl.col("requests") > 0)).then(
+            (pl.col("new_plans") / pl.col("requests")).log()
+        ),
+    )
+    now = wide.filter(pl.col("year") == year)
+    councils = now.filter(pl.col("la_code") != NATIONAL)
+    national_appeals = councils["tribunal_appeals"].sum() / councils["appealable_decisions"].sum()
+    spread = (
+        wide.filter(pl.col("year") >= year - 5)
+        .group_by("la_code")
+        .agg(  # uncertainty of each fitted level, assuming yearly deviations independent
+            pl.col("outflow").std().alias("outflow_sd"),  # fitted to one year
+            pl.col("growth").std().alias("growth_sd"),  # extrapolated: its yearly drift
+            (pl.col("conversion").diff().std() / np.sqrt(2)).alias("conversion_sd"),  # one year
+        )
+    )
+    recent = (  # the median damps one-off recording changes
+        wide.filter(pl.col("year") > year - 3)
+        .group_by("la_code")
+        .agg(pl.col("growth").median().alias("request_growth"))
+    )
+    out = (
+        now.select(
+            "la_code",
+            pl.col("ehcp_total").alias("plans"),
+            "requests",
+            "new_plans",
+            pl.col("outflow").clip(0.0).alias("outflow_rate"),
+            (pl.col("tribunal_appeals") / pl.col("appealable_decisions") / national_appeals)
+            .fill_null(1.0)
+            .alias("appeal_ratio"),
+        )
+        .join(recent, on="la_code")
+        .join(spread, on="la_code")
+    )
+    return _pool(out)
+
+
+def _pool(frame: pl.DataFrame) -> pl.DataFrame:
+    """Shrink each council's rates towards England's, and its spreads towards the median
+    council's (England's own are smoother than any council's): weight plans / (plans +
+    POOLING_PLANS) on the council's own figure."""
+    national = frame.filter(pl.col("la_code") == NATIONAL)
+    councils = frame.filter(pl.col("la_code") != NATIONAL)
+    if national.is_empty():
+        raise DataError(areas.PROCESSED_DIR, "history lacks England's figures for calibration")
+    weight = pl.col("plans") / (pl.col("plans") + POOLING_PLANS)
+    centres = {rate: national[rate][0] for rate in ("outflow_rate", "request_growth")}
+    centres["appeal_ratio"] = 1.0
+    centres |= {spread: councils[spread].median() for spread in UNCERTAINTY[:-1]}
+    pooled = []
+    for rate, centre in centres.items():
+        own = pl.col(rate).fill_null(centre).fill_nan(centre)
+        pooled.append((weight * own + (1 - weight) * centre).alias(rate))
+    return councils.with_columns(*pooled, pooling_weight=weight)
+
+
+# -- fitting by simulation -----------------------------------------------------------------
+def fit(
+    year: int,
+    area: str = "england",
+    sample_fraction: float = 0.5,
+    iterations: int = 4,
+    seed: int = 1,
+) -> pl.DataFrame:
+    """Fit the factors of every council in ``area`` to its history up to ``year``."""
+    from sendsim.model.model import SendModel  # the model imports this module
+
+    goal = targets(year)
+    factors: dict[str, np.ndarray] | None = None
+    for _ in tqdm(range(iterations), desc=f"calibrating to {year}", unit="iteration"):
+        model = SendModel(config(area, year, sample_fraction, seed, years=2))
+        codes = model.councils.code
+        aligned = _align(goal, codes)
+        if factors is None:
+            factors = _initial_factors(aligned)
+        apply(model, factors)
+        model.run(progress=False)
+        achieved = _achieved(model)
+        factors = _update(factors, aligned, achieved)
+    return _table(codes, factors, aligned, achieved, year, sample_fraction, iterations)
+
+
+def _initial_factors(aligned: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    n = len(aligned["plans"])
+    return {
+        "dispute_scale": aligned["appeal_ratio"],  # estimated directly, not iterated
+        "request_level": np.ones(n),
+        "capacity_level": np.ones(n),
+        "cease_scale": np.ones(n),
+        "request_trend": np.zeros(n),
+    }
+
+
+def config(area: str, year: int, fraction: float, seed: int, years: int = 2) -> SendsimConfig:
+    """An uncalibrated run of ``area`` from January ``year``, where fits and backtests start."""
+    cfg = SendsimConfig()
+    cfg.area.code = area
+    cfg.run.start = f"{year}-01"
+    cfg.run.years = years
+    cfg.run.seed = seed
+    cfg.run.calibrated = False
+    cfg.population.sample_fraction = fraction
+    return cfg
+
+
+def _align(goal: pl.DataFrame, codes: list[str]) -> dict[str, np.ndarray]:
+    frame = pl.DataFrame({"la_code": codes}).join(goal, on="la_code", how="left")
+    return {c: frame[c].to_numpy().astype(np.float64) for c in frame.columns if c != "la_code"}
+
+
+def _achieved(model: SendModel) -> dict[str, np.ndarray]:
+    """What the fitted quantities came out as in a two-year run (full scale)."""
+    flows, scale = model.recorder.flows, model.scale
+    first, second = slice(0, 12), slice(12, 24)
+    plans = model.recorder.stocks["ehcp_caseload"][0] * scale
+
+    def total(name: str, months: slice) -> np.ndarray:
+        return flows[name][months].sum(axis=0) * scale
+
+    net_out = total("ceased_plans", first) - total("transfers_in", first)
+    on_review = total("ceased_on_review", first)
+    requests = total("requests", first)
+    return {
+        "requests": requests,
+        "new_plans": total("new_plans", first),
+        "outflow_rate": net_out / np.maximum(plans, 1),
+        "review_rate": on_review / np.maximum(plans, 1),
+        "request_growth": total("requests", second) / np.maximum(requests, 1) - 1,
+        "appeal_ratio": _relative_rate(
+            total("tribunal_appeals", first), total("appealable_decisions", first)
+        ),
+    }
+
+
+def _relative_rate(events: np.ndarray, chances: np.ndarray) -> np.ndarray:
+    """Each council's events per chance relative to all councils' together.
+
+    Published appealable decisions count every plan maintained, the model's only the decisions
+    it simulates, so appeal rates compare across councils, not between data and model.
+    """
+    return (events / np.maximum(chances, 1)) / (events.sum() / max(chances.sum(), 1))
+
+
+def _update(
+    factors: dict[str, np.ndarray], goal: dict[str, np.ndarray], got: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """One fixed-point step towards the targets (damped; factors kept in FACTOR_RANGE)."""
+
+    def ratio(wanted: np.ndarray, achieved: np.ndarray) -> np.ndarray:
+        out = np.divide(wanted, achieved, out=np.ones_like(wanted), where=achieved > 0)
+        return np.clip(out, 0.5, 2.0)
+
+    other_exits = got["outflow_rate"] - got["review_rate"]
+    wanted_reviews = np.maximum(goal["outflow_rate"] - other_exits, 0.002)
+    growth_gap = goal["request_growth"] - got["request_growth"]
+    moved = {
+        "request_level": factors["request_level"] * ratio(goal["requests"], got["requests"]),
+        "capacity_level": factors["capacity_level"]
+        * ratio(goal["new_plans"], got["new_plans"]) ** 0.8,
+        "cease_scale": factors["cease_scale"] * ratio(wanted_reviews, got["review_rate"]),
+        "request_trend": factors["request_trend"] + 0.8 * growth_gap,
+        "dispute_scale": factors["dispute_scale"],
+    }
+    return {name: np.clip(value, *FACTOR_RANGE[name]) for name, value in moved.items()}
+
+
+def _table(codes, factors, goal, got, year, fraction, iterations) -> pl.DataFrame:
+    columns = {"la_code": codes, "train_end": year}
+    columns |= factors
+    for name in ("requests", "new_plans", "outflow_rate", "request_growth", "appeal_ratio"):
+        columns[f"target_{name}"] = goal[name]
+        columns[f"achieved_{name}"] = got[name]
+    columns |= {
+        "review_rate": got["review_rate"],
+        "outflow_sd": goal["outflow_sd"],
+        "growth_sd": goal["growth_sd"],
+        "conversion_sd": goal["conversion_sd"],
+        "pooling_weight": goal["pooling_weight"],
+        "sample_fraction": fraction,
+        "iterations": iterations,
+    }
+    return pl.DataFrame(columns)
+
+
+def store(table: pl.DataFrame, year: int) -> Path:
+    """Write a fit, merging it into the stored one when it covers only some councils."""
+    path = fit_file(year)
+    if path.exists():
+        kept = pl.read_parquet(path).filter(~pl.col("la_code").is_in(table["la_code"].implode()))
+        table = pl.concat([kept, table.select(kept.columns)]) if kept.height else table
+    return write_parquet(table.sort("la_code"), path)
+
+
+def load(year: int) -> pl.DataFrame | None:
+    """The stored fit for runs starting in January ``year`` (None if there is none)."""
+    path = fit_file(year)
+    if not path.exists():
+        return None
+    table = pl.read_parquet(path)
+    missing = [c for c in ("la_code", *FACTORS) if c not in table.columns]
+    if missing:
+        raise DataError(path, f"missing columns {', '.join(missing)}")
+    return table
+
+
+def apply(model: SendModel, factors: dict[str, np.ndarray]) -> None:
+    """Set a model's council factors (arrays in the model's council order)."""
+    c = model.councils
+    c.request_scale *= factors["request_level"]
+    c.assessment_capacity *= factors["capacity_level"]
+    c.assessment_demand = c.assessment_capacity.copy()
+    c.cease_scale[:] = factors["cease_scale"]
+    c.request_trend[:] = factors["request_trend"]
+    c.dispute_scale[:] = factors["dispute_scale"]
+
+
+def apply_stored(model: SendModel) -> None:
+    """Apply the stored fit of the model's start year to its councils (if there is one)."""
+    table = load(model.start_year)
+    if table is not None:
+        apply(model, aligned_factors(table, model.councils.code))
+
+
+def aligned_factors(table: pl.DataFrame, codes: list[str]) -> dict[str, np.ndarray]:
+    """A fit's factors and their uncertainty in the order of ``codes`` (neutral if absent)."""
+    order = pl.DataFrame({"la_code": codes}).join(table, on="la_code", how="left")
+    neutral = {"request_trend": 0.0} | dict.fromkeys(UNCERTAINTY, 0.0)
+    return {
+        name: order[name].fill_null(neutral.get(name, 1.0)).to_numpy().astype(np.float64)
+        for name in (*FACTORS, *UNCERTAINTY)
+        if name in order.columns
+    }

@@ -1,0 +1,186 @@
+"""Calibration and backtest: fits move the model to each council's history, forecasts see no
+data after ``train_end``, naive forecasts and scores are computed as documented."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from sendsim import backtest, calibration
+from sendsim.data import areas
+from sendsim.model.model import SendModel
+from sendsim.model.profile import load_profiles
+from tests.conftest import make_config, run_model
+from tests.test_cli import sendsim
+
+STOCKPORT = "E08000007"
+
+
+@pytest.fixture
+def distorted_future(monkeypatch):
+    """History in which every figure after 2019 is doubled."""
+
+    def distort(train_end: int) -> None:
+        real = areas.load_history()
+        later = pl.col("year") > train_end
+        fake = real.with_columns(value=pl.when(later).then(pl.col("value") * 2).otherwise("value"))
+        monkeypatch.setattr(areas, "load_history", lambda path=None: fake)
+
+    return distort
+
+
+def test_start_state_is_the_january_of_the_start_year():
+    history = areas.load_history().filter(
+        (pl.col("la_code") == STOCKPORT) & (pl.col("measure") == "ehcp_total")
+    )
+    for year in backtest.start_years():
+        plans = load_profiles(STOCKPORT, year).plans.sum()
+        published = history.filter(pl.col("year") == year)["value"][0]
+        assert plans == pytest.approx(published, rel=0.01)
+
+
+def test_targets_and_start_state_ignore_later_data(distorted_future):
+    before = calibration.targets(2019)
+    plans_before = load_profiles(STOCKPORT, 2019).plans
+    distorted_future(2019)
+    assert calibration.targets(2019).equals(before)
+    np.testing.assert_array_equal(load_profiles(STOCKPORT, 2019).plans, plans_before)
+
+
+def test_backtest_forecast_ignores_later_data(distorted_future):
+    spec = backtest.Backtest(
+        train_end=2019, horizon=2, draws=2, sample_fraction=0.3, area=STOCKPORT
+    )
+    real, _ = backtest.run(spec)
+    distorted_future(2019)
+    fake, _ = backtest.run(spec)
+    forecast_columns = [c for c in real.columns if c != "actual"]
+    assert fake.select(forecast_columns).equals(real.select(forecast_columns))
+    assert (fake["actual"] == 2 * real["actual"]).all()  # the actuals did change
+
+
+def test_fit_brings_requests_and_new_plans_to_the_council_history():
+    goal = calibration.targets(2021).filter(pl.col("la_code") == STOCKPORT)
+    table = calibration.fit(2021, area=STOCKPORT, sample_fraction=0.5, iterations=3)
+    for name in ("requests", "new_plans"):
+        assert table[f"achieved_{name}"][0] == pytest.approx(goal[name][0], rel=0.1)
+    assert table["target_outflow_rate"][0] == pytest.approx(goal["outflow_rate"][0])
+
+
+def test_pooling_pulls_small_councils_towards_england():
+    rates = ("outflow_rate", "request_growth", *calibration.UNCERTAINTY[:-1])
+    frame = pl.DataFrame(
+        {"la_code": [calibration.NATIONAL, "small", "large"], "plans": [400_000, 100, 10_000]}
+        | {rate: [0.1, 0.5, 0.5] for rate in rates}
+        | {"growth_sd": [0.01, 0.3, 0.1], "appeal_ratio": [1.0, 3.0, 3.0]}
+    )
+    pooled = calibration._pool(frame).sort("plans")
+    assert pooled["la_code"].to_list() == ["small", "large"]
+    small, large = pooled["request_growth"]
+    assert 0.1 < small < 0.2 and 0.45 < large < 0.5  # towards England's 0.1
+    small, large = pooled["growth_sd"]
+    assert 0.2 < small < 0.3 and large < 0.2  # towards the median council's 0.2
+    small, large = pooled["appeal_ratio"]
+    assert 1.0 < small < 1.4 and 2.8 < large < 3.0  # towards England's ratio of 1
+
+
+def test_stored_fit_changes_runs_only_when_calibrated():
+    fit = calibration.load(2022)
+    assert fit is not None and fit.height == 153
+    on = SendModel(make_config(**{"area.code": STOCKPORT}))
+    off = SendModel(make_config(**{"area.code": STOCKPORT, "run.calibrated": False}))
+    row = fit.filter(pl.col("la_code") == STOCKPORT)
+    assert on.councils.cease_scale[0] == pytest.approx(row["cease_scale"][0])
+    assert on.councils.request_trend[0] == pytest.approx(row["request_trend"][0])
+    assert on.councils.dispute_scale[0] == pytest.approx(row["dispute_scale"][0])
+    assert off.councils.cease_scale[0] == 1.0 and off.councils.request_trend[0] == 0.0
+
+
+def test_request_trend_raises_requests_in_later_years():
+    flat = run_model(**{"run.years": 3, "run.calibrated": False})
+    rising = SendModel(make_config(**{"run.years": 3, "run.calibrated": False}))
+    rising.councils.request_trend[:] = 0.3
+    rising.run(progress=False)
+    later = slice(24, 36)
+    assert (
+        rising.recorder.flows["requests"][later].sum()
+        > 1.3 * flat.recorder.flows["requests"][later].sum()
+    )
+
+
+def test_cease_scale_raises_plans_ceased_at_review():
+    base = run_model(**{"run.years": 2, "run.calibrated": False})
+    more = SendModel(make_config(**{"run.years": 2, "run.calibrated": False}))
+    more.councils.cease_scale[:] = 3.0
+    more.run(progress=False)
+    assert (
+        more.recorder.flows["ceased_on_review"].sum()
+        > 2 * base.recorder.flows["ceased_on_review"].sum()
+    )
+
+
+def test_dispute_scale_raises_tribunal_appeals():
+    base = run_model(**{"run.years": 2, "run.calibrated": False})
+    more = SendModel(make_config(**{"run.years": 2, "run.calibrated": False}))
+    more.councils.dispute_scale[:] = 3.0
+    more.run(progress=False)
+    appeals = lambda m: m.recorder.flows["tribunal_appeals"].sum()  # noqa: E731
+    assert appeals(more) > 2 * appeals(base)
+
+
+def test_naive_forecasts_follow_their_definitions(monkeypatch):
+    years = np.arange(2010, 2023)
+    linear = 100.0 + 10 * (years - 2010)
+    growing = 100.0 * 1.1 ** (years - 2010)
+    frame = pl.DataFrame(
+        {
+            "la_code": ["A"] * len(years) + ["B"] * len(years),
+            "year": np.concatenate([years, years]).astype(np.int16),
+            "measure": "ehcp_total",
+            "value": np.concatenate([linear, growing]),
+            "status": "published",
+        }
+    )
+    monkeypatch.setattr(areas, "load_history", lambda path=None: frame)
+    table = backtest.naive(2019, 3).sort("la_code", "year")
+    a, b = table.filter(pl.col("la_code") == "A"), table.filter(pl.col("la_code") == "B")
+    np.testing.assert_allclose(a["naive_linear"], [200, 210, 220])
+    np.testing.assert_allclose(a["naive_persistence"], [190, 190, 190])
+    np.testing.assert_allclose(b["naive_growth"], 100 * 1.1 ** np.array([10, 11, 12]))
+
+
+def test_scores_count_coverage_and_errors():
+    table = pl.DataFrame(
+        {
+            "la_code": ["A", "B", "C", "D"],
+            "year": [2020] * 4,
+            "ehcp_p10": [90.0, 90, 90, 90],
+            "ehcp_p50": [100.0, 100, 100, 100],
+            "ehcp_p90": [110.0, 110, 110, 110],
+            "naive_persistence": [100.0, 100, 100, 100],
+            "naive_linear": [100.0, 100, 100, 100],
+            "naive_growth": [100.0, 100, 100, 100],
+            "actual": [100.0, 105, 125, 80],
+        }
+    )
+    ours = backtest.score(table).filter(pl.col("method") == "sendsim")
+    assert ours["coverage_80"][0] == 0.5
+    errors = np.abs(100 / np.array([100, 105, 125, 80]) - 1) * 100
+    assert ours["mdape_pct"][0] == pytest.approx(np.median(errors))
+    assert ours["mape_pct"][0] == pytest.approx(np.mean(errors))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("backtest", "train_end=2017"), "train_end: 2017 is not one of 2019, 2020, 2021, 2022"),
+        (("backtest", "horizon=x"), "horizon: 'x' is not a int"),
+        (("backtest", "horizn=3"), "unknown setting 'horizn=3'"),
+        (("calibrate", "sample_fraction=2"), "sample_fraction: 2.0 is outside"),
+    ],
+)
+def test_bad_settings_exit_2_naming_the_key(args, message, tmp_path):
+    out = sendsim(*args, cwd=tmp_path)
+    assert out.returncode == 2 and message in out.stderr
+    assert not any(tmp_path.iterdir())
