@@ -38,7 +38,11 @@ HELP_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--info", "-i"}
 def prepare(
     args: list[str], config_name: str = "config", schema: type = SendsimConfig
 ) -> list[str]:
-    """Validated arguments for Hydra, with council names resolved (``ConfigError`` if bad)."""
+    """Validated arguments for Hydra, with council names resolved (``ConfigError`` if bad).
+
+    Flags come first, so ``OVERRIDES -m MORE_OVERRIDES`` works (Hydra's parser takes the
+    overrides as one run of positional arguments).
+    """
     if HELP_FLAGS.intersection(args):
         return args
     positions = _override_positions(args)
@@ -48,10 +52,9 @@ def prepare(
         problems = _check_composed(overrides, config_name, schema)
     if problems:
         raise ConfigError(problems)
-    out = list(args)
-    for i, override in zip(positions, overrides, strict=True):
-        out[i] = override
-    return out
+    at_override = set(positions)
+    flags = [arg for i, arg in enumerate(args) if i not in at_override]
+    return [*flags, *overrides]
 
 
 def _override_positions(args: list[str]) -> list[int]:

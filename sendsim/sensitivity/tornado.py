@@ -45,7 +45,7 @@ def draw(indices: pl.DataFrame, method: str, path: Path) -> Path:
         ax.tick_params(labelsize=7.5)
         ax.grid(axis="x", alpha=0.3)
     axes[-1, 0].set_xlabel(
-        f"{LABEL[key]}; bars: 95% interval; dashed: noise floor (the dummy's upper bound)",
+        f"{LABEL[key]}\nwhiskers: 95% interval; dashed line: noise floor (the dummy's upper bound)",
         fontsize=8,
     )
     fig.tight_layout()
