@@ -65,6 +65,17 @@ def test_area_names_resolve_to_codes():
     assert precheck.compose_config(["area=england"]).area.code == "england"
 
 
+def test_flags_go_before_overrides_wherever_given():
+    args = ["run.years=2", "-m", "run.seed=1,2", "--config-name", "config"]
+    assert precheck.prepare(args) == [
+        "-m",
+        "--config-name",
+        "config",
+        "run.years=2",
+        "run.seed=1,2",
+    ]
+
+
 def test_good_config_composes_to_the_declared_defaults():
     config = precheck.compose_config([])
     assert config == SendsimConfig()
