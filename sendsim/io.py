@@ -29,6 +29,11 @@ def write_parquet(frame: pl.DataFrame, path: str | Path) -> Path:
     return atomic_write(path, lambda tmp: frame.write_parquet(tmp, compression="zstd"))
 
 
+def write_bytes(data: bytes, path: str | Path) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
 def write_text(text: str, path: str | Path) -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -84,7 +84,7 @@ def test_sobol_recovers_the_ishigami_indices(tmp_path, ishigami_root):
     assert set(convergence["rows"]) == {256 * 6, 512 * 6, 1024 * 6}
     widths = convergence.filter(pl.col("factor") == "x2").sort("n")["ST_conf"].to_list()
     assert widths[0] > widths[-1]  # intervals narrow as N grows
-    assert (tmp_path / "tornado.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "tornado-y.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize(

@@ -258,10 +258,20 @@ def _alt_text(title: str, bands: pl.DataFrame, x: str, kind: Kind, scenarios: li
     return f"Chart: {title}. " + "; ".join(parts) + "."
 
 
+def factor_labels() -> dict[str, str]:
+    """Factor key → its declared label, for tornado charts."""
+    labels = {p.path: p.meta.label for p in iter_params(SendsimConfig)}
+    return labels | {"dummy": "Dummy factor (does nothing: the noise floor)"}
+
+
+def output_slug(output: str) -> str:
+    """``dsg_cumulative_balance_gbp@2028-04`` → ``dsg-cumulative-balance-gbp-2028-04``."""
+    return re.sub(r"[^a-z0-9]+", "-", output.lower()).strip("-")
+
+
 def sensitivity_charts(indices: Indices) -> list[Chart]:
     """A tornado chart of the ten most influential factors of each output."""
-    labels = {p.path: p.meta.label for p in iter_params(SendsimConfig)}
-    labels["dummy"] = "Dummy factor (does nothing: the noise floor)"
+    labels = factor_labels()
     main = "ST" if indices.method == "sobol" else "mu_star"
     index = "total-order index" if indices.method == "sobol" else "mu*"
     out = []
@@ -278,7 +288,7 @@ def sensitivity_charts(indices: Indices) -> list[Chart]:
             [r["label"], r["factor"], *(f"{r[c]:.3f}" for c in value_cols)]
             for r in ranked.iter_rows(named=True)
         ]
-        slug = "sensitivity-" + re.sub(r"[^a-z0-9]+", "-", output.lower()).strip("-")
+        slug = "sensitivity-" + output_slug(output)
         top = ranked.filter(pl.col("factor") != "dummy").head(3)["label"].to_list()
         out.append(
             Chart(

@@ -9,7 +9,7 @@ Writes, atomically, into the study folder:
 - ``convergence.parquet``: the same indices from the first quarter, half and all of the base
   samples (Sobol) or trajectories (Morris), with ``n`` and ``rows`` used. FAST's frequencies
   depend on N, so its table has N only;
-- ``tornado.png``: the largest indices of each output against the noise floor.
+- ``tornado-<output>.png``: the largest indices of each output against the noise floor.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from sendsim.sensitivity.evaluate import chunk_path
 from sendsim.sensitivity.study import Study
 
 RESULTS, INDICES, CONVERGENCE = "results.parquet", "indices.parquet", "convergence.parquet"
-TORNADO = "tornado.png"
 COLUMNS = {
     "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
     "morris": ("mu_star", "mu_star_conf", "sigma"),
@@ -78,7 +77,7 @@ def analyze(folder: Path, study: Study, design: np.ndarray) -> pl.DataFrame:
     write_parquet(result, folder / INDICES)
     order = ["output", "factor", "n", "rows", *COLUMNS[study.method]]
     write_parquet(pl.concat(steps).select(order), folder / CONVERGENCE)
-    tornado.draw(result, study.method, folder / TORNADO)
+    tornado.draw(result, study.method, folder)
     _log_top(study, result)
     return result
 
