@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -85,23 +85,23 @@ def _parser() -> argparse.ArgumentParser:
     levers.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     levers.add_argument("--markdown", action="store_true", help="print a markdown table")
     levers.set_defaults(handler=_levers)
-    calibrate = sub.add_parser(
+    _settings_command(
+        sub,
         "calibrate",
-        help="fit councils to their published history up to a year and store the fit",
-        description="Settings as key=value: area (default england), train_end (2019-2022, "
-        "default 2022), sample_fraction (default 0.5), iterations (default 4), seed (default 1).",
+        _calibrate,
+        "fit councils to their published history up to a year and store the fit",
+        "area (default england), train_end (2019-2022, default 2022), sample_fraction "
+        "(default 0.5), iterations (default 4), seed (default 1).",
     )
-    calibrate.add_argument("settings", nargs="*", metavar="KEY=VALUE")
-    calibrate.set_defaults(handler=_calibrate)
-    backtest = sub.add_parser(
+    _settings_command(
+        sub,
         "backtest",
-        help="forecast every council's EHCP caseload from data up to a year, vs naive trends",
-        description="Settings as key=value: train_end (2019-2022, default 2022), horizon (years, "
-        "default 3), draws (default 20), sample_fraction (default 0.25), area (default england), "
-        "seed (default 1), out (default results/backtest/train_end=YEAR).",
+        _backtest,
+        "forecast every council's EHCP caseload from data up to a year, vs naive trends",
+        "train_end (2019-2022, default 2022), horizon (years, default 3), draws (default 20), "
+        "sample_fraction (default 0.25), area (default england), seed (default 1), out "
+        "(default results/backtest/train_end=YEAR).",
     )
-    backtest.add_argument("settings", nargs="*", metavar="KEY=VALUE")
-    backtest.set_defaults(handler=_backtest)
     params = sub.add_parser("params", help="list every parameter: default, range, unit, source")
     params.add_argument("--kind", choices=("policy", "uncertain", "setting"), help="only this kind")
     params.add_argument("--csv", action="store_true", help="print CSV instead of a table")
@@ -112,6 +112,15 @@ def _parser() -> argparse.ArgumentParser:
     register_report(sub)
     register_bench(sub)
     return parser
+
+
+def _settings_command(
+    sub: argparse._SubParsersAction, name: str, handler: Callable, summary: str, settings: str
+) -> None:
+    """A command whose arguments are ``key=value`` settings."""
+    parser = sub.add_parser(name, help=summary, description=f"Settings as key=value: {settings}")
+    parser.add_argument("settings", nargs="*", metavar="KEY=VALUE")
+    parser.set_defaults(handler=handler)
 
 
 def _run(overrides: list[str]) -> None:
