@@ -22,6 +22,7 @@ import polars as pl
 from tqdm import tqdm
 
 from sendsim.errors import DataError, SendsimError
+from sendsim.model.metrics import FUNDED_PLACES, PLACE_NAMES
 from sendsim.results import ENGLAND_CODE, META, RESULT_FILES, SUMMARY, TIMESERIES
 
 INDICES, DESIGN_META = "indices.parquet", "design.json"
@@ -32,18 +33,9 @@ SUMMARY_COLUMNS = ("run_id", "scenario", "seed", "la_code", "la_name")
 META_KEYS = ("run_id", "config_hash", "config")
 BASELINE = "baseline"
 
+#: Placements whose plans cost the high needs block, as the model names them.
+PLACEMENTS = tuple(PLACE_NAMES[p] for p in FUNDED_PLACES)
 #: Metrics the report reads (a run missing one cannot be reported).
-PLACEMENTS = (
-    "mainstream",
-    "resourced",
-    "state_special",
-    "independent",
-    "ap",
-    "fe",
-    "specialist_post16",
-    "early_years",
-    "other",
-)
 NEEDED_METRICS = (
     "ehcp_caseload",
     "ehcp_per_10k_0_25",

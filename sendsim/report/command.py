@@ -63,14 +63,7 @@ def run(ns: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m sendsim.report``: the same command, outside the ``sendsim`` parser."""
-    from sendsim.errors import EXIT_USAGE, SendsimError
+    """Run ``sendsim report`` with ``argv`` (default: the command line)."""
+    from sendsim import cli
 
-    parser = argparse.ArgumentParser(prog="sendsim")
-    register(parser.add_subparsers(required=True))
-    ns = parser.parse_args(["report", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        ns.handler(ns)
-    except SendsimError as err:
-        print(f"sendsim: {err}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
+    cli.main(["report", *(sys.argv[1:] if argv is None else argv)])
