@@ -61,21 +61,17 @@ def event_months(
     rate_now = per_month[age]
     this_year = rate_now * left
     soon = threshold < this_year
-    months = np.full(len(age), NEVER, dtype=np.int64)
-    months[soon] = np.floor(threshold[soon] / rate_now[soon])
-    later = ~soon
-    target = full_years[age[later] + 1] + threshold[later] - this_year[later]
-    year_age = np.searchsorted(full_years, target, side="right") - 1
-    inside = year_age <= MAX_AGE
-    year_rate = per_month[np.minimum(year_age, MAX_AGE)]
+    with np.errstate(divide="ignore", invalid="ignore"):  # rate 0: never soon
+        months_soon = np.floor(threshold / rate_now)
+    target = full_years[age + 1] + threshold - this_year
+    year_age = np.minimum(np.searchsorted(full_years, target, side="right") - 1, N_AGES)
+    rate_then = np.append(per_month, 1.0)[year_age]  # one past the last age: never
     into = np.floor(
-        (target - full_years[np.minimum(year_age, MAX_AGE)])
-        / np.where(year_rate > 0, year_rate, 1.0)
+        (target - np.append(full_years, 0.0)[year_age]) / np.where(rate_then > 0, rate_then, 1.0)
     )
-    gap = left + 12 * (year_age - age[later] - 1) + into
-    months[np.flatnonzero(later)[inside]] = gap[inside]
-    out = np.where(months == NEVER, NEVER, start + months)
-    return np.minimum(out, NEVER).astype(np.int16)
+    months_later = left + 12 * (year_age - age - 1) + into
+    months = np.where(soon, months_soon, np.where(year_age <= MAX_AGE, months_later, NEVER))
+    return np.minimum(start + months, NEVER).astype(np.int16)
 
 
 def calendar_month(model: SendModel, run_month: int) -> int:

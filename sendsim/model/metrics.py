@@ -330,24 +330,28 @@ def stock_quantities(model: SendModel) -> dict[str, np.ndarray]:
     ch, c, n = model.children, model.councils, model.councils.n
     idx = model.needy
     la, sen, place, age = ch.la[idx].astype(np.int64), ch.sen[idx], ch.place[idx], ch.age[idx]
-    waiting = ch.therapy_wait[idx] >= 0
-    group = (age >= SCHOOL_START_AGE).astype(np.int64) + (age >= POST16_START_AGE)
-    code = (
-        ((place.astype(np.int64) * N_SEN + sen) * 3 + group) * 2 + ch.had_sen[idx]
-    ) * 2 + waiting
-    tally = count_by(la * TALLY + code, n * TALLY).reshape(n, N_PLACE, N_SEN, 3, 2, 2)
+    wait = ch.therapy_wait[idx]
+    waiting = wait >= 0
+    group = (age >= SCHOOL_START_AGE).astype(np.int16) + (age >= POST16_START_AGE)
+    code = ((place.astype(np.int16) * N_SEN + sen) * 3 + group) * 2 + ch.had_sen[idx]
+    tally = count_by(la * TALLY + (code * 2 + waiting), n * TALLY).reshape(
+        n, N_PLACE, N_SEN, 3, 2, 2
+    )
     by_sen = tally.sum(axis=(1, 3, 4, 5))
     plans = tally[:, :, Sen.EHCP]
     by_place = plans.sum(axis=(2, 3, 4))
     support = tally[:, :, Sen.SUPPORT : Sen.EHCP]
     young_send = tally[:, :, :, 2, 1]
-    send = sen >= Sen.SUPPORT
-    plan = sen == Sen.EHCP
+    send = np.flatnonzero(sen >= Sen.SUPPORT)
+    plan = np.flatnonzero(sen == Sen.EHCP)
     open_case = idx[(sen == Sen.REQUESTED) | (sen == Sen.ASSESSING)]
     late = open_case[ch.weeks[open_case] > STATUTORY_WEEKS]
-    status = 2 - send.astype(np.int64) - plan  # 0 plan, 1 support, 2 unidentified
+    status = np.full(len(idx), 2, np.int64)  # 0 plan, 1 support, 2 unidentified
+    status[send] = 1
+    status[plan] = 0
     model.status_by_cell = count_by((la * N_AGES + age) * 3 + status, n * N_AGES * 3).reshape(-1, 3)
-    send_la = la[send]
+    send_la, send_idx = la[send], idx[send]
+    plan_la, plan_school = la[plan], ch.school[idx[plan]]
     return {
         "population_0_25": model.residents.sum(axis=1).astype(np.float64),
         "ehcp_caseload": by_sen[:, Sen.EHCP],
@@ -355,13 +359,11 @@ def stock_quantities(model: SendModel) -> dict[str, np.ndarray]:
         **{f"ehcp_{name}": by_place[:, p] for p, name in PLACE_NAMES.items()},
         "ehcp_post16": by_place[:, Place.FE] + by_place[:, Place.SPECIALIST_POST16],
         "assessment_backlog": by_sen[:, Sen.REQUESTED] + by_sen[:, Sen.ASSESSING],
-        "awaiting_provision": count_by(
-            ch.la[idx[plan][ch.school[idx[plan]] == AWAITING_PROVISION]], n
-        ),
+        "awaiting_provision": count_by(plan_la[plan_school == AWAITING_PROVISION], n),
         "waiting_over_20_weeks": count_by(ch.la[late], n),
         "therapy_waiting": tally[..., 1].sum(axis=(1, 2, 3, 4)),
-        "therapy_wait_months_sum": count_by(la[waiting], n, ch.therapy_wait[idx][waiting]),
-        "out_of_area": count_by(la[plan], n, model.placed_out_of_area(idx[plan])),
+        "therapy_wait_months_sum": count_by(la[waiting], n, wait[waiting]),
+        "out_of_area": count_by(plan_la, n, model.out_of_area(place[plan], plan_school, plan_la)),
         "special_places": model.specials.places_by_council(n),
         "resourced_places": c.resourced_places.astype(np.float64),
         "independent_places": model.iss.places_by_council(n),
@@ -373,9 +375,9 @@ def stock_quantities(model: SendModel) -> dict[str, np.ndarray]:
         "dsg_cumulative_balance_gbp": c.dsg_balance_gbp.copy(),
         "dsg_deficit_exposed_gbp": c.deficit_exposed_gbp.copy(),
         "send_children": by_sen[:, Sen.SUPPORT :].sum(axis=1),
-        "unmet_months_sum": count_by(send_la, n, np.bitwise_count(ch.unmet_history[idx][send])),
-        "progress_sum": count_by(send_la, n, ch.progress[idx][send]),
-        "wellbeing_sum": count_by(send_la, n, ch.wellbeing[idx][send]),
+        "unmet_months_sum": count_by(send_la, n, np.bitwise_count(ch.unmet_history[send_idx])),
+        "progress_sum": count_by(send_la, n, ch.progress[send_idx]),
+        "wellbeing_sum": count_by(send_la, n, ch.wellbeing[send_idx]),
         "send_16_25": young_send.sum(axis=(1, 2, 3)),
         "neet_send_16_25": young_send[:, Place.NEET].sum(axis=(1, 2)),
     }

@@ -27,6 +27,7 @@ import numpy as np
 from sendsim.config.policy import PolicyConfig
 from sendsim.config.schema import SendsimConfig
 from sendsim.model import world
+from sendsim.model.allocator import reuse_freed_memory
 from sendsim.model.children import NEVER, Children
 from sendsim.model.codes import MAX_AGE, N_PLACE, Place, Sen
 from sendsim.model.levers import TODAY, year_month
@@ -77,6 +78,7 @@ class SendModel(mesa.Model):
 
     def __init__(self, cfg: SendsimConfig) -> None:
         super().__init__(seed=cfg.run.seed)  # Mesa's own generators are never used
+        reuse_freed_memory()
         self.cfg = cfg
         self.streams = Streams(cfg.run.seed)
         self.sample_fraction = cfg.population.sample_fraction
@@ -158,13 +160,12 @@ class SendModel(mesa.Model):
             by_year[year] = by_year[year - 1] * growth.get(year, 1 + funding.hnb_growth_later)
         return by_year[fy]
 
-    def placed_out_of_area(self, idx: np.ndarray) -> np.ndarray:
-        """Whether children ``idx`` (with plans) attend a school outside their home council."""
-        ch = self.children
-        out = np.zeros(len(idx), bool)
+    def out_of_area(self, place: np.ndarray, school: np.ndarray, la: np.ndarray) -> np.ndarray:
+        """Whether placements ``place`` at ``school`` lie outside home councils ``la``."""
+        out = np.zeros(len(place), bool)
         for table in (self.specials, self.iss):
-            there = ch.place[idx] == table.place
-            out[there] = table.host[ch.school[idx][there]] != ch.la[idx][there]
+            there = np.flatnonzero(place == table.place)
+            out[there] = table.host[school[there]] != la[there]
         return out
 
     # -- shared state changes ---------------------------------------------------------------

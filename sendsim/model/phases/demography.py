@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 N_AGES = MAX_AGE + 1
+SCHEDULE_CHUNK = 1 << 20  # children whose event months are drawn together
 MOVER_PLAN_LEVEL = 0.65  # median need level of children moving in with plans (assumption)
 
 
@@ -122,8 +123,9 @@ def add_children(
         .reshape(c.n, N_AGES)
         .astype(np.int64)
     )
-    idx = np.arange(slots.start, slots.stop)
     start = model.months_elapsed + 1 if start is None else start
-    schedule_moves(model, idx, start)
-    schedule_needs(model, idx, start)
+    for first in range(slots.start, slots.stop, SCHEDULE_CHUNK):  # bounded temporaries
+        idx = np.arange(first, min(first + SCHEDULE_CHUNK, slots.stop))
+        schedule_moves(model, idx, start)
+        schedule_needs(model, idx, start)
     return slots

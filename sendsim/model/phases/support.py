@@ -26,33 +26,32 @@ def step_support(model: SendModel) -> None:
     """Set ``unmet`` for every child with a need and update their unmet-need history."""
     ch = model.children
     has = model.needy
-    unmet = ch.severity[has] > support_level(model, has)
+    unmet = ch.severity[has] > support_level(model)
     ch.unmet[has] = unmet
     ch.months_unmet[has] += unmet
     ch.unmet_history[has] = ((ch.unmet_history[has] << 1) & UNMET_BITS) | unmet
 
 
-def support_level(model: SendModel, idx: np.ndarray) -> np.ndarray:
-    """Need level met for children ``idx`` (0-1)."""
+def support_level(model: SendModel) -> np.ndarray:
+    """Need level met for the children with a need (``model.needy``), 0-1."""
     ch, s, fx, pol = (
         model.children,
         model.cfg.behaviour.support,
         model.cfg.behaviour.effects,
         model.policy,
     )
-    place, sen = ch.place[idx], ch.sen[idx]
+    idx = model.needy
+    place, sen, school = ch.place[idx], ch.sen[idx], ch.school[idx]
     plan = sen == Sen.EHCP
     level = place_levels(s)[place]
     level[place == Place.EARLY_YEARS] += fx.early_years_support * change(
         pol, "early_years.inclusion_fund"
     )
-    in_school = (place == Place.MAINSTREAM) & (ch.school[idx] >= 0)
-    school = ch.school[idx][in_school]
-    level[in_school] = school_level(model)[school]
-    team = model.schools.mhst_draw[school] < pol.workforce.mental_health_support_teams
-    level[np.flatnonzero(in_school)[team & (ch.need[idx][in_school] == Need.SEMH)]] += (
-        fx.mhst_support
-    )
+    in_school = np.flatnonzero((place == Place.MAINSTREAM) & (school >= 0))
+    at = school[in_school]
+    level[in_school] = school_level(model, place, sen, school)[at]
+    team = model.schools.mhst_draw[at] < pol.workforce.mental_health_support_teams
+    level[in_school[team & (ch.need[idx[in_school]] == Need.SEMH)]] += fx.mhst_support
     uplifted = plan & member(place, (Place.MAINSTREAM, Place.EARLY_YEARS, Place.FE, Place.OTHER))
     level[uplifted] += s.ehcp_uplift
     level[sen == Sen.NONE] = s.level_universal
@@ -73,13 +72,16 @@ def place_levels(s: SupportParams) -> np.ndarray:
     return table
 
 
-def school_level(model: SendModel) -> np.ndarray:
+def school_level(
+    model: SendModel, place: np.ndarray, sen: np.ndarray, school: np.ndarray
+) -> np.ndarray:
     """Need level each mainstream school meets at SEN support, given its SEN load.
 
+    ``place``, ``sen`` and ``school`` describe the children with a need (``model.needy``).
     Staff training and inclusion in inspection raise capability; qualified SENCos raise how
     many pupils a school can support before its support thins out.
     """
-    ch, schools, s = model.children, model.schools, model.cfg.behaviour.support
+    schools, s = model.schools, model.cfg.behaviour.support
     fx, pol = model.cfg.behaviour.effects, model.policy
     capability = schools.capability + fx.training_capability * change(
         pol, "inclusion.staff_training_coverage"
@@ -89,14 +91,10 @@ def school_level(model: SendModel) -> np.ndarray:
     capacity_share = s.sen_capacity_share * (
         1 + fx.senco_capacity * change(pol, "inclusion.senco_qualified_share")
     )
-    needy = model.needy
-    on_support = needy[
-        (ch.place[needy] == Place.MAINSTREAM)
-        & (ch.sen[needy] >= Sen.SUPPORT)
-        & (ch.sen[needy] < Sen.EHCP)
-        & (ch.school[needy] >= 0)
-    ]
-    load = count_by(ch.school[on_support], schools.n) / np.maximum(
+    on_support = (
+        (place == Place.MAINSTREAM) & (sen >= Sen.SUPPORT) & (sen < Sen.EHCP) & (school >= 0)
+    )
+    load = count_by(school[on_support], schools.n) / np.maximum(
         capacity_share * schools.pupils, 1.0
     )
     factor = np.clip(1.0 / np.maximum(load, 1e-9), s.min_load_factor, 1.0)
