@@ -57,10 +57,7 @@ class Children:
         object.__setattr__(
             self,
             "_data",
-            {
-                name: np.full(max(capacity, 1), fill, dtype=dtype)
-                for name, (dtype, fill) in FIELDS.items()
-            },
+            {name: np.empty(max(capacity, 1), dtype) for name, (dtype, _) in FIELDS.items()},
         )
         self._renew_views()
 
@@ -101,8 +98,8 @@ class Children:
 
     def _grow(self, needed: int, exact: bool = False) -> None:
         new_capacity = needed if exact else max(needed, int(self.capacity * 1.5) + 1)
-        for name, (dtype, fill) in FIELDS.items():
-            grown = np.full(new_capacity, fill, dtype=dtype)
+        for name, (dtype, _) in FIELDS.items():
+            grown = np.empty(new_capacity, dtype=dtype)  # slots are filled when children are added
             grown[: self.n] = self._data[name][: self.n]
             self._data[name] = grown
 
@@ -111,9 +108,8 @@ class Children:
         keep = np.flatnonzero(self.active)
         if len(keep) == self.n:
             return
-        for name, arr in self._data.items():
+        for arr in self._data.values():
             arr[: len(keep)] = arr[keep]
-            arr[len(keep) : self.n] = FIELDS[name][1]
         self.n = len(keep)
         self._renew_views()
 

@@ -97,6 +97,9 @@ EDUCATION_PLACES = (
     Place.SPECIALIST_POST16,
 )
 
+#: Settings with places held by named schools (tables of places, see ``PlaceTable``).
+SPECIAL_SCHOOLS = (Place.STATE_SPECIAL, Place.INDEPENDENT)
+
 MAX_AGE = 25  # children and young people aged 0-25 are in scope
 SCHOOL_START_AGE = 4  # academic age in Reception
 SECONDARY_START_AGE = 11  # Year 7

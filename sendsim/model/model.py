@@ -29,7 +29,7 @@ from sendsim.config.schema import SendsimConfig
 from sendsim.model import world
 from sendsim.model.allocator import reuse_freed_memory
 from sendsim.model.children import NEVER, Children
-from sendsim.model.codes import MAX_AGE, N_PLACE, Place, Sen
+from sendsim.model.codes import MAX_AGE, N_PLACE, SPECIAL_SCHOOLS, Place, Sen, member
 from sendsim.model.levers import TODAY, year_month
 from sendsim.model.metrics import Flows, Recorder
 from sendsim.model.ops import WEEKS_PER_MONTH, count_by
@@ -90,7 +90,9 @@ class SendModel(mesa.Model):
         self.cost_index = np.ones(N_PLACE)  # unit costs relative to January 2022
         self.children = Children()
         self.flows: Flows  # this month's events; a fresh one each month
-        self.needy = np.empty(0, np.int64)  # children with a need (set by the needs phase)
+        self.needy = np.empty(0, np.int64)  # children with a need: see set_needy
+        self.in_special_schools = np.empty(0, np.int64)  # see set_needy
+        self.admitted_to_special = np.empty(0, np.int64)  # see set_needy
         self.building = True  # the starting state is calibrated to today's policy
         world.build(self)  # councils, ICBs, schools and the January child population
         self.building = False
@@ -169,6 +171,18 @@ class SendModel(mesa.Model):
         return out
 
     # -- shared state changes ---------------------------------------------------------------
+    def set_needy(self, idx: np.ndarray) -> None:
+        """Record the children with a need (sorted slots), read by the phases that follow.
+
+        Also notes which of them are in special schools. Every child with a need who holds a
+        special place is among those or among the children admitted since (which
+        ``PlaceTable.admit`` records), so school occupancy is counted without a pass over every
+        child with a need.
+        """
+        self.needy = idx
+        self.in_special_schools = idx[member(self.children.place[idx], SPECIAL_SCHOOLS)]
+        self.admitted_to_special = np.empty(0, np.int64)
+
     def remove(self, idx: np.ndarray, counted: bool = True) -> None:
         """Children leave the model (moved away or aged out); their plans cease.
 

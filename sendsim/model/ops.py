@@ -32,6 +32,14 @@ def count_by(group: np.ndarray, size: int, weights: np.ndarray | None = None) ->
     return np.bincount(group, weights=weights, minlength=size)
 
 
+def is_in_sorted(values: np.ndarray, sorted_array: np.ndarray) -> np.ndarray:
+    """Whether each value occurs in ``sorted_array`` (binary search: cheap for few values)."""
+    if len(sorted_array) == 0:
+        return np.zeros(len(values), bool)
+    pos = np.minimum(np.searchsorted(sorted_array, values), len(sorted_array) - 1)
+    return sorted_array[pos] == values
+
+
 def rank_within(group: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """Rank of each element within its group, highest priority first (ties keep order)."""
     if len(group) == 0:

@@ -70,14 +70,14 @@ def build(model: SendModel) -> None:
     model.schools = _mainstream_schools(model, prof)
     model.residents = np.zeros((prof.n, N_AGES), np.int64)  # children by council and age
     _populate(model, prof)
-    model.needy = np.flatnonzero(model.children.severity > 0)
+    model.set_needy(np.flatnonzero(model.children.severity > 0))
     model.schools.count_pupils(model)
     model.specials, model.iss = _special_schools(model, prof, england)
     _start_cases(model, prof)
     _calibrate_flows(model, prof)
     if cfg.run.calibrated:
         calibration.apply_stored(model)
-    model.needy = np.flatnonzero(model.children.severity > 0)
+    model.set_needy(np.flatnonzero(model.children.severity > 0))
     model.schools.count_pupils(model)
 
 
@@ -389,7 +389,7 @@ def _calibrate_flows(model: SendModel, prof: Profiles) -> None:
     """Set request propensity, central spend and ICB capacity from the starting state."""
     ch, c = model.children, model.councils
     f = model.sample_fraction
-    has = model.needy = np.flatnonzero(ch.severity > 0)
+    model.set_needy(has := np.flatnonzero(ch.severity > 0))
     ch.unmet[has] = ch.severity[has] > support.support_level(model)
     bits = (1 + model.streams.uniform("init.unmet", ch.uid[has]) * 12).astype(np.uint16)
     ch.unmet_history[has] = np.where(ch.unmet[has], (1 << bits) - 1, 0).astype(np.uint16)

@@ -56,7 +56,7 @@ def new_academic_year(model: SendModel) -> None:
     finish_post19_courses(model, np.flatnonzero(ch.active & (age > ADULT_AGE)))
     open_places(model)
     ch.compact()
-    model.needy = np.flatnonzero(ch.severity > 0)  # slots have moved
+    model.set_needy(np.flatnonzero(ch.severity > 0))  # slots have moved
     model.schools.count_pupils(model)
 
 

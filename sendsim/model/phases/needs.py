@@ -105,4 +105,4 @@ def evolve(model: SendModel) -> None:
     leave_ap(model, resolved[ch.place[resolved] == Place.AP])
     ch.unmet_history[resolved] = 0
     schedule_needs(model, resolved, model.months_elapsed + 1, "need.again")
-    model.needy = has[ch.severity[has] > 0]
+    model.set_needy(has[ch.severity[has] > 0])

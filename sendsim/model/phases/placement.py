@@ -19,6 +19,7 @@ from sendsim.model.codes import (
     POST16_START_AGE,
     SCHOOL_START_AGE,
     SECONDARY_START_AGE,
+    SPECIAL_SCHOOLS,
     Need,
     Place,
     Sen,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 ALWAYS_SPECIAL = (Need.PMLD,)
-SPECIAL_SCHOOLS = (Place.STATE_SPECIAL, Place.INDEPENDENT)
 #: The ladder of specialism, and each placement's rung on it (other placements: rung 0).
 LADDER = np.array(
     [Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT], np.int8
@@ -85,7 +85,7 @@ def place(model: SendModel, idx: np.ndarray, escalate: bool = False) -> None:
     was_mainstream = member(ch.place[school], (Place.MAINSTREAM, Place.RESOURCED))
     _fill(model, school, target)
     if escalate:
-        moved = was_mainstream & member(ch.place[school], (Place.STATE_SPECIAL, Place.INDEPENDENT))
+        moved = was_mainstream & member(ch.place[school], SPECIAL_SCHOOLS)
         model.flows.add("moves_to_special", ch.la[school[moved]])
 
 
@@ -204,7 +204,7 @@ def start_post16(model: SendModel, idx: np.ndarray) -> None:
     ch, p = model.children, model.cfg.behaviour.placement
     plan = ch.sen[idx] == Sen.EHCP
     u = model.streams.uniform("post16_stay", ch.uid[idx], model.months_elapsed)
-    special = member(ch.place[idx], (Place.STATE_SPECIAL, Place.INDEPENDENT))
+    special = member(ch.place[idx], SPECIAL_SCHOOLS)
     mainstream = member(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))
     stay = plan & (
         (special & (u < p.post16_stay_special)) | (mainstream & (u < p.post16_stay_mainstream))
