@@ -99,6 +99,8 @@ EDUCATION_PLACES = (
 
 #: Settings with places held by named schools (tables of places, see ``PlaceTable``).
 SPECIAL_SCHOOLS = (Place.STATE_SPECIAL, Place.INDEPENDENT)
+#: Settings whose places are counted against a capacity (see ``SendModel.occupants``).
+CAPPED_PLACES = (Place.RESOURCED, *SPECIAL_SCHOOLS)
 
 MAX_AGE = 25  # children and young people aged 0-25 are in scope
 SCHOOL_START_AGE = 4  # academic age in Reception

@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from sendsim.model.codes import Place
-from sendsim.model.ops import allocate, count_by, is_in_sorted
+from sendsim.model.ops import allocate, count_by
 from sendsim.model.phases.placement import fill_slots
 
 if TYPE_CHECKING:
@@ -142,16 +142,8 @@ class PlaceTable:
         return len(self.owner)
 
     def occupancy(self, model: SendModel) -> np.ndarray:
-        """Places taken in each school by children with a need (see ``SendModel.set_needy``)."""
-        ch, known = model.children, model.in_special_schools
-        admitted = np.unique(model.admitted_to_special)  # once each, though admitted twice
-        admitted = admitted[
-            (ch.place[admitted] == self.place)
-            & is_in_sorted(admitted, model.needy)
-            & ~is_in_sorted(admitted, known)
-        ]
-        here = np.concatenate([known[ch.place[known] == self.place], admitted])
-        return count_by(ch.school[here], self.n)
+        """Places taken in each school."""
+        return count_by(model.children.school[model.occupants(self.place)], self.n)
 
     def places_by_council(self, n_councils: int) -> np.ndarray:
         return count_by(self.owner, n_councils, self.places)
@@ -182,7 +174,7 @@ class PlaceTable:
             self.market, free_by_school, group[ok], ch.severity[admitted]
         )
         ch.place[admitted] = self.place
-        model.admitted_to_special = np.concatenate([model.admitted_to_special, admitted])
+        model.note_admissions(admitted)
         return new[~ok]
 
     def child_market(self, model: SendModel, idx: np.ndarray) -> np.ndarray:

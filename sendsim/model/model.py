@@ -29,10 +29,10 @@ from sendsim.config.schema import SendsimConfig
 from sendsim.model import world
 from sendsim.model.allocator import reuse_freed_memory
 from sendsim.model.children import NEVER, Children
-from sendsim.model.codes import MAX_AGE, N_PLACE, SPECIAL_SCHOOLS, Place, Sen, member
+from sendsim.model.codes import CAPPED_PLACES, MAX_AGE, N_PLACE, Place, Sen, member
 from sendsim.model.levers import TODAY, year_month
 from sendsim.model.metrics import Flows, Recorder
-from sendsim.model.ops import WEEKS_PER_MONTH, count_by
+from sendsim.model.ops import WEEKS_PER_MONTH, count_by, is_in_sorted
 from sendsim.model.phases import (
     assessment,
     calendar,
@@ -91,8 +91,8 @@ class SendModel(mesa.Model):
         self.children = Children()
         self.flows: Flows  # this month's events; a fresh one each month
         self.needy = np.empty(0, np.int64)  # children with a need: see set_needy
-        self.in_special_schools = np.empty(0, np.int64)  # see set_needy
-        self.admitted_to_special = np.empty(0, np.int64)  # see set_needy
+        self.in_capped_places = np.empty(0, np.int64)  # see set_needy
+        self.admitted_to_capped = np.empty(0, np.int64)  # see set_needy
         self.building = True  # the starting state is calibrated to today's policy
         world.build(self)  # councils, ICBs, schools and the January child population
         self.building = False
@@ -174,14 +174,30 @@ class SendModel(mesa.Model):
     def set_needy(self, idx: np.ndarray) -> None:
         """Record the children with a need (sorted slots), read by the phases that follow.
 
-        Also notes which of them are in special schools. Every child with a need who holds a
-        special place is among those or among the children admitted since (which
-        ``PlaceTable.admit`` records), so school occupancy is counted without a pass over every
-        child with a need.
+        Also notes which of them hold places counted against a capacity (resourced provision,
+        special schools), so that :meth:`occupants` need not pass over every child with a need.
         """
         self.needy = idx
-        self.in_special_schools = idx[member(self.children.place[idx], SPECIAL_SCHOOLS)]
-        self.admitted_to_special = np.empty(0, np.int64)
+        self.in_capped_places = idx[member(self.children.place[idx], CAPPED_PLACES)]
+        self.admitted_to_capped = np.empty(0, np.int64)
+
+    def note_admissions(self, idx: np.ndarray) -> None:
+        """Children ``idx`` have just been given places counted against a capacity."""
+        self.admitted_to_capped = np.concatenate([self.admitted_to_capped, idx])
+
+    def occupants(self, place: Place) -> np.ndarray:
+        """Children with a need holding a place in ``place`` (one of ``CAPPED_PLACES``).
+
+        They are among the children noted by :meth:`set_needy` or admitted since.
+        """
+        ch, known = self.children, self.in_capped_places
+        admitted = np.unique(self.admitted_to_capped)  # once each, though admitted twice
+        admitted = admitted[
+            (ch.place[admitted] == place)
+            & is_in_sorted(admitted, self.needy)
+            & ~is_in_sorted(admitted, known)
+        ]
+        return np.concatenate([known[ch.place[known] == place], admitted])
 
     def remove(self, idx: np.ndarray, counted: bool = True) -> None:
         """Children leave the model (moved away or aged out); their plans cease.

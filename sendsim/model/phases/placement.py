@@ -130,11 +130,12 @@ def admit_resourced(model: SendModel, idx: np.ndarray) -> np.ndarray:
         return idx
     ch, c = model.children, model.councils
     already = ch.place[idx] == Place.RESOURCED
-    occupied = count_by(ch.la[model.needy[ch.place[model.needy] == Place.RESOURCED]], c.n)
+    occupied = count_by(ch.la[model.occupants(Place.RESOURCED)], c.n)
     free = np.maximum(c.resourced_places - occupied, 0)
     new = idx[~already]
     ok = allocate(ch.la[new], ch.severity[new], free)
     ch.place[new[ok]] = Place.RESOURCED
+    model.note_admissions(new[ok])
     _keep_or_assign_school(model, new[ok])
     return new[~ok]
 
