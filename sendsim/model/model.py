@@ -162,13 +162,16 @@ class SendModel(mesa.Model):
             by_year[year] = by_year[year - 1] * growth.get(year, 1 + funding.hnb_growth_later)
         return by_year[fy]
 
-    def out_of_area(self, place: np.ndarray, school: np.ndarray, la: np.ndarray) -> np.ndarray:
-        """Whether placements ``place`` at ``school`` lie outside home councils ``la``."""
-        out = np.zeros(len(place), bool)
+    def placed_away(self) -> np.ndarray:
+        """Children with plans placed in a special school outside their home council (slots,
+        sorted)."""
+        ch, away = self.children, []
         for table in (self.specials, self.iss):
-            there = np.flatnonzero(place == table.place)
-            out[there] = table.host[school[there]] != la[there]
-        return out
+            held = self.occupants(table.place)
+            away.append(
+                held[(ch.sen[held] == Sen.EHCP) & (table.host[ch.school[held]] != ch.la[held])]
+            )
+        return np.sort(np.concatenate(away))
 
     # -- shared state changes ---------------------------------------------------------------
     def set_needy(self, idx: np.ndarray) -> None:

@@ -39,9 +39,8 @@ def step_calendar(model: SendModel) -> None:
 def new_academic_year(model: SendModel) -> None:
     """Age everyone a year, move between phases, open new places."""
     ch = model.children
-    active = np.flatnonzero(ch.active)
-    ch.age[active] += 1
-    leaving = active[ch.age[active] > MAX_AGE]
+    ch.age += 1  # slots of children who have left too: they are dropped below
+    leaving = np.flatnonzero(ch.active & (ch.age > MAX_AGE))
     model.flows.add_totals("aged_out", model.residents[:, MAX_AGE].astype(np.float64))
     model.residents[:, 1:] = model.residents[:, :-1].copy()
     model.residents[:, 0] = 0

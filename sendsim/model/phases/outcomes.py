@@ -25,17 +25,14 @@ SPECIALIST = (Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT)
 def step_outcomes(model: SendModel) -> None:
     """Update progress and wellbeing of identified children, then council-level trust."""
     ch, p, c = model.children, model.cfg.behaviour.outcomes, model.councils
-    needy = model.needy
-    sen = ch.sen[needy]
-    send = np.flatnonzero(sen >= Sen.SUPPORT)
-    idx, plan = needy[send], sen[send] == Sen.EHCP
+    idx = model.needy[ch.sen[model.needy] >= Sen.SUPPORT]
     unmet, place, la = ch.unmet[idx], ch.place[idx], ch.la[idx]
     over = member(place, SPECIALIST) & (ch.severity[idx] < c.resourced_threshold[la])
     fit = np.where(unmet, p.unmet_fit, np.where(over, p.over_restrictive_fit, 1.0))
     progress = ch.progress[idx]
     ch.progress[idx] = progress + np.float32(SMOOTHING) * (fit.astype(np.float32) - progress)
     away = np.zeros(len(idx), bool)
-    away[plan] = model.out_of_area(place[plan], ch.school[idx[plan]], la[plan])
+    away[np.searchsorted(idx, model.placed_away())] = True  # placed away: plans, so in idx
     loss = (
         p.wellbeing_loss_unmet * unmet
         + p.wellbeing_loss_waiting * (ch.therapy_wait[idx] >= 0)

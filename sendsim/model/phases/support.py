@@ -53,10 +53,9 @@ def support_level(model: SendModel) -> np.ndarray:
     team = model.schools.mhst_draw[at] < pol.workforce.mental_health_support_teams
     level[in_school[team & (ch.need[idx[in_school]] == Need.SEMH)]] += fx.mhst_support
     uplifted = plan & member(place, (Place.MAINSTREAM, Place.EARLY_YEARS, Place.FE, Place.OTHER))
-    level[uplifted] += s.ehcp_uplift
-    level[sen == Sen.NONE] = s.level_universal
-    level[ch.therapy_wait[idx] >= 0] -= s.therapy_gap
-    return level
+    level += s.ehcp_uplift * uplifted  # whole-array arithmetic: cheaper than masked updates
+    level = np.where(sen == Sen.NONE, s.level_universal, level)
+    return level - s.therapy_gap * (ch.therapy_wait[idx] >= 0)
 
 
 def place_levels(s: SupportParams) -> np.ndarray:
