@@ -48,7 +48,11 @@ def rank_within(group: np.ndarray, priority: np.ndarray) -> np.ndarray:
     span = float(priority.max() - priority.min()) + 1.0
     order = np.argsort(group * span - priority, kind="stable")  # one key: group, then priority
     sorted_group = group[order]
-    rank_sorted = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group, "left")
+    position = np.arange(len(order))
+    first = np.empty(len(order), bool)  # first of its group in sorted order
+    first[0] = True
+    np.not_equal(sorted_group[1:], sorted_group[:-1], out=first[1:])
+    rank_sorted = position - np.maximum.accumulate(np.where(first, position, 0))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = rank_sorted
     return rank
