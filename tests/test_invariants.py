@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sendsim.model.codes import (
+    CAPPED_PLACES,
     MAX_AGE,
     N_PLACE,
     N_SEN,
@@ -17,7 +18,8 @@ from sendsim.model.codes import (
 )
 from sendsim.model.metrics import FUNDED_PLACES, PLACE_NAMES
 from sendsim.model.model import SendModel
-from tests.conftest import make_config
+from sendsim.model.phases import placement
+from tests.conftest import make_config, run_model
 
 SMALL_AREAS = (
     "E06000017",
@@ -57,12 +59,22 @@ def check_capacity(model: SendModel) -> None:
     assert (rp <= model.councils.resourced_places + 1e-9).all()
 
 
+def check_occupants(model: SendModel) -> None:
+    """The children found to hold capped places are those a pass over everyone finds."""
+    ch, needy = model.children, model.needy
+    for place in CAPPED_PLACES:
+        found = model.occupants(place)
+        assert len(np.unique(found)) == len(found), "each occupant once"
+        np.testing.assert_array_equal(np.sort(found), needy[ch.place[needy] == place])
+
+
 def step_and_check(model: SendModel) -> None:
     rec = model.recorder
     for month in range(model.n_months):
         model.step()
         check_states(model)
         check_capacity(model)
+        check_occupants(model)
         flows = {k: v[month] for k, v in rec.flows.items()}
         before = rec.stocks["population_0_25"][month]
         after = np.bincount(model.children.la[model.children.active], minlength=model.councils.n)
@@ -121,6 +133,23 @@ def test_overflow_is_recorded_when_special_places_run_out():
     check_capacity(model)
 
 
+def test_occupants_are_found_after_admissions_within_a_month():
+    """Admissions between two needs phases (some children twice) are counted once each."""
+    model = run_model(**{"area.code": "E10000016", "population.sample_fraction": 0.1})
+    ch, needy = model.children, model.needy
+    school_age = (ch.age[needy] >= 4) & (ch.age[needy] < 16)
+    plans = needy[(ch.sen[needy] == Sen.EHCP) & school_age & (ch.place[needy] == Place.MAINSTREAM)]
+    model.councils.resourced_places += 100  # room to climb the ladder: resourced, special, ISS
+    for table in (model.specials, model.iss):
+        table.places += 5
+    for _ in range(3):
+        placement.place(model, plans[:100], escalate=True)
+        check_occupants(model)
+    admitted = model.admitted_to_capped
+    assert len(np.unique(admitted)) < len(admitted), "some children were admitted twice"
+    check_capacity(model)
+
+
 def test_stocks_agree_with_a_full_recount(england_run):
     """Stocks are tallied from children with a need; a recount of everyone agrees."""
     from sendsim.model.metrics import stock_quantities
@@ -148,6 +177,15 @@ def test_stocks_agree_with_a_full_recount(england_run):
         "send_16_25": recount(ch.had_sen[act] & (age >= 16) & need),
         "neet_send_16_25": recount(ch.had_sen[act] & (age >= 16) & need & (place == Place.NEET)),
         "awaiting_provision": recount(ch.school[act] == -2),
+        "out_of_area": recount((sen == Sen.EHCP) & _in_a_school_elsewhere(model, act)),
     }
     for name, values in expected.items():
         np.testing.assert_array_equal(stocks[name], values, err_msg=name)
+
+
+def _in_a_school_elsewhere(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    ch, away = model.children, np.zeros(len(idx), bool)
+    for table in (model.specials, model.iss):
+        there = ch.place[idx] == table.place
+        away[there] = table.host[ch.school[idx[there]]] != ch.la[idx[there]]
+    return away
