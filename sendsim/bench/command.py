@@ -17,8 +17,8 @@ and scaled linearly for comparison. Results are printed with the performance tar
 written to bench.json.
 
 The full benchmark (default council, largest council, England at 1 in 10 and whole, 10 years
-each) takes about 20 minutes on an idle two-core machine and 3 GB; --quick takes under a
-minute; --scaling about 10 minutes.
+each) takes about 6 minutes on an idle two-core machine and 3 GB; --quick takes under a
+minute; --scaling about 3 minutes.
 """
 EPILOG = """\
 examples:
