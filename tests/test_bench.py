@@ -98,10 +98,14 @@ def test_bench_json_is_replaced_whole_with_no_temporary_files_left(tiny_bench):
 
 def test_targets_unmeasured_are_not_applicable_and_short_runs_are_extrapolated():
     details = {
-        "default_council": {"months": 24, "years": 2, "init_s": 1.0, "run_s": 0.3, "wall_s": 1.3},
+        "default_council": {
+            "label": "default council, 2 years",
+            **{"months": 24, "years": 2, "init_s": 1.0, "run_s": 0.3, "wall_s": 1.3},
+        },
     }
     results = {
         "configurations": details,
+        "comparable_configuration": "default_council",
         "england_full_s": None,
         "england_full_peak_gb": None,
         "child_months_per_s": 12e6,
@@ -113,6 +117,7 @@ def test_targets_unmeasured_are_not_applicable_and_short_runs_are_extrapolated()
     assert default["passed"] is True and "estimated from 2 years" in default["note"]
     assert by_label["England, whole population, 10 years"]["passed"] is None
     assert by_label["full-model speed"]["passed"] is True
+    assert by_label["full-model speed"]["note"] == "measured on default council, 2 years"
     assert by_label["speed / one Mesa agent per child"]["passed"] is False
 
 

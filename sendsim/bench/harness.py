@@ -295,14 +295,27 @@ def _headline(key: str) -> Callable[[dict[str, Any]], tuple[float | None, str]]:
     return value
 
 
+def _speed(key: str) -> Callable[[dict[str, Any]], tuple[float | None, str]]:
+    """A speed figure, noting the configuration when it is not England at full scale (smaller
+    runs are slower per child-month: costs per council and per month weigh more)."""
+
+    def value(results: dict[str, Any]) -> tuple[float | None, str]:
+        name = results["comparable_configuration"]
+        if results[key] is None or name == "england_full":
+            return _headline(key)(results)
+        return results[key], f"measured on {results['configurations'][name]['label']}"
+
+    return value
+
+
 TARGETS = (
     Target("default council, whole population, 10 years", 3.0, True, "s", _default_council_10y),
     Target("England, whole population, 10 years", 180.0, True, "s", _headline("england_full_s")),
     Target(
         "England, whole population, peak memory", 8.0, True, "GB", _headline("england_full_peak_gb")
     ),
-    Target("full-model speed", 10e6, False, "child-months/s", _headline("child_months_per_s")),
-    Target("speed / one Mesa agent per child", 30.0, False, "x", _headline("mesa_ratio")),
+    Target("full-model speed", 10e6, False, "child-months/s", _speed("child_months_per_s")),
+    Target("speed / one Mesa agent per child", 30.0, False, "x", _speed("mesa_ratio")),
 )
 
 

@@ -389,7 +389,8 @@ def _calibrate_flows(model: SendModel, prof: Profiles) -> None:
     """Set request propensity, central spend and ICB capacity from the starting state."""
     ch, c = model.children, model.councils
     f = model.sample_fraction
-    model.set_needy(has := np.flatnonzero(ch.severity > 0))
+    has = np.flatnonzero(ch.severity > 0)
+    model.set_needy(has)
     ch.unmet[has] = ch.severity[has] > support.support_level(model)
     bits = (1 + model.streams.uniform("init.unmet", ch.uid[has]) * 12).astype(np.uint16)
     ch.unmet_history[has] = np.where(ch.unmet[has], (1 << bits) - 1, 0).astype(np.uint16)
