@@ -3,8 +3,8 @@
 Every vectorised step allocates temporaries the size of the population (tens of megabytes in
 a national run). glibc serves blocks that large with fresh ``mmap`` pages and unmaps them on
 release, so each temporary pays for page faults again; serving them from the heap and never
-trimming it lets the next step reuse pages already mapped (5-10% faster for England at full
-scale in our measurements, for the same peak memory). Elsewhere than glibc this does nothing.
+trimming it lets the next step reuse pages already mapped (England at full scale runs 5-10%
+faster, for the same peak memory). Elsewhere than glibc this does nothing.
 """
 
 from __future__ import annotations
