@@ -59,6 +59,27 @@ def param(
     return field(default=default, metadata={"param": meta})
 
 
+def setting(
+    default: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    unit: str,
+    label: str,
+    source: str = "Setting",
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """A :func:`param` saying how to run rather than what to model (``kind="setting"``)."""
+    return param(
+        default, low, high, unit=unit, label=label, source=source, kind="setting", choices=choices
+    )
+
+
+def setting_metadata(*, unit: str, label: str) -> dict[str, Param]:
+    """Field metadata declaring a setting, for fields :func:`setting` cannot make (lists)."""
+    return {"param": Param(unit, label, source="Setting", kind="setting")}
+
+
 @dataclass(frozen=True)
 class DeclaredParam:
     """A declared parameter found by :func:`iter_params`."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sendsim.config.params import param
+from sendsim.config.params import param, setting
 from sendsim.config.policy import LeverEffects, PolicyConfig
 
 NF = "NATIONAL_FIGURES.md"
@@ -20,32 +20,26 @@ NF = "NATIONAL_FIGURES.md"
 class RunConfig:
     """When and how long to simulate."""
 
-    start: str = param(
+    start: str = setting(
         "2022-01",
         unit="YYYY-MM",
         label="First month simulated; the starting state is the January census of that year",
         source="SEN2 placements and school census SEN from January 2019 to January 2022",
-        kind="setting",
         choices=("2019-01", "2020-01", "2021-01", "2022-01"),
     )
-    years: int = param(
-        10, 1, 30, unit="years", label="Years simulated", source="Setting", kind="setting"
-    )
-    seed: int = param(
+    years: int = setting(10, 1, 30, unit="years", label="Years simulated")
+    seed: int = setting(
         1,
         0,
         2**31 - 1,
         unit="integer",
         label="Random seed; same seed and config give identical results",
-        source="Setting",
-        kind="setting",
     )
-    calibrated: bool = param(
+    calibrated: bool = setting(
         True,
         unit="yes/no",
         label="Apply the council's stored calibration (fitted to its history up to the start)",
         source="sendsim/data/calibration/fit_<start year>.parquet (sendsim calibrate)",
-        kind="setting",
     )
 
 
@@ -53,12 +47,11 @@ class RunConfig:
 class AreaConfig:
     """Which council is simulated, or ``england`` for all 153 in one model."""
 
-    code: str = param(
+    code: str = setting(
         "E08000007",
         unit="ONS code",
         label="Council simulated (ONS code), or 'england' for all councils",
         source="sendsim/data/processed/councils.parquet",
-        kind="setting",
     )
 
 
@@ -66,14 +59,12 @@ class AreaConfig:
 class PopulationConfig:
     """How many children are simulated."""
 
-    sample_fraction: float = param(
+    sample_fraction: float = setting(
         1.0,
         0.001,
         1.0,
         unit="share",
         label="Share of children simulated; counts and money are scaled back up",
-        source="Setting",
-        kind="setting",
     )
     births_growth_per_year: float = param(
         -0.01,
@@ -89,15 +80,12 @@ class PopulationConfig:
 class ScenarioConfig:
     """A named set of policy lever values (conf/scenario/*.yaml)."""
 
-    name: str = param(
-        "baseline", unit="name", label="Scenario name", source="conf/scenario", kind="setting"
-    )
-    description: str = param(
+    name: str = setting("baseline", unit="name", label="Scenario name", source="conf/scenario")
+    description: str = setting(
         "Today's policies and trends.",
         unit="text",
         label="What the scenario represents",
         source="conf/scenario",
-        kind="setting",
     )
 
 

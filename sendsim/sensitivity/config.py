@@ -15,7 +15,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from sendsim.config import store
-from sendsim.config.params import Param, param
+from sendsim.config.params import setting, setting_metadata
 from sendsim.config.schema import SendsimConfig
 
 SCHEMA_NAME = "sensitivity_schema"
@@ -27,34 +27,27 @@ FAST_M = 4  # SALib's default interference factor; FAST needs N > 4 M^2
 SALIB = "SALib (Iwanaga, Usher and Herman 2022)"
 
 
-def setting(*, unit: str, label: str) -> dict[str, Param]:
-    """Field metadata declaring a setting (for fields :func:`param` cannot make, e.g. lists)."""
-    return {"param": Param(unit, label, source="Setting", kind="setting")}
-
-
 @dataclass
 class SensitivityConfig:
     """How the sensitivity analysis samples, runs and analyses the model."""
 
-    method: str = param(
+    method: str = setting(
         "sobol",
         unit="name",
         label="sobol (Saltelli's scheme: S1, ST), morris (elementary effects) or fast (S1, ST)",
         source=SALIB,
-        kind="setting",
         choices=METHODS,
     )
-    model: str = param(
+    model: str = setting(
         "sendsim",
         unit="name",
         label="sendsim, or ishigami (a test function with known indices)",
         source="Ishigami and Homma (1990)",
-        kind="setting",
         choices=MODELS,
     )
     factors: list[str] = field(
         default_factory=list,
-        metadata=setting(
+        metadata=setting_metadata(
             unit="config keys",
             label="Factors varied: keys or prefixes (policy.workforce) of policy levers and "
             "uncertain parameters; [] = all of them. A 'dummy' factor is always added",
@@ -62,13 +55,13 @@ class SensitivityConfig:
     )
     outputs: list[str] = field(
         default_factory=list,
-        metadata=setting(
+        metadata=setting_metadata(
             unit="metric@horizon",
             label="Outputs: a metric at YYYY-MM, end, mean (over months) or sum (over the "
             "run); [] = the model's headline outputs",
         ),
     )
-    n: int = param(
+    n: int = setting(
         64,
         4,
         2**20,
@@ -76,61 +69,46 @@ class SensitivityConfig:
         label="Base sample size: Sobol N (a power of 2), Morris trajectories, FAST samples "
         "per factor (above 64)",
         source=SALIB,
-        kind="setting",
     )
-    levels: int = param(
-        4, 2, 20, unit="levels", label="Morris grid levels (even)", source=SALIB, kind="setting"
-    )
-    replicates: int = param(
+    levels: int = setting(4, 2, 20, unit="levels", label="Morris grid levels (even)", source=SALIB)
+    replicates: int = setting(
         1,
         1,
         1000,
         unit="seeds",
         label="Seeds per design point, averaged; points with the same dummy value share them",
-        source="Setting",
-        kind="setting",
     )
-    noise_dummy: bool = param(
+    noise_dummy: bool = setting(
         True,
         unit="true/false",
         label="The dummy factor picks the seeds, so its index is the noise floor; false: "
         "every point shares the seeds and the dummy's index is exactly 0",
-        source="Setting",
-        kind="setting",
     )
-    stage: str = param(
+    stage: str = setting(
         "all",
         unit="name",
         label="design, evaluate (chunks), analyze, or all three in one process",
-        source="Setting",
-        kind="setting",
         choices=STAGES,
     )
-    chunks: int = param(
+    chunks: int = setting(
         1,
         1,
         100_000,
         unit="chunks",
         label="Pieces the design is split into, one job each",
-        source="Setting",
-        kind="setting",
     )
-    chunk: int = param(
+    chunk: int = setting(
         -1,
         -1,
         99_999,
         unit="index",
         label="Chunk evaluated by stage=evaluate (0 to chunks-1); -1 evaluates every chunk",
-        source="Setting",
-        kind="setting",
     )
-    dir: str = param(
+    dir: str = setting(
         "",
         unit="path",
         label="Folder of the design, chunks and indices; required unless stage=all, which "
         "defaults to the Hydra run folder",
-        source="Setting",
-        kind="setting",
     )
 
 
