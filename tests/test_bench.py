@@ -218,16 +218,16 @@ def test_scaling_writes_csv_chart_and_docs_section(tmp_path, monkeypatch):
     ]
 
 
-def test_profile_names_the_phases_and_writes_the_call_tree(tmp_path):
+def test_profile_names_the_mechanisms_and_writes_the_call_tree(tmp_path):
     pytest.importorskip("pyinstrument")
     from sendsim.bench.profiling import profile
 
     config = harness.Configuration("rutland", "Rutland", (f"area={RUTLAND}",))
     summary = profile(config, tmp_path, years=1, warmup=False)
-    assert "monthly phases" in summary and "step_needs" in summary
+    assert "monthly steps by mechanism" in summary and "mechanisms/needs.py" in summary
     assert "build the model" in summary
     assert (tmp_path / "profile-rutland.html").stat().st_size > 0
-    assert "step_needs" in (tmp_path / "profile-rutland.txt").read_text()
+    assert "mechanisms/needs.py" in (tmp_path / "profile-rutland.txt").read_text()
 
 
 def test_numpy_reference_is_a_positive_time():

@@ -8,17 +8,19 @@ from hypothesis import strategies as st
 
 from sendsim.model.codes import (
     CAPPED_PLACES,
+    FUNDED_PLACES,
     MAX_AGE,
     N_PLACE,
     N_SEN,
+    PLACE_NAMES,
     POST16_START_AGE,
     SCHOOL_START_AGE,
     Place,
     Sen,
 )
-from sendsim.model.metrics import FUNDED_PLACES, PLACE_NAMES
-from sendsim.model.model import SendModel
-from sendsim.model.phases import placement
+from sendsim.model.model import COUNTERS, SendModel
+from sendsim.model.operations import placing
+from sendsim.model.recording import stock_quantities
 from tests.conftest import make_config, run_model
 
 SMALL_AREAS = (
@@ -134,7 +136,7 @@ def test_overflow_is_recorded_when_special_places_run_out():
 
 
 def test_occupants_are_found_after_admissions_within_a_month():
-    """Admissions between two needs phases (some children twice) are counted once each."""
+    """Admissions between two needs steps (some children twice) are counted once each."""
     model = run_model(**{"area.code": "E10000016", "population.sample_fraction": 0.1})
     ch, needy = model.children, model.needy
     school_age = (ch.age[needy] >= 4) & (ch.age[needy] < 16)
@@ -143,7 +145,7 @@ def test_occupants_are_found_after_admissions_within_a_month():
     for table in (model.specials, model.iss):
         table.places += 5
     for _ in range(3):
-        placement.place(model, plans[:100], escalate=True)
+        placing.place(model, plans[:100], escalate=True)
         check_occupants(model)
     admitted = model.admitted_to_capped
     assert len(np.unique(admitted)) < len(admitted), "some children were admitted twice"
@@ -152,10 +154,8 @@ def test_occupants_are_found_after_admissions_within_a_month():
 
 def test_stocks_agree_with_a_full_recount(england_run):
     """Stocks are tallied from children with a need; a recount of everyone agrees."""
-    from sendsim.model.metrics import stock_quantities
-
     model = england_run
-    stocks = stock_quantities(model)
+    stocks = stock_quantities(model, COUNTERS)
     ch = model.children
     act = np.flatnonzero(ch.active)
     la, sen, place, age = ch.la[act], ch.sen[act], ch.place[act], ch.age[act]

@@ -11,8 +11,8 @@ import pytest
 
 from sendsim.config.params import iter_params
 from sendsim.config.schema import SendsimConfig
+from sendsim.model.mechanisms import finance
 from sendsim.model.model import SendModel
-from sendsim.model.phases import finance
 from tests.conftest import make_config
 from tests.test_mechanisms import BASE, outcome, outcome_pair
 

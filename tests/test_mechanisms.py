@@ -12,8 +12,8 @@ from functools import cache
 import numpy as np
 import pytest
 
+from sendsim.model.institutions.council import Council
 from sendsim.model.model import SendModel
-from sendsim.model.phases import requests
 from tests.conftest import make_config
 
 # Uncalibrated, so that each mechanism acts at its declared strength (a council's fitted
@@ -108,10 +108,10 @@ def test_councils_refuse_lower_needs_more_often():
     ch = model.children
     idx = np.flatnonzero(ch.sen == 1)[:2]
     ch.severity[idx] = [0.2, 0.9]
-    low, high = requests.refusal_probability(model, idx)
+    low, high = Council.refusal_probability(model, idx)
     assert low > high
     model.cfg.behaviour.assessment.refusal_severity_slope = 0.0
-    low, high = requests.refusal_probability(model, idx)
+    low, high = Council.refusal_probability(model, idx)
     assert low == pytest.approx(high)
 
 

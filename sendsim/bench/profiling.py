@@ -65,22 +65,22 @@ def profile(
 
 
 def summarise(root: Any, name: str, overrides: str) -> str:
-    """Build time, each phase's share of the run, and the top functions by own time."""
+    """Build time, each mechanism's share of the run, and the top functions by own time."""
     build = _sum_time(_frames(root, "__init__", MODEL_FILE))
     run = _sum_time(_frames(root, "run", MODEL_FILE))
-    phases: dict[str, float] = defaultdict(float)
+    mechanisms: dict[str, float] = defaultdict(float)
     for step in _frames(root, "step", MODEL_FILE):
         for child in step.children:
-            phases["step itself" if child.is_synthetic else _name(child)] += child.time
+            mechanisms["step itself" if child.is_synthetic else _name(child)] += child.time
     total = build + run
     lines = [
         f"profile of {name} ({overrides})",
         f"  {'build the model':<72}{build:8.2f} s  {_share(build, total)} of build + run",
         f"  {'run':<72}{run:8.2f} s  {_share(run, total)}",
         "",
-        "monthly phases (share of the run)",
+        "monthly steps by mechanism (share of the run)",
     ]
-    for name, seconds in sorted(phases.items(), key=lambda kv: -kv[1]):
+    for name, seconds in sorted(mechanisms.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {name:<72}{seconds:8.2f} s  {_share(seconds, run)}")
     lines += ["", f"top {TOP_FUNCTIONS} functions by own time (share of build + run)"]
     for name, seconds in _self_times(root)[:TOP_FUNCTIONS]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["policy", "uncertain", "setting"]
+NF = "NATIONAL_FIGURES.md"  # the national figures, with their sources
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sendsim.config.params import param
-
-NF = "NATIONAL_FIGURES.md"
+from sendsim.config.params import NF, param
 
 
 def lever(default: Any, low: float | None = None, high: float | None = None, **meta: Any) -> Any:

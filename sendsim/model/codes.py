@@ -109,6 +109,12 @@ POST16_START_AGE = 16  # Year 12
 STATUTORY_WEEKS = 20  # a plan is due within 20 weeks of the request
 AWAITING_PROVISION = -2  # ``school`` of a child with a plan turned away, awaiting a place
 ADULT_AGE = 19  # school sixth forms end; plans can cease on leaving education
+N_AGES = MAX_AGE + 1
+
+#: Placement names as they appear in metric names (``ehcp_state_special``).
+PLACE_NAMES = {p: Place.name(p).lower() for p in Place.codes()}
+#: Placements whose cost falls on the high needs block when the child has a plan.
+FUNDED_PLACES = tuple(p for p in Place.codes() if p not in (Place.EMPLOYMENT, Place.NEET))
 
 
 def member(codes: np.ndarray, members: tuple[int, ...] | np.ndarray) -> np.ndarray:

@@ -1,72 +1,43 @@
 """SendModel: Mesa owns time and the institutions; children are arrays.
 
-Each month runs the phases below, in this order (the one documented step order):
-
-1. record the stock snapshot at the first of the month
-2. calendar events: September (ageing, phase transfers, new places), April (budgets)
-3. demography: births, moves out, moves in
-4. needs: emergence, escalation or improvement, resolution
-5. identification by health visitors, school nurses and schools
-6. support in school: which needs are met this month
-7. requests for EHC needs assessment, and the council's decision to assess
-8. assessments against council capacity; plans issued or not
-9. placements: new plans, moves when needs stay unmet, AP, post-16 and NEET
-10. annual reviews and ceasing plans
-11. redress: mediation and tribunal decisions
-12. health: referrals, waits and courses of NHS therapy
-13. finance: spend by provision, high needs income, DSG balance
-14. outcomes: progress and wellbeing
-15. record the month's flows
+Each month: the census of stocks at the first of the month, then each mechanism's step in the
+registry's order (:data:`sendsim.model.mechanisms.ORDER`), then the month's flows are recorded.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from sendsim.config.policy import PolicyConfig
-from sendsim.config.schema import SendsimConfig
 from sendsim.model import world
 from sendsim.model.allocator import reuse_freed_memory
-from sendsim.model.children import NEVER, Children
-from sendsim.model.codes import CAPPED_PLACES, MAX_AGE, N_PLACE, Place, Sen, member
+from sendsim.model.children import Children
+from sendsim.model.codes import CAPPED_PLACES, Place, Sen, member
+from sendsim.model.institutions.council import CouncilTable
+from sendsim.model.institutions.icb import IcbTable
+from sendsim.model.institutions.schools import SchoolTable
+from sendsim.model.institutions.specialist import PlaceTable
 from sendsim.model.levers import TODAY, year_month
-from sendsim.model.metrics import Flows, Recorder
-from sendsim.model.ops import WEEKS_PER_MONTH, count_by, is_in_sorted
-from sendsim.model.phases import (
-    assessment,
-    calendar,
-    demography,
-    finance,
-    health,
-    identification,
-    needs,
-    outcomes,
-    placement,
-    redress,
-    requests,
-    reviews,
-    support,
-)
+from sendsim.model.mechanisms import MECHANISMS
+from sendsim.model.metrics import FLOWS, STOCKS
+from sendsim.model.operations.cases import casework_weeks
+from sendsim.model.ops import WEEKS_PER_MONTH, is_in_sorted
+from sendsim.model.profile import Profiles
+from sendsim.model.recording import Flows, Recorder
 from sendsim.model.rng import Streams
 
-PHASES = (
-    demography.step_demography,
-    needs.step_needs,
-    identification.step_identification,
-    support.step_support,
-    requests.step_requests,
-    assessment.step_assessment,
-    placement.step_placement,
-    reviews.step_reviews,
-    redress.step_redress,
-    health.step_health,
-    finance.step_finance,
-    outcomes.step_outcomes,
-)
+if TYPE_CHECKING:
+    from sendsim.config.schema import SendsimConfig
 
-
-N_AGES = MAX_AGE + 1
+#: Every child array, with its dtype and the value of a new slot, from the mechanisms.
+CHILD_FIELDS = {
+    name: (f.dtype, f.fill) for mechanism in MECHANISMS for name, f in mechanism.fields.items()
+}
+STEPS = tuple(m.step for m in MECHANISMS if m.step is not None)
+COUNTERS = tuple(m.count for m in MECHANISMS if m.count is not None)
 
 
 class SendModel(mesa.Model):
@@ -76,6 +47,24 @@ class SendModel(mesa.Model):
         cfg: the validated configuration.
     """
 
+    cfg: SendsimConfig
+    streams: Streams  # the one door for randomness
+    profiles: Profiles  # the area's published starting position
+    children: Children  # struct of arrays, one slot per child
+    councils: CouncilTable
+    icbs: IcbTable
+    schools: SchoolTable  # mainstream schools
+    specials: PlaceTable  # state special schools
+    iss: PlaceTable  # independent special schools
+    residents: np.ndarray  # children by council and academic age (sample scale)
+    status_by_cell: np.ndarray  # plans, SEN support, unidentified needs by council and age
+    national_refusal_logit: float  # England's log-odds of refusing to assess
+    national_unit_cost_gbp: np.ndarray  # England's yearly cost of a plan by placement
+    cost_index: np.ndarray  # unit costs by placement relative to the start
+    flow_names: tuple[str, ...] = FLOWS
+    flows: Flows  # this month's events; a fresh one each month
+    recorder: Recorder
+
     def __init__(self, cfg: SendsimConfig) -> None:
         super().__init__(seed=cfg.run.seed)  # Mesa's own generators are never used
         reuse_freed_memory()
@@ -83,20 +72,18 @@ class SendModel(mesa.Model):
         self.streams = Streams(cfg.run.seed)
         self.sample_fraction = cfg.population.sample_fraction
         self.scale = 1.0 / self.sample_fraction
-        self.start_year, self.start_month = (int(x) for x in cfg.run.start.split("-"))
+        self.start_year, self.start_month = year_month(cfg.run.start)
         self.n_months = 12 * cfg.run.years
         self.months_elapsed = 0
         self.reforms_from = year_month(cfg.policy.reforms_from)
-        self.cost_index = np.ones(N_PLACE)  # unit costs relative to January 2022
-        self.children = Children()
-        self.flows: Flows  # this month's events; a fresh one each month
+        self.children = Children(CHILD_FIELDS)
         self.needy = np.empty(0, np.int64)  # children with a need: see set_needy
         self.in_capped_places = np.empty(0, np.int64)  # see set_needy
         self.admitted_to_capped = np.empty(0, np.int64)  # see set_needy
         self.building = True  # the starting state is calibrated to today's policy
-        world.build(self)  # councils, ICBs, schools and the January child population
+        world.build(self)  # institutions, then each mechanism's part of the starting state
         self.building = False
-        self.recorder = Recorder(self)
+        self.recorder = Recorder(self, STOCKS, FLOWS, COUNTERS)
 
     # -- calendar ---------------------------------------------------------------------------
     @property
@@ -112,9 +99,8 @@ class SendModel(mesa.Model):
         """Simulate one month."""
         self.recorder.record_stocks()
         self.flows = self.recorder.new_flows()
-        calendar.step_calendar(self)
-        for phase in PHASES:
-            phase(self)
+        for step in STEPS:
+            step(self)
         self.recorder.record_flows(self.flows)
         self.months_elapsed += 1
 
@@ -151,7 +137,7 @@ class SendModel(mesa.Model):
     @property
     def assessment_months(self) -> float:
         """Months a case spends in assessment when the council keeps pace (no backlog)."""
-        return assessment.mean_work_weeks(self) / WEEKS_PER_MONTH
+        return casework_weeks(self) / WEEKS_PER_MONTH
 
     def hnb_this_year(self) -> np.ndarray:
         """Each council's high needs block for the current financial year (full scale, GBP)."""
@@ -201,28 +187,3 @@ class SendModel(mesa.Model):
             & ~is_in_sorted(admitted, known)
         ]
         return np.concatenate([known[ch.place[known] == place], admitted])
-
-    def remove(self, idx: np.ndarray, counted: bool = True) -> None:
-        """Children leave the model (moved away or aged out); their plans cease.
-
-        Args:
-            idx: the children leaving.
-            counted: they are still in ``residents`` (False once ageing has dropped them).
-        """
-        ch = self.children
-        had_plan = idx[ch.sen[idx] == Sen.EHCP]
-        self.flows.add("ceased_plans", ch.la[had_plan])
-        if counted:
-            cells = ch.la[idx].astype(np.int64) * N_AGES + ch.age[idx]
-            self.residents -= (
-                count_by(cells, self.residents.size).reshape(self.residents.shape).astype(np.int64)
-            )
-        ch.active[idx] = False
-        ch.move_month[idx] = NEVER
-        ch.need_month[idx] = NEVER
-        ch.sen[idx] = Sen.NONE
-        ch.severity[idx] = 0.0
-        ch.place[idx] = Place.OTHER
-        ch.school[idx] = -1
-        ch.appeal[idx] = 0
-        ch.therapy_wait[idx] = -1

@@ -1,4 +1,4 @@
-"""Vectorised building blocks shared by the phases: rates, group counts, capacity allocation."""
+"""Vectorised building blocks: rates, group counts, capacity allocation."""
 
 from __future__ import annotations
 
@@ -12,12 +12,6 @@ WEEKS_PER_MONTH = 52.0 / 12.0
 def per_month(rate_per_year: float | np.ndarray) -> float | np.ndarray:
     """Monthly event probability from a yearly hazard rate (events per year)."""
     return -np.expm1(-np.asarray(rate_per_year, dtype=np.float64) / MONTHS_PER_YEAR)
-
-
-def per_month_from_share(share_per_year: float | np.ndarray) -> float | np.ndarray:
-    """Monthly probability giving the same yearly share (1 - (1 - p) ** (1/12))."""
-    share = np.clip(np.asarray(share_per_year, dtype=np.float64), 0.0, 1.0)
-    return -np.expm1(np.log1p(-share) / MONTHS_PER_YEAR)
 
 
 def scale_share(share: float | np.ndarray, factor: np.ndarray) -> np.ndarray:
@@ -61,6 +55,21 @@ def rank_within(group: np.ndarray, priority: np.ndarray) -> np.ndarray:
 def allocate(group: np.ndarray, priority: np.ndarray, slots: np.ndarray) -> np.ndarray:
     """Which candidates get one of their group's ``slots`` (whole numbers), best priority first."""
     return rank_within(group, priority) < np.floor(slots)[group]
+
+
+def fill_slots(
+    institution_group: np.ndarray, free: np.ndarray, child_group: np.ndarray, priority: np.ndarray
+) -> np.ndarray:
+    """Give each admitted child a specific institution with a free place in its group.
+
+    ``free`` holds whole free places per institution; callers admit no more children per group
+    than the group's free places.
+    """
+    slots = np.repeat(np.arange(len(free)), free.astype(np.int64))
+    order = np.argsort(institution_group[slots], kind="stable")
+    slots = slots[order]
+    first = np.searchsorted(institution_group[slots], child_group, "left")
+    return slots[first + rank_within(child_group, priority)]
 
 
 def stochastic_round(x: np.ndarray, u: np.ndarray) -> np.ndarray:

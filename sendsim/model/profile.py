@@ -14,9 +14,8 @@ import numpy as np
 import polars as pl
 
 from sendsim.data import areas
-from sendsim.model.codes import MAX_AGE, N_PLACE, Place
+from sendsim.model.codes import MAX_AGE, N_AGES, N_PLACE, Place
 
-N_AGES = MAX_AGE + 1
 ENGLAND = "england"
 DATA_YEAR = 2022  # the January the council table describes; earlier starts read the history
 
@@ -416,3 +415,10 @@ def _balances(rows: pl.DataFrame) -> dict[str, np.ndarray]:
     before = _nullable(rows, "dsg_cumulative_balance_prev_gbp")
     change = np.where(np.isfinite(before), march - before, 0.0)
     return {"dsg_balance_start_gbp": march - 0.25 * change, "dsg_change_last_year_gbp": change}
+
+
+def net_migration(prof: Profiles) -> np.ndarray:
+    """Yearly net migration by council and age from the ONS cohort change mid-2019 to mid-2020."""
+    before, after = prof.population_2019[:, :-1], prof.population_2020[:, 1:]
+    rate = np.divide(after, before, out=np.ones_like(after), where=before > 0) - 1.0
+    return np.clip(np.concatenate([rate, rate[:, -1:]], axis=1), -0.3, 0.3)

@@ -22,7 +22,7 @@ import polars as pl
 from tqdm import tqdm
 
 from sendsim.errors import DataError, SendsimError
-from sendsim.model.metrics import FUNDED_PLACES, PLACE_NAMES
+from sendsim.model.codes import FUNDED_PLACES, PLACE_NAMES
 from sendsim.results import ENGLAND_CODE, META, RESULT_FILES, SUMMARY, TIMESERIES
 
 INDICES, DESIGN_META = "indices.parquet", "design.json"

@@ -1,10 +1,8 @@
-"""Placements: naming a setting for a plan within capacity, moves, AP, post-16 and NEET.
+"""Naming a setting: placements for children with plans within the places that exist, and
+the destinations of young people leaving school.
 
-A plan's setting follows its need level against the council's thresholds (mainstream,
-resourced provision, state special). Places are allocated highest need first. When state
-special schools are full, some children go to independent special schools (the market adds
-places with a lag), the rest stay in mainstream with their need unmet, and the shortfall is
-recorded. Tribunal-named independent places are taken even when the market is full.
+Councils name settings by the need a plan calls for and the places free (resourced provision,
+state special, independent), falling back down the ladder of specialism when full.
 """
 
 from __future__ import annotations
@@ -25,8 +23,8 @@ from sendsim.model.codes import (
     Sen,
     member,
 )
-from sendsim.model.levers import TODAY, change
-from sendsim.model.ops import allocate, count_by, per_month, rank_within
+from sendsim.model.institutions.schools import MainstreamSchool
+from sendsim.model.ops import allocate, count_by
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -40,15 +38,6 @@ RUNG = np.zeros(N_PLACE, np.int64)
 RUNG[LADDER] = np.arange(len(LADDER))
 
 
-def step_placement(model: SendModel) -> None:
-    """Monthly moves: to more specialist settings, into and out of AP, in and out of NEET."""
-    resolve_awaiting(model)
-    escalate_unmet(model)
-    alternative_provision(model)
-    neet_transitions(model)
-
-
-# -- naming a setting ---------------------------------------------------------------------
 def target_setting(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """The setting each plan's need calls for, before capacity (school-age children)."""
     ch, c = model.children, model.councils
@@ -162,11 +151,7 @@ def _keep_or_assign_school(model: SendModel, idx: np.ndarray) -> None:
     keep = valid & (model.schools.phase[np.where(valid, school, 0)] == phase)
     keep &= model.schools.la[np.where(valid, school, 0)] == ch.la[idx]
     needing = idx[~keep]
-    plan = needing[ch.sen[needing] == Sen.EHCP]
-    fx, powers = model.cfg.behaviour.effects, model.policy.powers
-    declined_chance = fx.admission_refusal * (1 - powers.direct_academies_to_admit)
-    u = model.streams.uniform("admission", ch.uid[plan], model.months_elapsed)
-    turned_away = plan[u < declined_chance]
+    turned_away = MainstreamSchool.turns_away(model, needing[ch.sen[needing] == Sen.EHCP])
     ch.place[turned_away] = Place.OTHER
     ch.school[turned_away] = AWAITING_PROVISION
     assign_school(model, np.setdiff1d(needing, turned_away, assume_unique=True))
@@ -244,104 +229,3 @@ def finish_education(model: SendModel, idx: np.ndarray) -> None:
     ch.place[interns] = Place.EMPLOYMENT
     ch.school[interns] = -1
     leave_school(model, np.setdiff1d(idx, interns, assume_unique=True), "finish")
-
-
-# -- monthly moves ------------------------------------------------------------------------
-def resolve_awaiting(model: SendModel) -> None:
-    """Children turned away by a school are offered another placement."""
-    ch, p = model.children, model.cfg.behaviour.placement
-    waiting = model.needy[ch.school[model.needy] == AWAITING_PROVISION]
-    u = model.streams.uniform("awaiting", ch.uid[waiting], model.months_elapsed)
-    retry = waiting[u < per_month(p.awaiting_resolution_per_year)]
-    ch.school[retry] = -1
-    place(model, retry)
-
-
-def escalate_unmet(model: SendModel) -> None:
-    """Plans whose need stays unmet move up the ladder of specialism."""
-    ch, p = model.children, model.cfg.behaviour.placement
-    n = model.needy
-    idx = n[
-        (ch.sen[n] == Sen.EHCP)
-        & member(ch.place[n], (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL))
-        & (ch.age[n] >= SCHOOL_START_AGE)
-        & (ch.age[n] < POST16_START_AGE)
-    ]
-    struggling = idx[np.bitwise_count(ch.unmet_history[idx]) >= p.unmet_months_to_move]
-    u = model.streams.uniform("escalate", ch.uid[struggling], model.months_elapsed)
-    place(model, struggling[u < per_month(p.move_when_unmet_per_year)], escalate=True)
-
-
-def alternative_provision(model: SendModel) -> None:
-    """Secondary pupils with unmet SEMH need move to AP; AP pupils return."""
-    ch, p = model.children, model.cfg.behaviour.placement
-    n = model.needy
-    at_risk = n[
-        (ch.place[n] == Place.MAINSTREAM)
-        & ch.unmet[n]
-        & (ch.need[n] == Need.SEMH)
-        & (ch.age[n] >= SECONDARY_START_AGE)
-        & (ch.age[n] < POST16_START_AGE)
-    ]
-    u = model.streams.uniform("to_ap", ch.uid[at_risk], model.months_elapsed)
-    moving = at_risk[u < per_month(p.ap_per_year * ap_entry_factor(model))]
-    model.flows.add("moves_to_ap", ch.la[moving])
-    ch.place[moving] = Place.AP
-    ch.school[moving] = -1
-    in_ap = n[ch.place[n] == Place.AP]
-    u = model.streams.uniform("from_ap", ch.uid[in_ap], model.months_elapsed)
-    oversight = model.policy.alternative_provision.oversight
-    returning = np.where(ch.sen[in_ap] == Sen.EHCP, p.ap_plan_return_per_year, p.ap_return_per_year)
-    returning *= 1 + model.cfg.behaviour.effects.ap_oversight_return * oversight
-    back = in_ap[u < per_month(returning)]
-    place(model, back[ch.sen[back] == Sen.EHCP])
-    non_plan = back[ch.sen[back] != Sen.EHCP]
-    school_age = ch.age[non_plan] < POST16_START_AGE
-    to_mainstream(model, non_plan[school_age])
-    leave_school(model, non_plan[~school_age], "ap_leaver")
-
-
-def ap_entry_factor(model: SendModel) -> float:
-    """How moves into AP scale with inclusion in inspection, councils' power to direct
-    academies (fewer pupils off-rolled) and council oversight of AP."""
-    fx, pol = model.cfg.behaviour.effects, model.policy
-    inspection = change(pol, "powers.inclusion_in_inspection") / (
-        1 - TODAY.powers.inclusion_in_inspection
-    )
-    factor = 1 - fx.inspection_ap_reduction * inspection
-    factor *= 1 - fx.direction_ap_reduction * pol.powers.direct_academies_to_admit
-    factor *= 1 - fx.ap_oversight_reduction * pol.alternative_provision.oversight
-    return max(factor, 0.0)
-
-
-def neet_transitions(model: SendModel) -> None:
-    """Young people with SEND drop out of FE or work into NEET, and leave NEET for work or
-    training. (Young people who never had SEND keep the destination they left school for:
-    their NEET status is outside the model's outputs.)"""
-    ch, p = model.children, model.cfg.behaviour.placement
-    n = model.needy
-    young = n[(ch.age[n] >= POST16_START_AGE) & ch.had_sen[n]]
-    place_now = ch.place[young]
-    multiplier = send_neet_multiplier(model)
-    u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
-    entry = np.where(place_now == Place.FE, p.fe_dropout_per_year, p.neet_entry_per_year)
-    at_risk = member(place_now, (Place.FE, Place.EMPLOYMENT))
-    ch.place[young[at_risk & (u < per_month(entry * multiplier))]] = Place.NEET
-    ch.place[
-        young[(place_now == Place.NEET) & (u < per_month(p.neet_exit_per_year / multiplier))]
-    ] = Place.EMPLOYMENT
-
-
-def fill_slots(
-    institution_group: np.ndarray, free: np.ndarray, child_group: np.ndarray, priority: np.ndarray
-) -> np.ndarray:
-    """Give each admitted child a specific institution with a free place in its group.
-
-    ``free`` holds whole free places per institution; callers admit no more children per group
-    than the group's free places.
-    """
-    slots = np.repeat(np.arange(len(free)), free.astype(np.int64))
-    order = np.argsort(institution_group[slots], kind="stable")
-    slots = slots[order]
-    first = np.searchsorted(institution_group[slots], child_group, "left")
-    return slots[first + rank_within(child_group, priority)]

@@ -1,4 +1,10 @@
-"""Calendar events: the academic year (September) and the financial year (April)."""
+"""Calendar events: the academic year (September) and the financial year (April).
+
+September: everyone ages a year; children start school, move to secondary school, to post-16
+and out of school at 19; special schools open the places capital commissioned, councils
+resourced provision, and the independent market grows towards the demand it turned away.
+April: each council plans its year against its high needs income.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +22,12 @@ from sendsim.model.codes import (
     Sen,
     member,
 )
-from sendsim.model.institutions import Council, IndependentSchool, SpecialSchool
+from sendsim.model.institutions.council import Council
+from sendsim.model.institutions.specialist import IndependentSchool, SpecialSchool
+from sendsim.model.mechanism import Mechanism
+from sendsim.model.operations import placing, population
 from sendsim.model.ops import count_by, scale_share
-from sendsim.model.phases import placement
-from sendsim.model.phases.placement import LADDER
+from sendsim.model.recording import count
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -27,8 +35,10 @@ if TYPE_CHECKING:
 SEPTEMBER, APRIL = 9, 4
 UNMET_MONTHS_AT_TRANSFER = 3  # unmet months in the last year prompting a move at Year 7
 
+METRICS = (count("aged_out", "Young people leaving the 0-25 age range", "flow"),)
 
-def step_calendar(model: SendModel) -> None:
+
+def step(model: SendModel) -> None:
     """Run the events that fall in this month."""
     if model.month == SEPTEMBER:
         new_academic_year(model)
@@ -44,16 +54,19 @@ def new_academic_year(model: SendModel) -> None:
     model.flows.add_totals("aged_out", model.residents[:, MAX_AGE].astype(np.float64))
     model.residents[:, 1:] = model.residents[:, :-1].copy()
     model.residents[:, 0] = 0
-    model.remove(leaving, counted=False)
+    population.remove(model, leaving, counted=False)
     age = ch.age
-    reception = np.flatnonzero(ch.active & (age == SCHOOL_START_AGE))
-    start_school(model, reception)
-    year7 = np.flatnonzero(ch.active & (age == SECONDARY_START_AGE) & member(ch.place, LADDER))
+    start_school(model, np.flatnonzero(ch.active & (age == SCHOOL_START_AGE)))
+    year7 = np.flatnonzero(
+        ch.active & (age == SECONDARY_START_AGE) & member(ch.place, placing.LADDER)
+    )
     transfer_to_secondary(model, year7)
-    placement.start_post16(model, np.flatnonzero(ch.active & (age == POST16_START_AGE)))
+    placing.start_post16(model, np.flatnonzero(ch.active & (age == POST16_START_AGE)))
     leave_at_19(model, np.flatnonzero(ch.active & (age >= ADULT_AGE)))
     finish_post19_courses(model, np.flatnonzero(ch.active & (age > ADULT_AGE)))
-    open_places(model)
+    SpecialSchool.open_commissioned_places(model)
+    Council.commission_resourced_places(model)
+    IndependentSchool.expand_markets(model)
     ch.compact()
     model.set_needy(np.flatnonzero(ch.severity > 0))  # slots have moved
     model.schools.count_pupils(model)
@@ -62,8 +75,8 @@ def new_academic_year(model: SendModel) -> None:
 def start_school(model: SendModel, idx: np.ndarray) -> None:
     ch = model.children
     plan = ch.sen[idx] == Sen.EHCP
-    placement.place(model, idx[plan])
-    placement.to_mainstream(model, idx[~plan & (ch.place[idx] == Place.EARLY_YEARS)])
+    placing.place(model, idx[plan])
+    placing.to_mainstream(model, idx[~plan & (ch.place[idx] == Place.EARLY_YEARS)])
 
 
 def transfer_to_secondary(model: SendModel, idx: np.ndarray) -> None:
@@ -72,20 +85,20 @@ def transfer_to_secondary(model: SendModel, idx: np.ndarray) -> None:
     struggling = (ch.sen[idx] == Sen.EHCP) & (
         np.bitwise_count(ch.unmet_history[idx]) >= UNMET_MONTHS_AT_TRANSFER
     )
-    placement.place(model, idx[struggling], escalate=True)
+    placing.place(model, idx[struggling], escalate=True)
     rest = idx[~struggling & member(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))]
     ch.school[rest] = -1
-    placement.assign_school(model, rest)
+    placing.assign_school(model, rest)
 
 
 def leave_at_19(model: SendModel, idx: np.ndarray) -> None:
     """Young people of 19 and over leave school; at 19, those without plans leave FE too."""
     ch = model.children
-    in_school = member(ch.place[idx], (*LADDER, Place.AP))
+    in_school = member(ch.place[idx], (*placing.LADDER, Place.AP))
     plan = ch.sen[idx] == Sen.EHCP
-    placement.place(model, idx[in_school & plan])
+    placing.place(model, idx[in_school & plan])
     nineteen = ch.age[idx] == ADULT_AGE
-    placement.finish_education(
+    placing.finish_education(
         model, idx[~plan & (in_school | (nineteen & (ch.place[idx] == Place.FE)))]
     )
 
@@ -97,29 +110,14 @@ def finish_post19_courses(model: SendModel, idx: np.ndarray) -> None:
     u = model.streams.uniform("post19_finish", ch.uid[studying], model.months_elapsed)
     share = model.cfg.behaviour.placement.post19_finish_per_year
     rate = scale_share(share, model.councils.cease_scale[ch.la[studying]])
-    placement.finish_education(model, studying[u < rate])
-
-
-def open_places(model: SendModel) -> None:
-    """Special schools open the places commissioned ``build_lead_time_years`` ago (capital
-    programme), mainstream schools open units, and the independent market responds."""
-    capital = model.policy.capital
-    commissioned = model.policy_at(model.year - capital.build_lead_time_years, SEPTEMBER).capital
-    for school in model.agents_by_type[SpecialSchool]:
-        school.open_new_places(commissioned.special_places_growth_per_year)
-    model.councils.resourced_places *= 1 + capital.resourced_places_growth_per_year
-    iss = model.iss
-    market_places = count_by(iss.market, len(iss.refused), iss.places)
-    growth = model.cfg.behaviour.placement.iss_growth_per_year
-    for school in model.agents_by_type[IndependentSchool]:
-        school.respond_to_demand(market_places[iss.market[school.index]], growth)
-    iss.refused[:] = 0.0
+    placing.finish_education(model, studying[u < rate])
 
 
 def new_financial_year(model: SendModel) -> None:
     """Each April: councils plan the year against their high needs income."""
-    income = model.hnb_this_year()
     ch = model.children
     open_cases = count_by(ch.la[ch.sen == Sen.ASSESSING], model.councils.n)
-    for council in model.agents_by_type[Council]:
-        council.plan_financial_year(income[council.index], open_cases[council.index])
+    model.agents_by_type[Council].do("plan_financial_year", model.hnb_this_year(), open_cases)
+
+
+MECHANISM = Mechanism(name="calendar", step=step, metrics=METRICS)

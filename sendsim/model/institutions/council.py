@@ -1,0 +1,210 @@
+"""Councils (local authorities): they assess, name placements, pay, and manage their deficit.
+
+A council's decisions: each April it resources assessments and sets how hard it gatekeeps
+(:meth:`Council.plan_financial_year`); each month it decides whether to assess the requests it
+received (:meth:`Council.refusal_probability`); each September it commissions resourced
+provision (:meth:`Council.commission_resourced_places`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from scipy.special import expit, logit, ndtri
+
+from sendsim.config.params import param
+from sendsim.model.codes import N_AGES
+from sendsim.model.profile import Profiles, net_migration
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+ADULT_MIGRATION_AGE = 18
+NEW_PLAN_LEVEL = 0.55  # median need level of children receiving plans (assumption)
+REFUSAL_REFERENCE_LEVEL = 0.5  # need level at which a council refuses at its average rate
+
+
+@dataclass
+class CouncilParams:
+    """How councils respond to pressure on their budgets and casework."""
+
+    gatekeeping_response: float = param(
+        1.0,
+        0.0,
+        5.0,
+        unit="log-odds per deficit/income",
+        label="How much a council in deficit tightens its decisions to assess",
+        source="Assumption: deficit recovery plans tighten thresholds (send-systems.md, DBV)",
+    )
+    capacity_response: float = param(
+        0.35,
+        0.0,
+        1.0,
+        unit="share per year",
+        label="Share of the gap to demand plus a year's backlog clearance closed each April",
+        source="Assumption; with it national plans grow from 473,000 (2022) to ~650,000 in 2025, "
+        "near the ~638,000 reported for 2025 (CCN/Isos, send-systems.md)",
+    )
+    trust_adjust_per_year: float = param(
+        0.5,
+        0.0,
+        3.0,
+        unit="per year",
+        label="How fast families' trust follows the timeliness of plans",
+        source="Assumption",
+    )
+
+
+@dataclass(eq=False)
+class CouncilTable:
+    """Per-council state; money at full scale, children and places at sample scale."""
+
+    n: int
+    key: np.ndarray  # LA number: keys the council's random streams in any run
+    code: list[str]
+    name: list[str]
+    icb: np.ndarray  # index into IcbTable
+    market: np.ndarray  # independent school market (region in england runs)
+    births_per_year: np.ndarray  # full scale
+    in_rate_by_age: np.ndarray  # (n, 26) yearly moves in per resident of that age
+    out_rate_by_age: np.ndarray  # (26,) yearly hazard of moving out
+    refusal_logit: np.ndarray  # log-odds of refusing to assess at the reference need level
+    issue_logit: np.ndarray  # log-odds of issuing a plan after assessment
+    assessment_capacity: np.ndarray  # assessments concluded per month (sample scale)
+    resourced_threshold: np.ndarray  # need level calling for resourced provision
+    special_threshold: np.ndarray  # need level calling for a special school
+    hnb_gbp_by_year: dict[int, np.ndarray]  # high needs block by financial year (April start)
+    dsg_balance_gbp: np.ndarray  # cumulative DSG balance, negative = deficit
+    request_scale: np.ndarray = field(init=False)  # monthly request chance per unit of weight
+    resourced_places: np.ndarray = field(init=False)  # places (sample scale, whole numbers)
+    unit_cost_gbp: np.ndarray = field(init=False)  # (n, N_PLACE) yearly cost of a plan
+    central_spend_gbp_per_year: np.ndarray = field(init=False)  # spend not tied to plans
+    cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
+    request_trend: np.ndarray = field(init=False)  # fitted: yearly growth of request propensity
+    dispute_scale: np.ndarray = field(init=False)  # council's appeal rate relative to England's
+    next_serial: np.ndarray = field(init=False)
+    gatekeeping: np.ndarray = field(init=False)  # extra refusal log-odds from deficit pressure
+    trust: np.ndarray = field(init=False)  # families' trust in the local system, 0-1
+    assessment_demand: np.ndarray = field(init=False)  # cases entering assessment per month
+    deficit_exposed_gbp: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.request_scale = np.zeros(self.n)
+        self.resourced_places = np.zeros(self.n)
+        self.central_spend_gbp_per_year = np.zeros(self.n)
+        self.next_serial = np.zeros(self.n, np.int64)
+        self.cease_scale = np.ones(self.n)
+        self.request_trend = np.zeros(self.n)
+        self.dispute_scale = np.ones(self.n)
+        self.gatekeeping = np.zeros(self.n)
+        self.trust = np.full(self.n, 0.5)
+        self.assessment_demand = self.assessment_capacity.copy()
+        self.deficit_exposed_gbp = np.zeros(self.n)
+
+
+class Council(mesa.Agent):
+    """A local authority: assesses, names placements, pays, and manages its DSG deficit."""
+
+    def __init__(self, model: SendModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def code(self) -> str:
+        return self.model.councils.code[self.index]
+
+    @property
+    def dsg_balance_gbp(self) -> float:
+        return float(self.model.councils.dsg_balance_gbp[self.index])
+
+    @staticmethod
+    def create(model: SendModel, prof: Profiles, england: bool) -> CouncilTable:
+        """The councils of the area, from their published starting position."""
+        cfg = model.cfg
+        d = cfg.behaviour.demography
+        out_rate = np.where(
+            np.arange(N_AGES) < ADULT_MIGRATION_AGE,
+            d.out_migration_child_per_year,
+            d.out_migration_adult_per_year,
+        )
+        regions = sorted(set(prof.regions))
+        thresholds = placement_thresholds(prof, cfg.behaviour.needs.level_spread)
+        table = CouncilTable(
+            n=prof.n,
+            key=prof.keys,
+            code=prof.codes,
+            name=prof.names,
+            icb=np.unique(prof.icb_names, return_inverse=True)[1].astype(np.int64),
+            market=np.array([regions.index(r) for r in prof.regions])
+            if england
+            else np.arange(prof.n),
+            births_per_year=prof.population[:, 0].copy(),
+            in_rate_by_age=np.maximum(out_rate[None, :] + net_migration(prof), 0.0),
+            out_rate_by_age=out_rate,
+            refusal_logit=logit(np.clip(prof.refusal_share, 0.01, 0.9)),
+            issue_logit=logit(np.clip(prof.issue_share, 0.5, 0.995)),
+            assessment_capacity=prof.assessments_per_year
+            / 12.0
+            * model.sample_fraction
+            * cfg.behaviour.assessment.capacity_headroom,
+            resourced_threshold=thresholds[0],
+            special_threshold=thresholds[1],
+            hnb_gbp_by_year=dict(prof.hnb_gbp),
+            dsg_balance_gbp=prof.dsg_balance_start_gbp.copy(),
+        )
+        model.national_refusal_logit = float(logit(prof.national_refusal_share))
+        Council.create_agents(model, prof.n, index=list(range(prof.n)))
+        return table
+
+    def plan_financial_year(self, income_gbp: np.ndarray, open_cases: np.ndarray) -> None:
+        """Each April: resource assessments towards demand and the backlog; gatekeep harder in
+        deficit.
+
+        Args:
+            income_gbp: every council's high needs block for the year.
+            open_cases: every council's assessments under way (sample scale).
+        """
+        c, p = self.model.councils, self.model.cfg.behaviour.council
+        i = self.index
+        usual_open = c.assessment_demand[i] * self.model.assessment_months
+        target = c.assessment_demand[i] + max(open_cases[i] - usual_open, 0.0) / 12.0
+        c.assessment_capacity[i] += p.capacity_response * (target - c.assessment_capacity[i])
+        deficit_share = max(0.0, -c.dsg_balance_gbp[i] / max(income_gbp[i], 1.0))
+        c.gatekeeping[i] = p.gatekeeping_response * deficit_share
+
+    @staticmethod
+    def refusal_probability(model: SendModel, idx: np.ndarray) -> np.ndarray:
+        """Chance the council refuses to assess children ``idx``: its 2022 rate at the reference
+        need level, lower for higher needs, higher when it gatekeeps against a deficit. National
+        standards pull every council's practice towards the national rate."""
+        ch, c, p = model.children, model.councils, model.cfg.behaviour.assessment
+        la = ch.la[idx]
+        local = 1 - model.policy.standards.national_standards
+        national = model.national_refusal_logit
+        logit_ = national + local * (c.refusal_logit[la] - national) + c.gatekeeping[la]
+        logit_ += p.refusal_severity_slope * (REFUSAL_REFERENCE_LEVEL - ch.severity[idx])
+        return expit(logit_)
+
+    @staticmethod
+    def commission_resourced_places(model: SendModel) -> None:
+        """Each September: resourced provision and SEN units grow by the capital programme."""
+        model.councils.resourced_places *= 1 + model.policy.capital.resourced_places_growth_per_year
+
+
+def placement_thresholds(prof: Profiles, spread: float) -> tuple[np.ndarray, np.ndarray]:
+    """Need levels above which councils name resourced provision / special schools.
+
+    Chosen so that, for need levels spread like those of children receiving plans, the shares
+    of school-age new plans match each council's 2022 shares (newplans.csv).
+    """
+    special = np.clip(prof.new_plan_special_share, 0.02, 0.9)
+    resourced = np.clip(prof.new_plan_special_share + prof.new_plan_resourced_share, 0.03, 0.95)
+    base = logit(NEW_PLAN_LEVEL)
+
+    def quantile(top_share: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(base + spread * ndtri(1.0 - top_share))))
+
+    return quantile(resourced), quantile(special)

@@ -1,0 +1,157 @@
+"""Mainstream primary and secondary schools.
+
+A school's decisions: how much need it meets at SEN support given its capability and its SEN
+load (:meth:`MainstreamSchool.need_met_at_support`), and whether it admits a child with a plan
+whom the council names (:meth:`MainstreamSchool.turns_away`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from scipy.special import ndtri
+
+from sendsim.model.codes import Place, Sen
+from sendsim.model.levers import change
+from sendsim.model.ops import count_by
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+    from sendsim.model.profile import Profiles
+
+PRIMARY_SIZE, SECONDARY_SIZE = 280, 950  # average pupils per school (DfE schools, pupils 2022)
+
+
+@dataclass(eq=False)
+class SchoolTable:
+    """Mainstream schools: council, phase (0 primary, 1 secondary), size and capability."""
+
+    la: np.ndarray
+    phase: np.ndarray
+    size: np.ndarray  # capacity, used as the weight when families choose
+    capability: np.ndarray  # need level met at SEN support with a normal SEN load
+    mhst_draw: np.ndarray  # uniform: the school has a mental health support team if < coverage
+    pupils: np.ndarray = field(init=False)  # roll this academic year (see count_pupils)
+
+    @property
+    def n(self) -> int:
+        return len(self.la)
+
+    def __post_init__(self) -> None:
+        group = self.la.astype(np.int64) * 2 + self.phase
+        order = np.lexsort((np.arange(self.n), group))
+        self._order = order
+        self._cum = np.cumsum(self.size[order].astype(np.float64))
+        n_groups = int(group.max()) + 1 if self.n else 0
+        counts = np.bincount(group, minlength=n_groups)
+        self._first = np.concatenate([[0], np.cumsum(counts)])[:-1]
+        self._total = np.bincount(group, weights=self.size, minlength=n_groups)
+        self._base = np.where(self._first > 0, self._cum[np.maximum(self._first - 1, 0)], 0.0)
+
+    def count_pupils(self, model: SendModel) -> None:
+        """Recount each school's pupils (each September: the roll for the year)."""
+        ch = model.children
+        pupils = np.flatnonzero((ch.place == Place.MAINSTREAM) & (ch.school >= 0))
+        self.pupils = count_by(ch.school[pupils], self.n)
+
+    def choose(self, la: np.ndarray, phase: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """A school of ``phase`` in council ``la`` for each child, with chance ∝ size."""
+        group = la * 2 + phase
+        target = self._base[group] + u * self._total[group]
+        pos = np.searchsorted(self._cum, target, side="right")
+        return self._order[np.minimum(pos, self.n - 1)].astype(np.int32)
+
+
+class MainstreamSchool(mesa.Agent):
+    """A mainstream primary or secondary school (state in ``model.schools``)."""
+
+    def __init__(self, model: SendModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def capability(self) -> float:
+        return float(self.model.schools.capability[self.index])
+
+    @staticmethod
+    def create(model: SendModel, prof: Profiles) -> SchoolTable:
+        """Synthesise each council's primary and secondary schools from its pupil numbers."""
+        n_primary = np.maximum(np.round(prof.primary_pupils / PRIMARY_SIZE), 1).astype(np.int64)
+        n_secondary = np.maximum(np.round(prof.secondary_pupils / SECONDARY_SIZE), 1).astype(
+            np.int64
+        )
+        la = np.concatenate(
+            [np.repeat(np.arange(prof.n), n_primary), np.repeat(np.arange(prof.n), n_secondary)]
+        )
+        phase = np.concatenate(
+            [np.zeros(n_primary.sum(), np.int8), np.ones(n_secondary.sum(), np.int8)]
+        )
+        size = np.concatenate(
+            [
+                np.repeat(
+                    np.maximum(prof.primary_capacity, prof.primary_pupils) / n_primary, n_primary
+                ),
+                np.repeat(
+                    np.maximum(prof.secondary_capacity, prof.secondary_pupils) / n_secondary,
+                    n_secondary,
+                ),
+            ]
+        )
+        number = np.arange(len(la)) - np.searchsorted(la, la, "left") if len(la) else la
+        key = prof.keys[la] * 100_000 + number
+        u = model.streams.uniform("school.capability", key)
+        support = model.cfg.behaviour.support
+        capability = np.clip(
+            support.mainstream_capability + support.capability_sd * ndtri(u), 0.05, 0.95
+        )
+        mhst_draw = model.streams.uniform("school.mhst", key)
+        order = np.lexsort((phase, la))  # schools grouped by council, primaries first
+        MainstreamSchool.create_agents(model, len(la), index=list(range(len(la))))
+        return SchoolTable(
+            la=la[order],
+            phase=phase[order],
+            size=size[order],
+            capability=capability[order],
+            mhst_draw=mhst_draw[order],
+        )
+
+    @staticmethod
+    def need_met_at_support(
+        model: SendModel, place: np.ndarray, sen: np.ndarray, school: np.ndarray
+    ) -> np.ndarray:
+        """Need level each mainstream school meets at SEN support, given its SEN load.
+
+        ``place``, ``sen`` and ``school`` describe the children with a need (``model.needy``).
+        Staff training and inclusion in inspection raise capability; qualified SENCos raise how
+        many pupils a school can support before its support thins out.
+        """
+        schools, s = model.schools, model.cfg.behaviour.support
+        fx, pol = model.cfg.behaviour.effects, model.policy
+        capability = schools.capability + fx.training_capability * change(
+            pol, "inclusion.staff_training_coverage"
+        )
+        drift = fx.inspection_capability_per_year * model.years_of_reform
+        capability += np.clip(drift * change(pol, "powers.inclusion_in_inspection"), -0.15, 0.15)
+        capacity_share = s.sen_capacity_share * (
+            1 + fx.senco_capacity * change(pol, "inclusion.senco_qualified_share")
+        )
+        on_support = (
+            (place == Place.MAINSTREAM) & (sen >= Sen.SUPPORT) & (sen < Sen.EHCP) & (school >= 0)
+        )
+        load = count_by(school[on_support], schools.n) / np.maximum(
+            capacity_share * schools.pupils, 1.0
+        )
+        factor = np.clip(1.0 / np.maximum(load, 1e-9), s.min_load_factor, 1.0)
+        return np.clip(capability, 0.05, 0.95) * factor
+
+    @staticmethod
+    def turns_away(model: SendModel, plan: np.ndarray) -> np.ndarray:
+        """Children with plans ``plan`` needing a school whom the school declines: academies
+        the council cannot direct to admit (unless councils have that power)."""
+        fx, powers = model.cfg.behaviour.effects, model.policy.powers
+        declined_chance = fx.admission_refusal * (1 - powers.direct_academies_to_admit)
+        u = model.streams.uniform("admission", model.children.uid[plan], model.months_elapsed)
+        return plan[u < declined_chance]

@@ -1,0 +1,273 @@
+"""Demography: the January population, births, and moves in and out of each council.
+
+``model.residents`` counts children by council and academic age; it is kept up to date here
+(and by ageing in September) rather than recounted, and drives moves in. Ageing is a calendar
+event (:mod:`.calendar`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.stats import poisson
+
+from sendsim.config.params import param
+from sendsim.model.children import NEVER
+from sendsim.model.codes import (
+    MAX_AGE,
+    N_AGES,
+    N_PLACE,
+    POST16_START_AGE,
+    SCHOOL_START_AGE,
+    Place,
+    Sen,
+    member,
+)
+from sendsim.model.mechanism import ChildField, Mechanism
+from sendsim.model.operations import placing, population
+from sendsim.model.ops import count_by, rank_within, stochastic_round
+from sendsim.model.profile import HIDDEN_NEED_BY_AGE, SUPPORT_BY_AGE, net_migration
+from sendsim.model.recording import Census, count
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+MOVER_PLAN_LEVEL = 0.65  # median need level of children moving in with plans (assumption)
+#: Median need level of children with plans by placement at January 2022 (assumption).
+PLAN_LEVEL = np.array([0.6, 0.5, 0.68, 0.8, 0.82, 0.6, 0.55, 0.85, 0.45, 0.5, 0.6])
+SUPPORT_LEVEL, HIDDEN_LEVEL = 0.3, 0.25  # medians (assumption)
+SPARE_CAPACITY = 1.15  # room for a year of births and moves in before the September compaction
+STATUSES = 3  # plan, SEN support, need not yet identified
+
+
+@dataclass
+class DemographyParams:
+    """Moves out of each council (moves in follow ONS net migration)."""
+
+    out_migration_child_per_year: float = param(
+        0.02,
+        0.01,
+        0.15,
+        unit="per year",
+        label="Share of children aged 0-17 moving out of their council each year",
+        source="SEN2 DisleaEHC: 7,249 plans (1.7%) ceased on moving council in 2021; assumption",
+    )
+    out_migration_adult_per_year: float = param(
+        0.06,
+        0.02,
+        0.3,
+        unit="per year",
+        label="Share of young people aged 18-25 moving out of their council each year",
+        source="Assumption: order of ONS internal migration rates (students)",
+    )
+
+
+FIELDS = {
+    "uid": ChildField(np.int64, -1, "identity: home council key and serial, never reused"),
+    "la": ChildField(np.int16, -1, "home council index"),
+    "age": ChildField(np.int8, 0, "academic age: age at the 31 August before this year"),
+    "move_month": ChildField(np.int16, NEVER, "run month the child moves out of the area"),
+    "active": ChildField(np.bool_, True, "the slot holds a child (false once they leave)"),
+}
+
+METRICS = (
+    count("population_0_25", "Children and young people aged 0-25", "stock"),
+    count("pupils", "Children of school age (4-15)", "stock"),
+    count("births", "Births", "flow"),
+    count("movers_in", "Children and young people moving into the council", "flow"),
+    count("movers_out", "Children and young people moving out of the council", "flow"),
+    count("transfers_in", "Children with plans moving into the council", "flow"),
+    count("transfers_out", "Children with plans moving out of the council", "flow"),
+)
+
+
+# -- the January population -----------------------------------------------------------------
+def build(model: SendModel) -> None:
+    """Children by council and academic age, then plans, SEN support and hidden needs."""
+    prof, f = model.profiles, model.sample_fraction
+    expected = children_by_age(model)  # full scale, (n, 26)
+    keys = prof.keys[:, None] * N_AGES + np.arange(N_AGES)
+    counts = stochastic_round(
+        expected.ravel() * f, model.streams.uniform("init.count", keys.ravel())
+    )
+    model.children.reserve(int(counts.sum() * SPARE_CAPACITY))
+    cells = np.repeat(np.arange(prof.n * N_AGES), counts)
+    slots = population.add_children(
+        model, (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8), start=0
+    )
+    idx = np.arange(slots.start, slots.stop)
+    ch = model.children
+    ratio = counts.reshape(prof.n, N_AGES) / np.maximum(expected, 1e-9)  # simulated per real child
+    rank = rank_within(cells, model.streams.uniform("init.rank", ch.uid[idx]))
+    plans_cell = prof.plans * ratio[:, :, None]  # (n, 26, N_PLACE) at sample scale
+    u = model.streams.uniform("init.round", keys.ravel())
+    k_plan = stochastic_round(plans_cell.sum(axis=2).ravel(), u)
+    k_support = stochastic_round(
+        counts * np.repeat(prof.sen_support_share, N_AGES) * np.tile(SUPPORT_BY_AGE, prof.n), u
+    )
+    k_hidden = stochastic_round(counts * np.tile(HIDDEN_NEED_BY_AGE, prof.n), u)
+    plan = rank < k_plan[cells]
+    on_support = ~plan & (rank < (k_plan + k_support)[cells])
+    hidden = ~plan & ~on_support & (rank < (k_plan + k_support + k_hidden)[cells])
+    cell_plans = plans_cell.reshape(-1, N_PLACE)[cells[plan]]
+    _assign_plan_places(model, idx[plan], cell_plans, rank[plan], k_plan[cells[plan]])
+    ch.sen[idx[plan]] = Sen.EHCP
+    ch.sen[idx[on_support]] = Sen.SUPPORT
+    ch.had_sen[idx[plan | on_support]] = True
+    population.give_need(model, idx[plan], "init.plan", PLAN_LEVEL[ch.place[idx[plan]]])
+    population.give_need(model, idx[on_support], "init.support", SUPPORT_LEVEL)
+    population.give_need(model, idx[hidden], "init.hidden", HIDDEN_LEVEL)
+    _initial_settings(model, idx[~plan])
+    model.set_needy(np.flatnonzero(ch.severity > 0))
+    model.schools.count_pupils(model)
+
+
+def children_by_age(model: SendModel) -> np.ndarray:
+    """Children at each academic age in the starting January from single-year estimates.
+
+    Academic age a is the estimate's age a - ``age_shift`` (e.g. January 2022 from mid-2020:
+    a - 1), the cohort grown or shrunk by a year of net migration per year of shift; ages the
+    estimate does not reach repeat the nearest; academic age 0 holds only the four months of
+    births since September.
+    """
+    prof = model.profiles
+    shift = prof.age_shift
+    source = np.clip(np.arange(N_AGES) - shift, 0, MAX_AGE)
+    out = prof.population[:, source] * (1.0 + net_migration(prof)[:, source]) ** shift
+    out[:, 0] = prof.population[:, 0] * 4.0 / 12.0
+    return out
+
+
+def _assign_plan_places(
+    model: SendModel, idx: np.ndarray, cell_plans: np.ndarray, rank: np.ndarray, k: np.ndarray
+) -> None:
+    """Spread each cell's plans over placements in proportion to the published mix."""
+    ch = model.children
+    cum = np.cumsum(cell_plans, axis=1)
+    u = model.streams.uniform("init.placement", ch.uid[idx])
+    # stratified: exact shares in large cells, unbiased in small
+    share = (rank + u) / np.maximum(k, 1)
+    position = share * cum[:, -1]
+    ch.place[idx] = (cum <= position[:, None]).sum(axis=1).clip(max=N_PLACE - 1)
+    school_age = idx[
+        (ch.age[idx] >= SCHOOL_START_AGE)
+        & member(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))
+    ]
+    placing.assign_school(model, school_age)
+
+
+def _initial_settings(model: SendModel, idx: np.ndarray) -> None:
+    """Children without plans: early years, mainstream school, or post-16 destinations."""
+    ch = model.children
+    age = ch.age[idx]
+    ch.place[idx[age < SCHOOL_START_AGE]] = Place.EARLY_YEARS
+    placing.to_mainstream(model, idx[(age >= SCHOOL_START_AGE) & (age < POST16_START_AGE)])
+    placing.leave_school(model, idx[age >= POST16_START_AGE], "init")
+
+
+# -- each month --------------------------------------------------------------------------
+def step(model: SendModel) -> None:
+    """Births, then moves out, then moves in (in that order, every month)."""
+    births(model)
+    moves_out(model)
+    moves_in(model)
+
+
+def births(model: SendModel) -> None:
+    """Each council's births this month: Poisson around its trend, keyed by council and month."""
+    c = model.councils
+    years = model.months_elapsed / 12.0
+    growth = (1.0 + model.cfg.population.births_growth_per_year) ** years
+    expected = c.births_per_year * growth * model.sample_fraction / 12.0
+    u = model.streams.uniform("births", c.key, model.months_elapsed)
+    counts = poisson.ppf(u, expected).astype(np.int64)
+    population.add_children(
+        model, np.repeat(np.arange(c.n), counts), np.zeros(counts.sum(), np.int8)
+    )
+    model.flows.add_totals("births", counts.astype(np.float64))
+
+
+def moves_out(model: SendModel) -> None:
+    """Children whose moving month has come move away; their plans cease with the move."""
+    ch = model.children
+    leaving = np.flatnonzero(ch.move_month == model.months_elapsed)
+    model.flows.add("transfers_out", ch.la[leaving[ch.sen[leaving] == Sen.EHCP]])
+    model.flows.add("movers_out", ch.la[leaving])
+    population.remove(model, leaving)
+
+
+def moves_in(model: SendModel) -> None:
+    """Children move in. Those replacing movers out (moves within England) bring plans and SEN
+    support at the council's current rates for their age; the rest (net arrivals, mostly from
+    abroad) bring needs not yet identified here.
+
+    In-movers with a plan keep it (a transfer in, not a new plan) and are placed through the
+    usual capacity-constrained placement.
+    """
+    c = model.councils
+    expected = c.in_rate_by_age * model.residents / 12.0
+    keys = c.key[:, None] * N_AGES + np.arange(N_AGES)
+    u = model.streams.uniform("move_in", keys.ravel(), model.months_elapsed)
+    counts = poisson.ppf(u, expected.ravel()).astype(np.int64)
+    if counts.sum() == 0:
+        return
+    cells = np.repeat(np.arange(c.n * N_AGES), counts)
+    la, age = (cells // N_AGES).astype(np.int16), (cells % N_AGES).astype(np.int8)
+    slots = population.add_children(model, la, age)
+    model.flows.add("movers_in", la)
+    internal = np.minimum(c.out_rate_by_age[None, :] / np.maximum(c.in_rate_by_age, 1e-9), 1.0)
+    _mirror_prevalence(model, slots, internal.ravel())
+
+
+def _mirror_prevalence(model: SendModel, slots: slice, internal: np.ndarray) -> None:
+    """Give in-movers plans, SEN support or a latent need at the council's current rates
+    (counted at the start of the month); only the ``internal`` share (by cell) of movers
+    brings an identified status."""
+    ch = model.children
+    residents = np.maximum(model.residents.ravel(), 1)
+    rates = (model.status_by_cell / residents[:, None]).cumsum(axis=1)  # plan, support, latent
+    idx = np.arange(slots.start, slots.stop)
+    new_cell = ch.la[idx].astype(np.int64) * N_AGES + ch.age[idx]
+    u = model.streams.uniform("move_in.status", ch.uid[idx])
+    known = model.streams.uniform("move_in.internal", ch.uid[idx]) < internal[new_cell]
+    kind = (u[:, None] >= rates[new_cell]).sum(axis=1)  # 0 plan, 1 support, 2 latent, 3 none
+    kind[~known & (kind < 2)] = 2  # arriving from abroad: needs not yet identified
+    plan, support, latent = idx[kind == 0], idx[kind == 1], idx[kind == 2]
+    population.give_need(model, plan, "move_in.plan", MOVER_PLAN_LEVEL)
+    population.give_need(model, np.concatenate([support, latent]), "move_in.need")
+    ch.sen[support] = Sen.SUPPORT
+    ch.sen[plan] = Sen.EHCP
+    ch.had_sen[plan] = True
+    ch.had_sen[support] = True
+    model.flows.add("transfers_in", ch.la[plan])
+    placing.place_arrivals(model, idx)
+
+
+# -- counts --------------------------------------------------------------------------------
+def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
+    """Residents, and the month's mix of plans, SEN support and unidentified needs by council
+    and age, which moves in this month mirror (``model.status_by_cell``)."""
+    status = np.full(len(census.idx), 2, np.int64)  # 0 plan, 1 support, 2 unidentified
+    status[census.send] = 1
+    status[census.plan] = 0
+    cells = (census.la * N_AGES + census.age) * STATUSES + status
+    model.status_by_cell = count_by(cells, census.n * N_AGES * STATUSES).reshape(-1, STATUSES)
+    return {
+        "population_0_25": model.residents.sum(axis=1).astype(np.float64),
+        "pupils": model.residents[:, SCHOOL_START_AGE:POST16_START_AGE]
+        .sum(axis=1)
+        .astype(np.float64),
+    }
+
+
+MECHANISM = Mechanism(
+    name="demography",
+    step=step,
+    params=DemographyParams,
+    fields=FIELDS,
+    metrics=METRICS,
+    build=build,
+    count=count_stocks,
+)

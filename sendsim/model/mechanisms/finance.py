@@ -1,0 +1,242 @@
+"""Finance: high needs spend by provision, high needs block income, the DSG balance.
+
+Reads the population, never changes it. Spend is caseload times unit cost by placement (the
+language of DSG management plans), plus central spend not tied to plans; unit costs grow with
+cost inflation, independent fees faster. Income is the council's high needs block for the
+financial year, paid in twelve instalments. Once the statutory override ends, the cumulative
+deficit is exposed on the council's general fund.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.config.params import NF, param
+from sendsim.model.codes import FUNDED_PLACES, N_PLACE, PLACE_NAMES, Place, Sen
+from sendsim.model.institutions.specialist import IndependentSchool
+from sendsim.model.levers import year_month
+from sendsim.model.mechanism import Mechanism
+from sendsim.model.ops import count_by
+from sendsim.model.recording import Census, money
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+INDEPENDENT_SECTOR = (Place.INDEPENDENT, Place.SPECIALIST_POST16)
+#: Placements whose top-up rates national banding would set.
+BANDED = [Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.FE, Place.EARLY_YEARS]
+MIN_CENTRAL_SHARE = 0.05  # high needs spend not tied to plans, at least (assumption)
+
+
+@dataclass
+class FinanceParams:
+    """Costs and their growth (national defaults; each council's s251 budget rescales them)."""
+
+    iss_fee_growth_per_year: float = param(
+        0.043,
+        0.0,
+        0.1,
+        unit="per year",
+        label="Growth of independent special school fees",
+        source=f"{NF} Costs: ISS average fee £60,800 (2025) projected £72,000 by 2029",
+    )
+    cost_inflation_per_year: float = param(
+        0.03,
+        0.0,
+        0.08,
+        unit="per year",
+        label="Growth of other unit costs (top-ups, place funding, services)",
+        source="Assumption: pay-driven cost growth",
+    )
+    state_special_place_gbp: float = param(
+        10000.0,
+        5000.0,
+        20000.0,
+        unit="GBP per place per year",
+        label="Place funding for a state special school place",
+        source=f"{NF} Costs: £10,000 per place unchanged since 2013",
+    )
+    specialist_post16_fee_gbp: float = param(
+        45000.0,
+        20000.0,
+        90000.0,
+        unit="GBP per year",
+        label="Fee for a specialist post-16 institution",
+        source="Assumption: between state special (£23.9k) and ISS (£61.5k) costs in NF Costs",
+    )
+    ap_place_gbp: float = param(
+        18000.0,
+        10000.0,
+        40000.0,
+        unit="GBP per year",
+        label="Cost of an alternative provision place for a pupil with an EHCP",
+        source="Assumption: £10,000 place funding plus top-up",
+    )
+    other_placement_gbp: float = param(
+        4000.0,
+        0.0,
+        20000.0,
+        unit="GBP per year",
+        label="Cost of other arrangements (home education packages, tuition, awaiting provision)",
+        source="Assumption",
+    )
+
+
+METRICS = (
+    money("dsg_cumulative_balance_gbp", "Cumulative DSG balance (negative = deficit)", "stock"),
+    money(
+        "dsg_deficit_exposed_gbp", "Deficit no longer covered by the statutory override", "stock"
+    ),
+    money("hn_income_gbp", "High needs block income"),
+    money("hn_spend_gbp", "High needs spend"),
+    *(
+        money(
+            f"hn_spend_{PLACE_NAMES[p]}_gbp",
+            f"High needs spend: {PLACE_NAMES[p].replace('_', ' ')}",
+        )
+        for p in FUNDED_PLACES
+    ),
+    money("hn_spend_central_gbp", "High needs spend on services, AP and places not tied to plans"),
+    money("dsg_in_year_balance_gbp", "In-year high needs balance (income and surplus, less spend)"),
+    money("icb_contribution_gbp", "ICB contribution to independent placements"),
+    money("school_surplus_used_gbp", "Schools' surplus balances used for high needs"),
+    money("deficit_written_off_gbp", "DSG deficit written off by government"),
+)
+
+
+# -- the January position ------------------------------------------------------------------
+def build(model: SendModel) -> None:
+    """Unit costs by council and placement, matched to each council's 2021-22 spend."""
+    c = model.councils
+    model.cost_index = np.ones(N_PLACE)  # unit costs relative to the start
+    c.unit_cost_gbp = unit_costs_at_start(model)
+    ch, plans = model.children, np.zeros((c.n, N_PLACE))
+    plan = np.flatnonzero(ch.sen == Sen.EHCP)
+    np.add.at(plans, (ch.la[plan], ch.place[plan]), model.scale)  # full scale
+    calibrate_spend(model, (plans * c.unit_cost_gbp).sum(axis=1))
+
+
+def unit_costs_at_start(model: SendModel) -> np.ndarray:
+    """Yearly cost of a plan by council and placement; England's averages kept for banding."""
+    f, prof = model.cfg.finance, model.profiles
+    cost = prof.unit_cost_gbp.copy()
+    national = prof.national_unit_cost_gbp.copy()
+    for table in (cost.T, national):
+        table[Place.SPECIALIST_POST16] = f.specialist_post16_fee_gbp
+        table[Place.AP] = f.ap_place_gbp
+        table[Place.OTHER] = f.other_placement_gbp
+    model.national_unit_cost_gbp = national
+    return cost
+
+
+def calibrate_spend(model: SendModel, plan_spend: np.ndarray) -> None:
+    """Match each council's starting spend to its 2021-22 position.
+
+    Spend in 2021-22 is the high needs block less the year's change in the cumulative DSG
+    balance (a deficit growing by £1m means £1m more spent than received). What plans do not
+    account for is central spend; if plans alone exceed it, their unit costs are scaled down.
+    """
+    c, prof = model.councils, model.profiles
+    spend = prof.hnb_gbp[min(prof.hnb_gbp)] - prof.dsg_change_last_year_gbp
+    plan_cap = (1 - MIN_CENTRAL_SHARE) * spend
+    scale = np.minimum(1.0, plan_cap / np.maximum(plan_spend, 1.0))
+    c.unit_cost_gbp *= scale[:, None]
+    c.central_spend_gbp_per_year[:] = spend - plan_spend * scale
+
+
+# -- each month ----------------------------------------------------------------------------
+def step(model: SendModel) -> None:
+    """Pay this month's costs, receive this month's income, update the DSG balance."""
+    c, pol = model.councils, model.policy
+    grow_costs(model)
+    spend = plans_by_placement(model) * model.scale * unit_costs(model) / 12.0
+    health_share = pol.tariffs.health_share_of_complex_placements
+    health_share += (
+        model.cfg.behaviour.effects.icb_health_share_gain * pol.powers.icb_backstop_powers
+    )
+    health = spend[:, Place.INDEPENDENT] * health_share
+    spend[:, Place.INDEPENDENT] -= health
+    central = c.central_spend_gbp_per_year * model.cost_index[Place.MAINSTREAM] / 12.0
+    total = spend.sum(axis=1) + central
+    income = model.hnb_this_year() / 12.0
+    surplus = school_surplus(model)
+    for p in FUNDED_PLACES:
+        model.flows.add_totals(f"hn_spend_{PLACE_NAMES[p]}_gbp", spend[:, p])
+    model.flows.add_totals("hn_spend_central_gbp", central)
+    model.flows.add_totals("hn_spend_gbp", total)
+    model.flows.add_totals("hn_income_gbp", income)
+    model.flows.add_totals("school_surplus_used_gbp", surplus)
+    model.flows.add_totals("dsg_in_year_balance_gbp", income + surplus - total)
+    model.flows.add_totals("icb_contribution_gbp", health)
+    c.dsg_balance_gbp += income + surplus - total
+    write_off(model)
+    override_over = (model.year, model.month) > year_month(pol.funding.statutory_override_end)
+    c.deficit_exposed_gbp[:] = np.maximum(-c.dsg_balance_gbp, 0.0) if override_over else 0.0
+
+
+def grow_costs(model: SendModel) -> None:
+    """A month of cost growth: inflation; independent fees as the market sets them."""
+    yearly = np.full(N_PLACE, model.cfg.finance.cost_inflation_per_year)
+    yearly[list(INDEPENDENT_SECTOR)] = IndependentSchool.fee_growth(model)
+    model.cost_index *= (1 + yearly) ** (1 / 12)
+
+
+def unit_costs(model: SendModel) -> np.ndarray:
+    """This month's yearly cost of a plan by council and placement; national banding pulls
+    top-ups towards England's average."""
+    banding = model.policy.tariffs.national_banding
+    c, national = model.councils, model.national_unit_cost_gbp
+    cost = c.unit_cost_gbp.copy()
+    cost[:, BANDED] = (1 - banding) * cost[:, BANDED] + banding * national[BANDED]
+    return cost * model.cost_index
+
+
+def school_surplus(model: SendModel) -> np.ndarray:
+    """Schools' surplus balances drawn into high needs this month, where councils may."""
+    access = model.policy.funding.school_surplus_access
+    if access == 0:
+        return np.zeros(model.councils.n)
+    ch = model.children
+    pupils = count_by(ch.la[ch.place == Place.MAINSTREAM], model.councils.n) * model.scale
+    return access * model.cfg.behaviour.effects.school_surplus_gbp_per_pupil * pupils / 12.0
+
+
+def write_off(model: SendModel) -> None:
+    """In the write-off month, government writes off its share of each council's deficit."""
+    funding, c = model.policy.funding, model.councils
+    if (model.year, model.month) != year_month(funding.deficit_write_off_month):
+        return
+    amount = funding.deficit_write_off_share * np.maximum(-c.dsg_balance_gbp, 0.0)
+    c.dsg_balance_gbp += amount
+    model.flows.add_totals("deficit_written_off_gbp", amount)
+
+
+def plans_by_placement(model: SendModel) -> np.ndarray:
+    """Plans per council and placement (sample scale), shape (councils, placements)."""
+    ch, n = model.children, model.councils.n
+    plan = model.needy[ch.sen[model.needy] == Sen.EHCP]
+    key = ch.la[plan].astype(np.int64) * N_PLACE + ch.place[plan]
+    return count_by(key, n * N_PLACE).reshape(n, N_PLACE)
+
+
+def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
+    """The cumulative DSG balance, and the deficit the override no longer covers."""
+    c = model.councils
+    return {
+        "dsg_cumulative_balance_gbp": c.dsg_balance_gbp.copy(),
+        "dsg_deficit_exposed_gbp": c.deficit_exposed_gbp.copy(),
+    }
+
+
+MECHANISM = Mechanism(
+    name="finance",
+    step=step,
+    params=FinanceParams,
+    config="finance",
+    metrics=METRICS,
+    build=build,
+    count=count_stocks,
+)

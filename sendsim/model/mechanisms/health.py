@@ -1,0 +1,162 @@
+"""NHS therapy (speech and language, occupational therapy, physiotherapy, CAMHS) from ICBs.
+
+Identified needs of therapy-relevant types are referred; each ICB starts as many courses a
+month as it commissions (:meth:`Icb.start_courses`), longest wait first. Waiting costs support
+(see :mod:`.support`); a completed course lowers the need level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.config.params import param
+from sendsim.model.codes import Need, Sen, member
+from sendsim.model.institutions.icb import Icb
+from sendsim.model.levers import change
+from sendsim.model.mechanism import ChildField, Mechanism
+from sendsim.model.ops import count_by, per_month
+from sendsim.model.recording import Census, count, internal, ratio
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+THERAPY_NEEDS = (Need.SLCN, Need.ASD, Need.SEMH, Need.PD, Need.SLD, Need.PMLD, Need.MSI)
+MIN_LEVEL = 0.02  # a course never lowers a need below this
+MAX_INITIAL_WAITING = 0.9  # at most this share of referrals is waiting in January
+
+
+@dataclass
+class HealthParams:
+    """Referrals to NHS therapy and what a course does."""
+
+    referral_min_level: float = param(
+        0.3,
+        0.0,
+        0.8,
+        unit="need level",
+        label="Need level from which a therapy-relevant need is referred to the NHS",
+        source="Assumption",
+    )
+    referral_per_year: float = param(
+        0.5,
+        0.0,
+        2.0,
+        unit="per year",
+        label="Yearly chance an identified therapy-relevant need is referred to NHS therapy",
+        source="Assumption",
+    )
+    course_months: int = param(
+        6, 1, 24, unit="months", label="Length of a course of therapy", source="Assumption"
+    )
+    initial_wait_months: float = param(
+        6.0,
+        0.0,
+        24.0,
+        unit="months",
+        label="Average wait for therapy in January 2022",
+        source="Assumption: typical community paediatric and CAMHS waits",
+    )
+    improvement: float = param(
+        0.05,
+        0.0,
+        0.3,
+        unit="need level",
+        label="Fall in need level after a completed course of therapy",
+        source="Assumption",
+    )
+
+
+FIELDS = {
+    "therapy_wait": ChildField(np.int16, -1, "months waiting for NHS therapy; -1 not waiting"),
+    "therapy_left": ChildField(np.int8, 0, "months of a therapy course still to run"),
+}
+
+METRICS = (
+    count("therapy_waiting", "Children waiting for NHS therapy", "stock"),
+    internal("therapy_wait_months_sum"),
+    ratio(
+        "mean_therapy_wait_months",
+        "months",
+        "Mean time waited so far by children waiting for therapy",
+        "therapy_wait_months_sum",
+        "therapy_waiting",
+    ),
+)
+
+
+def build(model: SendModel) -> None:
+    """Waiting lists of ``initial_wait_months`` of referrals; capacity to keep them stable."""
+    ch, h = model.children, model.cfg.behaviour.health
+    idx = referral_candidates(model)
+    monthly = per_month(h.referral_per_year)
+    u = model.streams.uniform("init.therapy", ch.uid[idx])
+    waiting = idx[u < min(monthly * h.initial_wait_months, MAX_INITIAL_WAITING)]
+    ch.therapy_wait[waiting] = (
+        model.streams.uniform("init.wait", ch.uid[waiting]) * 2 * h.initial_wait_months
+    ).astype(np.int16)
+    rest = referral_candidates(model)
+    icb = model.councils.icb[ch.la[rest]]
+    model.icbs.capacity[:] = count_by(icb, model.icbs.n) * monthly
+
+
+def referral_candidates(model: SendModel) -> np.ndarray:
+    ch, n = model.children, model.needy
+    return n[
+        (ch.sen[n] >= Sen.SUPPORT)
+        & (ch.therapy_wait[n] < 0)
+        & (ch.therapy_left[n] == 0)
+        & (ch.severity[n] >= model.cfg.behaviour.health.referral_min_level)
+        & member(ch.need[n], THERAPY_NEEDS)
+    ]
+
+
+def refer(model: SendModel) -> None:
+    """Identified therapy-relevant needs join the waiting list; mental health support teams in
+    schools meet some SEMH needs that would otherwise be referred to CAMHS."""
+    ch, p = model.children, model.cfg.behaviour.health
+    idx = referral_candidates(model)
+    teams = change(model.policy, "workforce.mental_health_support_teams")
+    semh = 1 - model.cfg.behaviour.effects.mhst_referral_reduction * teams
+    chance = per_month(p.referral_per_year) * np.where(ch.need[idx] == Need.SEMH, semh, 1.0)
+    u = model.streams.uniform("therapy_referral", ch.uid[idx], model.months_elapsed)
+    ch.therapy_wait[idx[u < chance]] = 0
+
+
+def step(model: SendModel) -> None:
+    """Courses finish, referrals join the list, ICBs start courses within capacity."""
+    ch, p = model.children, model.cfg.behaviour.health
+    needy = model.needy
+    treated = needy[ch.therapy_left[needy] > 0]
+    ch.therapy_left[treated] -= 1
+    done = treated[ch.therapy_left[treated] == 0]
+    ch.severity[done] = np.maximum(ch.severity[done] - p.improvement, MIN_LEVEL)
+
+    refer(model)
+    waiting = needy[ch.therapy_wait[needy] >= 0]
+    start = Icb.start_courses(model, waiting)
+    ch.therapy_wait[start] = -1
+    ch.therapy_left[start] = p.course_months
+    still = waiting[ch.therapy_wait[waiting] >= 0]
+    ch.therapy_wait[still] += 1
+
+
+def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
+    """Children waiting for therapy, and the months they have waited so far."""
+    return {
+        "therapy_waiting": census.tally[..., 1].sum(axis=(1, 2, 3, 4)),
+        "therapy_wait_months_sum": count_by(census.la, census.n, np.maximum(census.wait, 0)),
+    }
+
+
+MECHANISM = Mechanism(
+    name="health",
+    step=step,
+    params=HealthParams,
+    fields=FIELDS,
+    metrics=METRICS,
+    build=build,
+    count=count_stocks,
+)

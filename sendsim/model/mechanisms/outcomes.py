@@ -1,0 +1,168 @@
+"""Outcomes: progress and wellbeing of children with SEND, and families' trust.
+
+Progress follows the fit between need and support: a met need gives full progress, an unmet
+need much less, and a more specialist setting than the need calls for a little less
+(inclusion evidence). Wellbeing falls with unmet need, therapy waits, placements far from home
+and NEET. Both are 12-month moving averages. Families' trust follows timeliness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.config.params import param
+from sendsim.model.codes import Place, Sen, member
+from sendsim.model.mechanism import ChildField, Mechanism
+from sendsim.model.ops import count_by, per_month
+from sendsim.model.recording import Census, internal, ratio
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+SMOOTHING = 1.0 / 12.0  # weight of this month in the 12-month averages
+SPECIALIST = (Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT)
+YOUNG_ADULTS = 2  # the census age group of young people aged 16-25
+
+
+@dataclass
+class OutcomeParams:
+    """How progress and wellbeing follow support."""
+
+    wellbeing_loss_unmet: float = param(
+        0.5,
+        0.0,
+        1.0,
+        unit="index",
+        label="Wellbeing lost in a month of unmet need",
+        source="Assumption",
+    )
+    wellbeing_loss_waiting: float = param(
+        0.15,
+        0.0,
+        1.0,
+        unit="index",
+        label="Wellbeing lost in a month waiting for NHS therapy",
+        source="Assumption",
+    )
+    wellbeing_loss_out_of_area: float = param(
+        0.1,
+        0.0,
+        1.0,
+        unit="index",
+        label="Wellbeing lost in a month in a school outside the home council",
+        source="Assumption",
+    )
+    wellbeing_loss_neet: float = param(
+        0.3, 0.0, 1.0, unit="index", label="Wellbeing lost in a month of NEET", source="Assumption"
+    )
+    over_restrictive_fit: float = param(
+        0.8,
+        0.3,
+        1.0,
+        unit="index",
+        label="Progress in a specialist placement when mainstream could meet the need",
+        source="Assumption: inclusion evidence that lower needs progress best in mainstream",
+    )
+    unmet_fit: float = param(
+        0.4,
+        0.0,
+        1.0,
+        unit="index",
+        label="Progress in a month of unmet need, relative to a met month",
+        source="Assumption",
+    )
+
+
+FIELDS = {
+    "progress": ChildField(np.float32, 1.0, "12-month average of progress fit, 0-1"),
+    "wellbeing": ChildField(np.float32, 1.0, "12-month average of wellbeing, 0-1"),
+}
+
+METRICS = (
+    internal("progress_sum"),
+    internal("wellbeing_sum"),
+    internal("send_16_25"),
+    internal("neet_send_16_25"),
+    ratio(
+        "outcome_index",
+        "index 0-1",
+        "Progress index of children with SEND (1 = need fully met)",
+        "progress_sum",
+        "send_children",
+    ),
+    ratio(
+        "wellbeing_index",
+        "index 0-1",
+        "Wellbeing index of children with SEND",
+        "wellbeing_sum",
+        "send_children",
+    ),
+    ratio(
+        "neet_rate_16_25",
+        "share",
+        "Share of young people aged 16-25 with SEND who are NEET",
+        "neet_send_16_25",
+        "send_16_25",
+    ),
+)
+
+
+def step(model: SendModel) -> None:
+    """Update progress and wellbeing of identified children, then council-level trust."""
+    ch, p, c = model.children, model.cfg.behaviour.outcomes, model.councils
+    idx = model.needy[ch.sen[model.needy] >= Sen.SUPPORT]
+    unmet, place, la = ch.unmet[idx], ch.place[idx], ch.la[idx]
+    over = member(place, SPECIALIST) & (ch.severity[idx] < c.resourced_threshold[la])
+    fit = np.where(unmet, p.unmet_fit, np.where(over, p.over_restrictive_fit, 1.0))
+    progress = ch.progress[idx]
+    ch.progress[idx] = progress + np.float32(SMOOTHING) * (fit.astype(np.float32) - progress)
+    away = np.zeros(len(idx), bool)
+    away[np.searchsorted(idx, model.placed_away())] = True  # placed away: plans, so in idx
+    loss = (
+        p.wellbeing_loss_unmet * unmet
+        + p.wellbeing_loss_waiting * (ch.therapy_wait[idx] >= 0)
+        + p.wellbeing_loss_out_of_area * away
+        + p.wellbeing_loss_neet * (place == Place.NEET)
+    )
+    wellbeing = ch.wellbeing[idx]
+    ch.wellbeing[idx] = wellbeing + np.float32(SMOOTHING) * (
+        (1.0 - loss).astype(np.float32) - wellbeing
+    )
+    update_trust(model)
+
+
+def update_trust(model: SendModel) -> None:
+    """Trust moves towards the share of this month's plans issued on time."""
+    c, flows = model.councils, model.flows.totals
+    issued = flows["new_plans"]
+    timely = np.divide(
+        flows["issued_within_20_weeks"], issued, out=c.trust.copy(), where=issued > 0
+    )
+    rate = per_month(model.cfg.behaviour.council.trust_adjust_per_year)
+    c.trust += rate * (timely - c.trust)
+
+
+def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
+    """Sums of progress and wellbeing, and young people with SEND in and out of NEET."""
+    ch, n = model.children, census.n
+    send_la, send_idx = census.la[census.send], census.idx[census.send]
+    young_send = census.tally[:, :, :, YOUNG_ADULTS, 1]
+    return {
+        "progress_sum": count_by(send_la, n, ch.progress[send_idx]),
+        "wellbeing_sum": count_by(send_la, n, ch.wellbeing[send_idx]),
+        "send_16_25": young_send.sum(axis=(1, 2, 3)),
+        "neet_send_16_25": young_send[:, Place.NEET].sum(axis=(1, 2)),
+    }
+
+
+MECHANISM = Mechanism(
+    name="outcomes",
+    step=step,
+    params=OutcomeParams,
+    fields=FIELDS,
+    metrics=METRICS,
+    count=count_stocks,
+)

@@ -1,0 +1,395 @@
+"""Placement: moves between settings each month, and the places that exist.
+
+Settings are named through :mod:`sendsim.model.operations.placing` whenever a plan is issued,
+a child arrives, or a phase ends. Each month, plans whose need stays unmet move up the ladder
+of specialism, children turned away by a school are offered another place, secondary pupils
+with unmet SEMH needs move into alternative provision and back, and young people with SEND
+move in and out of NEET. Special and independent schools admit within their places
+(:mod:`sendsim.model.institutions.specialist`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.config.params import NF, param
+from sendsim.model.codes import (
+    AWAITING_PROVISION,
+    PLACE_NAMES,
+    POST16_START_AGE,
+    SCHOOL_START_AGE,
+    SECONDARY_START_AGE,
+    Need,
+    Place,
+    Sen,
+    member,
+)
+from sendsim.model.institutions.specialist import create_place_tables
+from sendsim.model.levers import TODAY, change
+from sendsim.model.mechanism import ChildField, Mechanism
+from sendsim.model.operations import placing
+from sendsim.model.ops import count_by, per_month
+from sendsim.model.recording import Census, count, ratio
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+RESOURCED_HEADROOM = 1.03  # assumption
+#: Placements reported as shares of plans (``placement_share_<name>``).
+SHARE_OF_PLANS = (
+    "mainstream",
+    "resourced",
+    "state_special",
+    "independent",
+    "ap",
+    "post16",
+    "neet",
+    "early_years",
+    "other",
+    "employment",
+)
+
+
+@dataclass
+class PlacementParams:
+    """Moves between settings, and the independent market."""
+
+    specialist_post16_level: float = param(
+        0.85,
+        0.5,
+        1.0,
+        unit="need level",
+        label="Need level at which post-16 provision for a plan is a specialist institution",
+        source="Assumption: 8,230 of 78,370 post-16 plans in specialist institutions (SEN2 2022)",
+    )
+    unmet_months_to_move: int = param(
+        6,
+        1,
+        12,
+        unit="months in the last 12",
+        label="Months of unmet need after which a plan's placement is reconsidered",
+        source="Assumption",
+    )
+    independent_when_full: float = param(
+        0.5,
+        0.0,
+        1.0,
+        unit="probability",
+        label="Chance a child needing a special place goes independent when state places are full",
+        source="Assumption",
+    )
+    move_when_unmet_per_year: float = param(
+        0.5,
+        0.0,
+        2.0,
+        unit="per year",
+        label="Yearly chance of a more specialist placement while a plan's need is unmet",
+        source=f"Assumption; {NF} SEN2 MtosiEHC: ~9,300 moves mainstream to special in 2021",
+    )
+    ap_per_year: float = param(
+        0.02,
+        0.0,
+        0.2,
+        unit="per year",
+        label="Yearly chance a secondary pupil with unmet SEMH need moves to AP",
+        source="Assumption",
+    )
+    iss_growth_per_year: float = param(
+        0.10,
+        0.0,
+        0.5,
+        unit="per year",
+        label="Most places the independent special school market adds in a year, for demand",
+        source=f"{NF} Placement: ISS pupils up ~165% since 2015 (~10% a year)",
+    )
+    awaiting_resolution_per_year: float = param(
+        4.0,
+        0.5,
+        12.0,
+        unit="per year",
+        label="How fast a child with a plan turned away by a school is found a place",
+        source="Assumption: about three months awaiting provision (SEN2 'awaiting provision')",
+    )
+    ap_return_per_year: float = param(
+        0.4,
+        0.0,
+        2.0,
+        unit="per year",
+        label="Yearly chance a pupil without a plan in AP returns to school",
+        source="Assumption",
+    )
+    ap_plan_return_per_year: float = param(
+        0.15,
+        0.0,
+        2.0,
+        unit="per year",
+        label="Yearly chance a pupil with a plan named in AP moves to another setting",
+        source="Assumption: AP named in plans is mostly long-term (SEN2: 0.8% of plans in AP)",
+    )
+    independent_in_area_share: float = param(
+        0.4,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of independent special school places inside the home council",
+        source="Assumption: most independent special school placements are out of area",
+    )
+    post16_education_share: float = param(
+        0.85,
+        0.5,
+        0.98,
+        unit="share",
+        label="Share of young people without a plan who stay in education after Year 11",
+        source="Assumption: DfE participation of 16-17 year olds in full-time education",
+    )
+    post16_stay_special: float = param(
+        0.75,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of plans in special schools staying in the school's sixth form at 16",
+        source="Assumption",
+    )
+    post16_stay_mainstream: float = param(
+        0.3,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of plans in mainstream staying in a school sixth form at 16",
+        source="Assumption",
+    )
+    leaver_neet_share: float = param(
+        0.1,
+        0.0,
+        0.5,
+        unit="share",
+        label="Share of young people without SEND leaving education who become NEET",
+        source="Assumption: ONS NEET rate of ~11% among 16-24 year olds",
+    )
+    post19_finish_per_year: float = param(
+        0.35,
+        0.0,
+        1.0,
+        unit="share per year",
+        label="Share of young people over 19 with plans in FE who finish their course each year",
+        source="Assumption: plans at 20-25 are a quarter of those at 16-19 (SEN2 age bands)",
+    )
+    fe_dropout_per_year: float = param(
+        0.04,
+        0.0,
+        0.3,
+        unit="per year",
+        label="Yearly chance a young person without SEND drops out of FE into NEET",
+        source="Assumption",
+    )
+    neet_exit_per_year: float = param(
+        0.4,
+        0.05,
+        1.0,
+        unit="per year",
+        label="Yearly chance a NEET young person moves into education, work or training",
+        source="Assumption",
+    )
+    neet_entry_per_year: float = param(
+        0.04,
+        0.0,
+        0.3,
+        unit="per year",
+        label="Yearly chance a young person aged 16-25 without SEND becomes NEET",
+        source="Assumption: ONS NEET rate of ~11% among 16-24 year olds",
+    )
+    send_neet_multiplier: float = param(
+        2.0,
+        1.0,
+        5.0,
+        unit="multiplier",
+        label="How much more likely young people with SEND are to become NEET",
+        source="dfe-lait: destinations after KS4 by SEN status; assumption for the size",
+    )
+
+
+FIELDS = {
+    "place": ChildField(np.int8, Place.EARLY_YEARS, "setting (Place)"),
+    "school": ChildField(np.int32, -1, "institution index within the table of place; -1 none"),
+}
+
+METRICS = (
+    *(
+        count(f"ehcp_{n}", f"Plans with placement: {n.replace('_', ' ')}", "stock")
+        for n in PLACE_NAMES.values()
+    ),
+    count("ehcp_post16", "Plans with placement in FE or specialist post-16", "stock"),
+    count("awaiting_provision", "Plans awaiting a school place after a school declined", "stock"),
+    count("out_of_area", "Plans placed in a school outside the home council", "stock"),
+    count("special_places", "State special school places", "stock", "places"),
+    count("resourced_places", "Resourced provision and SEN unit places", "stock", "places"),
+    count(
+        "independent_places",
+        "Independent special school places used by the area",
+        "stock",
+        "places",
+    ),
+    count("moves_to_special", "Plans moved from mainstream to special provision", "flow"),
+    count("moves_to_ap", "Pupils moved from mainstream school to alternative provision", "flow"),
+    count(
+        "special_place_shortfall", "Children needing a special place who did not get one", "flow"
+    ),
+    *(
+        ratio(
+            f"placement_share_{n}",
+            "share",
+            f"Share of plans placed in {n.replace('_', ' ')}",
+            f"ehcp_{n}",
+            "ehcp_caseload",
+        )
+        for n in SHARE_OF_PLANS
+    ),
+    ratio(
+        "out_of_area_share",
+        "share",
+        "Share of plans placed outside the home council",
+        "out_of_area",
+        "ehcp_caseload",
+    ),
+)
+
+
+def build(model: SendModel) -> None:
+    """Special and independent school places sized to their January pupils and the published
+    plans; resourced provision places likewise."""
+    ch, c, prof = model.children, model.councils, model.profiles
+    england = model.cfg.area.code.lower() == "england"
+    model.specials, model.iss = create_place_tables(model, prof, england)
+    c.resourced_places[:] = np.maximum(
+        np.round(
+            prof.plans[:, :, Place.RESOURCED].sum(axis=1)
+            * model.sample_fraction
+            * RESOURCED_HEADROOM
+        ),
+        count_by(ch.la[ch.place == Place.RESOURCED], c.n),
+    )
+
+
+def step(model: SendModel) -> None:
+    """Monthly moves: to more specialist settings, into and out of AP, in and out of NEET."""
+    resolve_awaiting(model)
+    escalate_unmet(model)
+    alternative_provision(model)
+    neet_transitions(model)
+
+
+def resolve_awaiting(model: SendModel) -> None:
+    """Children turned away by a school are offered another placement."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    waiting = model.needy[ch.school[model.needy] == AWAITING_PROVISION]
+    u = model.streams.uniform("awaiting", ch.uid[waiting], model.months_elapsed)
+    retry = waiting[u < per_month(p.awaiting_resolution_per_year)]
+    ch.school[retry] = -1
+    placing.place(model, retry)
+
+
+def escalate_unmet(model: SendModel) -> None:
+    """Plans whose need stays unmet move up the ladder of specialism."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    n = model.needy
+    idx = n[
+        (ch.sen[n] == Sen.EHCP)
+        & member(ch.place[n], (Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL))
+        & (ch.age[n] >= SCHOOL_START_AGE)
+        & (ch.age[n] < POST16_START_AGE)
+    ]
+    struggling = idx[np.bitwise_count(ch.unmet_history[idx]) >= p.unmet_months_to_move]
+    u = model.streams.uniform("escalate", ch.uid[struggling], model.months_elapsed)
+    placing.place(model, struggling[u < per_month(p.move_when_unmet_per_year)], escalate=True)
+
+
+def alternative_provision(model: SendModel) -> None:
+    """Secondary pupils with unmet SEMH need move to AP; AP pupils return."""
+    ch, p = model.children, model.cfg.behaviour.placement
+    n = model.needy
+    at_risk = n[
+        (ch.place[n] == Place.MAINSTREAM)
+        & ch.unmet[n]
+        & (ch.need[n] == Need.SEMH)
+        & (ch.age[n] >= SECONDARY_START_AGE)
+        & (ch.age[n] < POST16_START_AGE)
+    ]
+    u = model.streams.uniform("to_ap", ch.uid[at_risk], model.months_elapsed)
+    moving = at_risk[u < per_month(p.ap_per_year * ap_entry_factor(model))]
+    model.flows.add("moves_to_ap", ch.la[moving])
+    ch.place[moving] = Place.AP
+    ch.school[moving] = -1
+    in_ap = n[ch.place[n] == Place.AP]
+    u = model.streams.uniform("from_ap", ch.uid[in_ap], model.months_elapsed)
+    oversight = model.policy.alternative_provision.oversight
+    returning = np.where(ch.sen[in_ap] == Sen.EHCP, p.ap_plan_return_per_year, p.ap_return_per_year)
+    returning *= 1 + model.cfg.behaviour.effects.ap_oversight_return * oversight
+    back = in_ap[u < per_month(returning)]
+    placing.place(model, back[ch.sen[back] == Sen.EHCP])
+    non_plan = back[ch.sen[back] != Sen.EHCP]
+    school_age = ch.age[non_plan] < POST16_START_AGE
+    placing.to_mainstream(model, non_plan[school_age])
+    placing.leave_school(model, non_plan[~school_age], "ap_leaver")
+
+
+def ap_entry_factor(model: SendModel) -> float:
+    """How moves into AP scale with inclusion in inspection, councils' power to direct
+    academies (fewer pupils off-rolled) and council oversight of AP."""
+    fx, pol = model.cfg.behaviour.effects, model.policy
+    inspection = change(pol, "powers.inclusion_in_inspection") / (
+        1 - TODAY.powers.inclusion_in_inspection
+    )
+    factor = 1 - fx.inspection_ap_reduction * inspection
+    factor *= 1 - fx.direction_ap_reduction * pol.powers.direct_academies_to_admit
+    factor *= 1 - fx.ap_oversight_reduction * pol.alternative_provision.oversight
+    return max(factor, 0.0)
+
+
+def neet_transitions(model: SendModel) -> None:
+    """Young people with SEND drop out of FE or work into NEET, and leave NEET for work or
+    training. (Young people who never had SEND keep the destination they left school for:
+    their NEET status is outside the model's outputs.)"""
+    ch, p = model.children, model.cfg.behaviour.placement
+    n = model.needy
+    young = n[(ch.age[n] >= POST16_START_AGE) & ch.had_sen[n]]
+    place_now = ch.place[young]
+    multiplier = placing.send_neet_multiplier(model)
+    u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
+    entry = np.where(place_now == Place.FE, p.fe_dropout_per_year, p.neet_entry_per_year)
+    at_risk = member(place_now, (Place.FE, Place.EMPLOYMENT))
+    ch.place[young[at_risk & (u < per_month(entry * multiplier))]] = Place.NEET
+    ch.place[
+        young[(place_now == Place.NEET) & (u < per_month(p.neet_exit_per_year / multiplier))]
+    ] = Place.EMPLOYMENT
+
+
+def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
+    """Plans by placement, places, and plans placed away from home."""
+    n, c = census.n, model.councils
+    by_place = census.plans.sum(axis=(2, 3, 4))
+    plan_school = model.children.school[census.idx[census.plan]]
+    return {
+        **{f"ehcp_{name}": by_place[:, p] for p, name in PLACE_NAMES.items()},
+        "ehcp_post16": by_place[:, Place.FE] + by_place[:, Place.SPECIALIST_POST16],
+        "awaiting_provision": count_by(
+            census.la[census.plan][plan_school == AWAITING_PROVISION], n
+        ),
+        "out_of_area": count_by(model.children.la[model.placed_away()], n),
+        "special_places": model.specials.places_by_council(n),
+        "resourced_places": c.resourced_places.astype(np.float64),
+        "independent_places": model.iss.places_by_council(n),
+    }
+
+
+MECHANISM = Mechanism(
+    name="placement",
+    step=step,
+    params=PlacementParams,
+    fields=FIELDS,
+    metrics=METRICS,
+    build=build,
+    count=count_stocks,
+)

@@ -1,0 +1,146 @@
+"""Redress: disputes, mediation and the SEND Tribunal.
+
+A disputed decision goes to mediation or straight to appeal (:func:`cases.dispute`, called
+where the decision is made). Some mediations settle (with a remedy for the family in part);
+the rest, and unmediated disputes, are appealed. The tribunal decides months later, mostly for
+the family: an assessment, a plan, or a more specialist placement, often an independent school
+it names (:func:`cases.remedy`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.config.params import NF, param
+from sendsim.model.mechanism import ChildField, Mechanism
+from sendsim.model.operations import cases
+from sendsim.model.recording import Metric, count
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+
+@dataclass
+class RedressParams:
+    """How families dispute decisions, and what the tribunal decides."""
+
+    dispute_refusal: float = param(
+        0.12,
+        0.0,
+        0.5,
+        unit="probability",
+        label="Chance a refusal to assess is disputed",
+        source=f"{NF} Redress: ~11,000 appeals a year; assumption for the split",
+    )
+    dispute_not_issued: float = param(
+        0.25,
+        0.0,
+        0.6,
+        unit="probability",
+        label="Chance a decision not to issue a plan is disputed",
+        source="Assumption",
+    )
+    dispute_plan: float = param(
+        0.1,
+        0.0,
+        0.4,
+        unit="probability",
+        label="Chance a new plan's contents or placement is disputed",
+        source="Assumption",
+    )
+    late_dispute_multiplier: float = param(
+        1.5,
+        1.0,
+        4.0,
+        unit="multiplier",
+        label="How much more often a decision reached after 20 weeks is disputed",
+        source="Assumption: late plans and refusals erode families' confidence in them",
+    )
+    mediation_share: float = param(
+        0.35,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of disputes that go to mediation",
+        source=f"{NF} Redress: 5,097 mediations (2021)",
+    )
+    mediation_to_tribunal: float = param(
+        0.26,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of mediations followed by a tribunal appeal",
+        source=f"{NF} Redress: 26-27% of mediations went on to tribunal",
+    )
+    mediation_remedy_share: float = param(
+        0.33,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of mediations settled without appeal that give the family what it asked",
+        source="Assumption",
+    )
+    family_win_share: float = param(
+        0.96,
+        0.5,
+        1.0,
+        unit="share",
+        label="Share of tribunal appeals decided at least partly for the family",
+        source=f"{NF} Redress: ~96% (2021/22)",
+    )
+    months_to_hearing: int = param(
+        8, 1, 24, unit="months", label="Months from appeal to decision", source="Assumption"
+    )
+    named_independent_share: float = param(
+        0.3,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of successful placement appeals that name an independent school",
+        source="Assumption",
+    )
+
+
+FIELDS = {
+    "appeal": ChildField(np.int8, cases.Appeal.NONE, "pending appeal (cases.Appeal)"),
+    "appeal_months": ChildField(np.int8, 0, "months until the tribunal decides"),
+}
+
+METRICS = (
+    count("mediations", "Mediation cases", "flow"),
+    count("tribunal_appeals", "SEND Tribunal appeals registered", "flow"),
+    count(
+        "appealable_decisions", "Decisions families can appeal (refusals, plans, no plan)", "flow"
+    ),
+    count("tribunal_decisions", "SEND Tribunal appeals decided", "flow"),
+    Metric(
+        "tribunal_appeal_rate",
+        "share",
+        "Appeals registered per appealable decision",
+        "flow",
+        "tribunal_appeals",
+        "appealable_decisions",
+        scaled=False,
+    ),
+)
+
+
+def step(model: SendModel) -> None:
+    """Tribunal decisions fall due."""
+    ch = model.children
+    pending = model.needy[ch.appeal[model.needy] > 0]
+    ch.appeal_months[pending] -= 1
+    due = pending[ch.appeal_months[pending] <= 0]
+    model.flows.add("tribunal_decisions", ch.la[due])
+    u = model.streams.uniform("tribunal", ch.uid[due], model.months_elapsed)
+    won = due[u < model.cfg.behaviour.redress.family_win_share]
+    cases.remedy(model, won, ch.appeal[won].copy())
+    ch.appeal[due] = cases.Appeal.NONE
+
+
+MECHANISM = Mechanism(
+    name="redress", step=step, params=RedressParams, fields=FIELDS, metrics=METRICS
+)

@@ -1,0 +1,93 @@
+"""Annual reviews of plans, and ceasing plans when needs are met or education ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sendsim.config.params import NF, param
+from sendsim.model.codes import ADULT_AGE, Place, Sen, member
+from sendsim.model.mechanism import ChildField, Mechanism
+from sendsim.model.operations import cases
+from sendsim.model.ops import scale_share
+from sendsim.model.recording import count
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+MONTHS_PER_REVIEW = 12
+PLAN_AGE_SPREAD_MONTHS = 48  # January plans were issued up to four years before (assumption)
+
+
+@dataclass
+class ReviewParams:
+    """When plans cease at their annual review."""
+
+    needs_met_level: float = param(
+        0.3,
+        0.05,
+        0.6,
+        unit="need level",
+        label="Need level below which a plan can cease because needs are met",
+        source="Assumption",
+    )
+    cease_needs_met_per_year: float = param(
+        0.05,
+        0.0,
+        0.3,
+        unit="per year",
+        label="Yearly chance a plan whose need has fallen below 0.3 ceases",
+        source=f"{NF}; SEN2 DismetEHC: ~430-900 plans a year ceased as needs met",
+    )
+    cease_left_education_per_year: float = param(
+        0.6,
+        0.0,
+        1.0,
+        unit="per year",
+        label="Yearly chance a plan ceases once a young person aged 19+ leaves education",
+        source="SEN2 DisleftEHC: ~12,800 plans ceased in 2021 on leaving education",
+    )
+
+
+FIELDS = {
+    "plan_months": ChildField(np.int16, 0, "months since the plan was issued (annual reviews)"),
+}
+
+METRICS = (
+    count("ceased_plans", "Plans ceased (moved away, left education, needs met, aged out)", "flow"),
+    count("ceased_on_review", "Plans ceased at annual review (needs met, left education)", "flow"),
+)
+
+
+def build(model: SendModel) -> None:
+    """Months since each January plan was issued, spread so that reviews fall all year."""
+    ch = model.children
+    plans = np.flatnonzero(ch.sen == Sen.EHCP)
+    u = model.streams.uniform("init.plan_months", ch.uid[plans])
+    ch.plan_months[plans] = (u * PLAN_AGE_SPREAD_MONTHS).astype(np.int16)
+
+
+def step(model: SendModel) -> None:
+    """Plans reaching an anniversary are reviewed; some cease."""
+    ch, p = model.children, model.cfg.behaviour.reviews
+    plans = model.needy[ch.sen[model.needy] == Sen.EHCP]
+    ch.plan_months[plans] += 1
+    due = plans[ch.plan_months[plans] % MONTHS_PER_REVIEW == 0]
+    u = model.streams.uniform("review", ch.uid[due], model.months_elapsed)
+    scale = model.councils.cease_scale[ch.la[due]]  # each council's fitted practice
+    met_chance = scale_share(p.cease_needs_met_per_year, scale)
+    met = (ch.severity[due] < p.needs_met_level) & (u < met_chance)
+    out_of_education = (ch.age[due] >= ADULT_AGE) & member(
+        ch.place[due], (Place.EMPLOYMENT, Place.NEET)
+    )
+    left = out_of_education & (u < scale_share(p.cease_left_education_per_year, scale))
+    cases.cease_plan(model, due[met], Sen.SUPPORT)
+    cases.cease_plan(model, due[left & ~met], Sen.NONE)
+    model.flows.add("ceased_on_review", ch.la[due[met | left]])
+
+
+MECHANISM = Mechanism(
+    name="reviews", step=step, params=ReviewParams, fields=FIELDS, metrics=METRICS, build=build
+)
