@@ -202,7 +202,7 @@ def sensitivity_outputs(start: dt.date, end: dt.date, override_last: dt.date) ->
 
 def period_label(first: dt.date, last: dt.date) -> str:
     """Months ``first`` to ``last``: ``2027-28`` (April to March), ``2026`` (a calendar
-    year), else e.g. ``Feb 2026`` to ``Jan 2027`` joined by an en dash."""
+    year), else the first and last months joined by an en dash (``Feb 2026``, ``Jan 2027``)."""
     if first.month == 4 and last.month == 3 and last.year == first.year + 1:
         return S.fy_label(first.year)
     if first.month == 1 and last.month == 12 and first.year == last.year:
