@@ -10,7 +10,8 @@ import pytest
 
 from sendsim.app import finished, simulate
 from sendsim.errors import DataError
-from sendsim.study import MEASURES, compare, load_study, to_markdown
+from sendsim.headline import INDICATORS
+from sendsim.study import compare, load_study, to_markdown
 from tests.conftest import make_config
 
 
@@ -22,10 +23,10 @@ def test_comparison_gives_median_and_range_across_seeds(tmp_path):
                 settings["policy.workforce.educational_psychologists"] = 0.5
             simulate(make_config(**settings), tmp_path / f"{scenario}-{seed}", progress=False)
     table = compare(tmp_path)
-    assert table.height == 2 * len(MEASURES)
+    assert table.height == 2 * len(INDICATORS)  # one-year runs: the override is not reached
     runs = dict(table.group_by("scenario").agg(pl.col("runs").first()).iter_rows())
     assert runs == {"baseline": 3, "fewer_psychologists": 2}
-    row = table.filter(pl.col("measure") == "Plans (EHCPs), January 2032").row(0, named=True)
+    row = table.filter(pl.col("measure") == "EHC plans, January 2023").row(0, named=True)
     assert row["p10"] <= row["median"] <= row["p90"]
     assert "fewer_psychologists" in to_markdown(table, "Why?")
 

@@ -320,15 +320,6 @@ TARGETS = (
 
 
 # -- printing --------------------------------------------------------------------------------
-def format_report(results: dict[str, Any]) -> str:
-    """The whole printed report of ``results`` (as ``run_plan`` prints it, row by row)."""
-    configs = results["configurations"].values()
-    width = _label_width(d["label"] for d in configs)
-    title = _title_lines(results["mode"], results["date"], results["machine"], width)
-    rows = [f"{d['label']:<{width}}{_row_figures(d)}" for d in configs]
-    return "\n".join([*title, *rows, *_closing_lines(results)])
-
-
 def _label_width(labels: Iterable[str]) -> int:
     return max([len("configuration"), *(len(label) for label in labels)]) + 2
 

@@ -9,7 +9,6 @@ with ``AgentSet.do`` (``shuffle_do``, the usual choice, is slower still).
 from __future__ import annotations
 
 import mesa
-import numpy as np
 
 EVENT_PROBABILITY = 0.01  # monthly chance of the counted event (any small number will do)
 
@@ -47,13 +46,3 @@ class OneAgentPerChild(mesa.Model):
     def step(self) -> None:
         """One month for every child."""
         self.agents.do("step")
-
-
-def make_model(n_children: int, seed: int = 1) -> OneAgentPerChild:
-    """A baseline model of ``n_children`` agents (Mesa's per-step INFO logging stays off)."""
-    return OneAgentPerChild(n_children, seed=seed)
-
-
-def count_events(model: OneAgentPerChild) -> int:
-    """Events counted by the agents themselves (equals ``model.events``)."""
-    return int(np.sum([a.events for a in model.agents]))

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from sendsim.bench.harness import TARGET_MONTHS, run_worker
 from sendsim.bench.machine import machine_info, now_iso
+from sendsim.config.tables import markdown
 from sendsim.data.areas import load_councils
 from sendsim.errors import SendsimError
 from sendsim.io import atomic_write, write_text
@@ -180,17 +181,19 @@ def docs_section(
     frame: pl.DataFrame, sizing: dict[str, float], machine: dict[str, Any], years: int
 ) -> str:
     """The measured table and sizing rule, as Markdown between the section markers."""
-    header = (
-        "| sample fraction | children simulated | build s (CPU) | run s (CPU) | s per million "
-        f"child-months | 10-year run s, projected (CPU) | peak GB |\n|{'---|' * 7}"
+    table = pl.DataFrame(
+        {
+            "sample fraction": [f"{f:g}" for f in frame["sample_fraction"]],
+            "children simulated": [f"{n:,.0f}" for n in frame["children"]],
+            "build s (CPU)": _with_cpu(frame, "init_s", "init_cpu_s", ".1f"),
+            "run s (CPU)": _with_cpu(frame, "run_s", "run_cpu_s", ".1f"),
+            "s per million child-months": [f"{v:.2f}" for v in frame["s_per_million_child_months"]],
+            "10-year run s, projected (CPU)": _with_cpu(
+                frame, "projected_10y_s", "projected_10y_cpu_s", ",.0f"
+            ),
+            "peak GB": [f"{v:.2f}" for v in frame["peak_rss_gb"]],
+        }
     )
-    rows = [
-        f"| {r['sample_fraction']:g} | {r['children']:,.0f} | {r['init_s']:.1f} "
-        f"({r['init_cpu_s']:.1f}) | {r['run_s']:.1f} ({r['run_cpu_s']:.1f}) | "
-        f"{r['s_per_million_child_months']:.2f} | {r['projected_10y_s']:,.0f} "
-        f"({r['projected_10y_cpu_s']:,.0f}) | {r['peak_rss_gb']:.2f} |"
-        for r in frame.iter_rows(named=True)
-    ]
     dirty = ", with uncommitted changes" if machine["git_dirty"] else ""
     england = float(load_councils()["pop_0_25"].sum())
     examples = (
@@ -210,8 +213,7 @@ def docs_section(
             "cores, wall time exceeds CPU time, and an idle machine's wall time is close to "
             "the CPU time.",
             "",
-            header,
-            *rows,
+            markdown(table),
             "",
             "Sizing rule (least squares over the rows above; CPU time in brackets):",
             "",
@@ -231,6 +233,11 @@ def docs_section(
             SECTION_END,
         ]
     )
+
+
+def _with_cpu(frame: pl.DataFrame, wall: str, cpu: str, spec: str) -> list[str]:
+    """``wall (cpu)`` seconds of each row."""
+    return [f"{w:{spec}} ({c:{spec}})" for w, c in zip(frame[wall], frame[cpu], strict=True)]
 
 
 def _estimate(sizing: dict[str, float], children: float) -> str:

@@ -51,9 +51,9 @@ def measure_sendsim(overrides: list[str], warmup: bool = True) -> dict[str, Any]
         SendModel(compose_config(WARMUP_OVERRIDES)).run(progress=False)
     with Measurement() as measured:
         model = SendModel(cfg)
-        init_s, init_cpu_s = measured.lap()
+        measured.lap("init")
         model.run(progress=False)
-        run_s, run_cpu_s = measured.lap()
+        measured.lap("run")
     population = model.recorder.stocks["population_0_25"]  # simulated children, per month
     return {
         "area": cfg.area.code,
@@ -61,12 +61,7 @@ def measure_sendsim(overrides: list[str], warmup: bool = True) -> dict[str, Any]
         "months": model.n_months,
         "children": float(population[0].sum()),
         "child_months": float(population[: model.n_months].sum()),
-        "init_s": init_s,
-        "run_s": run_s,
-        "init_cpu_s": init_cpu_s,
-        "run_cpu_s": run_cpu_s,
-        "rss_before_init_gb": measured.rss_before_gb,
-        "peak_rss_gb": measured.peak_gb,
+        **measured.figures(),
     }
 
 
@@ -88,23 +83,13 @@ def measure_mesa(agents: int, steps: int) -> dict[str, Any]:
     OneAgentPerChild(WARMUP_AGENTS).step()
     with Measurement() as measured:
         model = OneAgentPerChild(agents)
-        init_s, init_cpu_s = measured.lap()
+        measured.lap("init")
         model.step()
         measured.lap()  # the warm-up step is not timed
         for _ in range(steps):
             model.step()
-        run_s, run_cpu_s = measured.lap()
-    return {
-        "agents": agents,
-        "steps": steps,
-        "agent_steps": agents * steps,
-        "init_s": init_s,
-        "run_s": run_s,
-        "init_cpu_s": init_cpu_s,
-        "run_cpu_s": run_cpu_s,
-        "rss_before_init_gb": measured.rss_before_gb,
-        "peak_rss_gb": measured.peak_gb,
-    }
+        measured.lap("run")
+    return {"agents": agents, "steps": steps, "agent_steps": agents * steps, **measured.figures()}
 
 
 class Measurement:
@@ -119,16 +104,23 @@ class Measurement:
         _reset_peak_rss()
         self.rss_before_gb = _status_gb("VmRSS")
         self.peak_gb = float("nan")
+        self.laps: dict[str, float] = {}
         gc.disable()
         self._last = (time.perf_counter(), time.process_time())
         return self
 
-    def lap(self) -> tuple[float, float]:
-        """Wall and CPU seconds since the start or the previous lap."""
+    def lap(self, name: str | None = None) -> None:
+        """End a lap: wall and CPU seconds since the start or the previous lap, kept as
+        ``<name>_s`` and ``<name>_cpu_s`` (an unnamed lap is not kept)."""
         now = (time.perf_counter(), time.process_time())
-        wall, cpu = now[0] - self._last[0], now[1] - self._last[1]
+        if name:
+            self.laps[f"{name}_s"] = now[0] - self._last[0]
+            self.laps[f"{name}_cpu_s"] = now[1] - self._last[1]
         self._last = now
-        return wall, cpu
+
+    def figures(self) -> dict[str, float]:
+        """The named laps, ``rss_before_init_gb`` and ``peak_rss_gb`` (after the block)."""
+        return {**self.laps, "rss_before_init_gb": self.rss_before_gb, "peak_rss_gb": self.peak_gb}
 
     def __exit__(self, *exc: object) -> None:
         gc.enable()

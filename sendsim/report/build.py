@@ -133,9 +133,9 @@ def fan_charts(data: ReportData) -> list[Chart]:
     out.append(_chart("spend-and-income", title, "money", both, "fy", png, data))
 
     marker = None
-    if len(horizons) > 1 and horizons[0].reached:
-        override = horizons[0]
-        marker = (override.stock_date, f"statutory override ends ({override.name})")
+    override = next((p for p in horizons if p.key == "override" and p.reached), None)
+    if override:
+        marker = (override.stock_date, f"statutory override ends ({override.last:%B %Y})")
     monthly(
         "dsg-balance",
         "Cumulative DSG balance (£ m, cash; below zero is a deficit)",

@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 from tqdm import tqdm
 
+from sendsim.config.nested import differences
 from sendsim.errors import DataError, SendsimError
 from sendsim.model.codes import FUNDED_PLACES, PLACE_NAMES
 from sendsim.results import ENGLAND_CODE, META, RESULT_FILES, SUMMARY, TIMESERIES
@@ -213,7 +214,9 @@ def check_replicates(runs: list[Run]) -> None:
     """Replicates of a scenario differ in their seed only."""
     first = runs[0]
     for run in runs[1:]:
-        differ = _differences(_without_seed(first.config), _without_seed(run.config))
+        differ = [
+            key for key, _, _ in differences(_without_seed(first.config), _without_seed(run.config))
+        ]
         if differ:
             raise SendsimError(
                 f"scenario '{run.scenario}': {run.path} and {first.path} differ in "
@@ -336,14 +339,6 @@ def _scenario_order(runs: list[Run]) -> list[str]:
 def _without_seed(config: dict[str, Any]) -> dict[str, Any]:
     run = {k: v for k, v in config.get("run", {}).items() if k != "seed"}
     return {**config, "run": run}
-
-
-def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
-    """Dotted keys whose values differ between two nested dicts."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        keys = list(dict.fromkeys([*a, *b]))
-        return [d for k in keys for d in _differences(a.get(k), b.get(k), f"{prefix}{k}.")]
-    return [] if a == b else [prefix.rstrip(".")]
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from sendsim.config.nested import lookup
+from sendsim.headline import BY_METRIC, Point, per_run
 from sendsim.report import series as S
 from sendsim.report.collect import ReportData
-from sendsim.report.tables import INDICATORS, Horizon, find_key, horizons, per_run
+from sendsim.report.tables import horizons
 from sendsim.report.units import Kind, fmt, span
 
-BY_METRIC = {i.metric: i for i in INDICATORS}
+INFLATION_KEY = "finance.cost_inflation_per_year"
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def caveats(data: ReportData) -> list[str]:
             "which adds noise to small numbers."
         )
     money = "Money is in cash terms (not adjusted for inflation)"
-    inflation = find_key(data.runs[0].config, "cost_inflation_per_year")
+    inflation = lookup(data.runs[0].config, INFLATION_KEY)
     if isinstance(inflation, int | float):
         money += f"; unit costs are assumed to rise {inflation * 100:.1f}% a year"
     return [
@@ -104,24 +106,24 @@ def key_messages(data: ReportData) -> list[str]:
     return [m for m in messages if m]
 
 
-def _value(data: ReportData, metric: str, horizon: Horizon, scenario: str) -> Stat | None:
-    return stat(per_run(data, BY_METRIC[metric], horizon), scenario)
+def _value(data: ReportData, metric: str, horizon: Point, scenario: str) -> Stat | None:
+    return stat(per_run(data.series, BY_METRIC[metric], horizon), scenario)
 
 
-def _deficit(data: ReportData, who: str, hs: list[Horizon]) -> str:
+def _deficit(data: ReportData, who: str, hs: list[Point]) -> str:
     base, end = data.baseline, hs[-1]
     at_end = _value(data, "dsg_cumulative_balance_gbp", end, base)
-    override = hs[0] if len(hs) > 1 else None
+    override = next((p for p in hs if p.key == "override"), None)
     if override and override.reached:
         at_override = _value(data, "dsg_cumulative_balance_gbp", override, base)
-        when = f"when the statutory override ends in {override.name}"
+        when = f"when the statutory override ends in {override.last:%B %Y}"
         return (
             f"{who}, {_balance_phrase(at_override)} {when}, "
             f"and {_balance_amount(at_end)} by {end.stock_date:%B %Y}."
         )
     note = ""
     if override:
-        note = f" (the runs end before the statutory override ends in {override.name})"
+        note = f" (the runs end before the statutory override ends in {override.last:%B %Y})"
     return f"{who}, {_balance_phrase(at_end)} by {end.stock_date:%B %Y}{note}."
 
 
@@ -137,7 +139,7 @@ def _balance_amount(s: Stat) -> str:
     return f"a surplus of {s.text('money')}"
 
 
-def _plans(data: ReportData, who: str, end: Horizon) -> str:
+def _plans(data: ReportData, who: str, end: Point) -> str:
     base = data.baseline
     start = data.series["date"].min()
     dates = (start, end.stock_date)
@@ -184,24 +186,25 @@ def _spend_gap(data: ReportData, who: str) -> str:
     )
 
 
-def _timeliness(data: ReportData, who: str, end: Horizon) -> str:
+def _timeliness(data: ReportData, who: str, end: Point) -> str:
     base = data.baseline
     ind = BY_METRIC["issued_within_20_weeks"]
     start = data.series["date"].min()
-    first_year = Horizon("", start, start, S.add_months(start, 11), True)
-    now, then = stat(per_run(data, ind, end), base), stat(per_run(data, ind, first_year), base)
+    first_year = Point("first year", start, start, S.add_months(start, 11))
+    now = stat(per_run(data.series, ind, end), base)
+    then = stat(per_run(data.series, ind, first_year), base)
     if now is None or then is None:
         return ""
     return (
         f"{who}, {now.text('share')} of new EHC plans are issued within the statutory 20 "
-        f"weeks in {end.flow_label}, against {fmt(then.median, 'share')} in "
-        f"{first_year.flow_label}."
+        f"weeks in {end.when('ratio')}, against {fmt(then.median, 'share')} in "
+        f"{first_year.when('ratio')}."
     )
 
 
-def _biggest_difference(data: ReportData, end: Horizon) -> str:
+def _biggest_difference(data: ReportData, end: Point) -> str:
     """The scenario whose DSG balance at the end differs most from the baseline's."""
-    frame = per_run(data, BY_METRIC["dsg_cumulative_balance_gbp"], end)
+    frame = per_run(data.series, BY_METRIC["dsg_cumulative_balance_gbp"], end)
     base = stat(frame, data.baseline)
     others = {s: stat(frame, s) for s in data.scenarios[1:]}
     name, other = max(others.items(), key=lambda kv: abs(kv[1].median - base.median))

@@ -5,21 +5,19 @@ Each table carries its formatted cells (for the page) and a numeric frame (for i
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
+from sendsim.config.nested import lookup, same
 from sendsim.config.params import DeclaredParam, iter_params
 from sendsim.config.schema import SendsimConfig
+from sendsim.headline import INDICATORS, Point, override_last_month, per_run, points
 from sendsim.report import series as S
 from sendsim.report.collect import ReportData
-from sendsim.report.units import DASH, Kind, fmt, fmt_range, growth
+from sendsim.report.units import DASH, fmt, fmt_range, growth
 
-DEFAULT_OVERRIDE_END = dt.date(2028, 3, 1)
 PROVISION_LABELS = {
     "mainstream": "Mainstream schools",
     "resourced": "Resourced provision and SEN units",
@@ -60,115 +58,12 @@ class Table:
     css: str = ""
 
 
-@dataclass(frozen=True)
-class Indicator:
-    """A quantity compared between scenarios.
-
-    Attributes:
-        label: row heading.
-        kind: display unit.
-        metric: the stock, or the flow (numerator for ``ratio``).
-        timing: ``stock`` (on a date), ``flow`` (summed over a year) or ``ratio`` (two flows
-            summed over a year, divided).
-        denominator: the flow divided by, for ``ratio``.
-    """
-
-    label: str
-    kind: Kind
-    metric: str
-    timing: str = "stock"
-    denominator: str | None = None
-
-
-INDICATORS = (
-    Indicator("EHC plans", "count", "ehcp_caseload"),
-    Indicator("Plans per 10,000 aged 0-25", "per10k", "ehcp_per_10k_0_25"),
-    Indicator("Plans in mainstream schools", "share", "placement_share_mainstream"),
-    Indicator("Plans in state special schools", "share", "placement_share_state_special"),
-    Indicator("Plans in independent special schools", "share", "placement_share_independent"),
-    Indicator("High-needs spend in the year", "money", "hn_spend_gbp", "flow"),
-    Indicator("High-needs income in the year", "money", "hn_income_gbp", "flow"),
-    Indicator("Cumulative DSG balance (negative: deficit)", "money", "dsg_cumulative_balance_gbp"),
-    Indicator(
-        "New plans issued within 20 weeks",
-        "share",
-        "issued_within_20_weeks",
-        "ratio",
-        "new_plans",
-    ),
-    Indicator("Mean months of unmet need in the past year", "months", "mean_months_unmet_need"),
-    Indicator("Young people with SEND aged 16-25 who are NEET", "share", "neet_rate_16_25"),
-)
-
-
-@dataclass(frozen=True)
-class Horizon:
-    """A point the scenarios are compared at.
-
-    Attributes:
-        name: e.g. ``March 2028``.
-        stock_date: stocks are read on this date (the first of the month after).
-        first, last: flows are summed over these months.
-        reached: whether every run reaches ``stock_date``.
-    """
-
-    name: str
-    stock_date: dt.date
-    first: dt.date
-    last: dt.date
-    reached: bool
-
-    @property
-    def flow_label(self) -> str:
-        if self.first.month == 4 and self.last.month == 3:
-            return S.fy_label(self.first.year)
-        if self.first.month == 1 and self.last.month == 12 and self.first.year == self.last.year:
-            return str(self.first.year)
-        return f"{self.first:%b %Y}{DASH}{self.last:%b %Y}"
-
-    @property
-    def stock_label(self) -> str:
-        return f"{self.stock_date.day} {self.stock_date:%b %Y}"
-
-
-def horizons(data: ReportData) -> list[Horizon]:
-    """The end of the statutory override, and the end of the runs."""
-    last = override_end(data)
-    after = S.add_months(last, 1)
-    override = Horizon(
-        f"{last:%B %Y}", after, S.add_months(last, -11), last, reached=after <= data.end
-    )
-    end = Horizon(
-        f"{data.end:%B %Y}",
-        data.end,
-        S.add_months(data.end, -12),
-        S.add_months(data.end, -1),
-        reached=True,
-    )
-    return [override, end] if override.stock_date != end.stock_date else [end]
-
-
-def override_end(data: ReportData) -> dt.date:
-    """Last month of the statutory override in the baseline's config (March 2028 if unset)."""
-    value = find_key(data.scenario_runs(data.baseline)[0].config, "statutory_override_end")
-    match = re.fullmatch(r"(\d{4})-(\d{2})", str(value or ""))
-    if not match:
-        return DEFAULT_OVERRIDE_END
-    return dt.date(int(match[1]), int(match[2]), 1)
-
-
-def per_run(data: ReportData, ind: Indicator, horizon: Horizon) -> pl.DataFrame:
-    """``scenario, seed, value`` of an indicator at a horizon, one row per run."""
-    if ind.timing == "stock":
-        return S.at_date(data.series, ind.metric, horizon.stock_date)
-    num = S.window(data.series, ind.metric, horizon.first, horizon.last)
-    if ind.timing == "flow":
-        return num
-    den = S.window(data.series, ind.denominator, horizon.first, horizon.last)
-    return num.join(den, on=list(S.RUN), suffix="_den").select(
-        *S.RUN,
-        pl.when(pl.col("value_den") > 0).then(pl.col("value") / pl.col("value_den")).alias("value"),
-    )
+def horizons(data: ReportData) -> list[Point]:
+    """The headline points of the report's runs: the end of the statutory override in the
+    baseline's config, and the last date every run reaches."""
+    start = data.series["date"].min()
+    override_last = override_last_month(data.scenario_runs(data.baseline)[0].config)
+    return points(start, data.end, override_last)
 
 
 def comparison_table(data: ReportData) -> Table:
@@ -177,12 +72,12 @@ def comparison_table(data: ReportData) -> Table:
     rows, records = [], []
     for ind in INDICATORS:
         for horizon in horizons(data):
-            when = horizon.stock_label if ind.timing == "stock" else horizon.flow_label
+            when = horizon.when(ind.reading)
             if not horizon.reached:
                 note = f"not reached: the runs end on {data.end:%-d %B %Y}"
                 rows.append([ind.label, when, note, *[""] * (len(data.scenarios) - 1)])
                 continue
-            stats = S.bands(per_run(data, ind, horizon))
+            stats = S.bands(per_run(data.series, ind, horizon))
             cells = []
             for scenario in data.scenarios:
                 row = stats.filter(pl.col("scenario") == scenario)
@@ -195,7 +90,7 @@ def comparison_table(data: ReportData) -> Table:
                     {
                         "indicator": ind.label,
                         "unit": ind.kind,
-                        "horizon": horizon.name,
+                        "horizon": horizon.key,
                         "measured": when,
                         "scenario": scenario,
                         "runs": r["runs"],
@@ -213,8 +108,9 @@ def comparison_table(data: ReportData) -> Table:
         pl.DataFrame(records),
         caption=(
             "Median across replicates, with the 10th to 90th percentile range in brackets. "
-            "Stocks are counted on the date shown; spend, income and the 20-week share are "
-            "over the period shown. Money in cash terms; shares of plans in percent."
+            "Counts, rates and balances are as at the start of the month shown; spend, income "
+            "and the 20-week share are over the period shown. Money in cash terms; shares of "
+            "plans in percent."
         ),
         merge_first=True,
     )
@@ -324,17 +220,17 @@ def assumptions_table(data: ReportData) -> Table:
         p
         for p in iter_params(SendsimConfig)
         if p.meta.kind == "uncertain"
-        and any(_differs(_lookup(c, p.path), p.default) for c in configs.values())
+        and any(_changed(lookup(c, p.path), p.default) for c in configs.values())
     ]
     header = ["Lever", "Unit", *data.scenarios, "Source"]
     rows, records, bold = [], [], set()
     for group, params in (("policy", policy_levers()), ("uncertain", changed_uncertain)):
         for p in params:
-            values = [_lookup(configs[s], p.path) for s in data.scenarios]
+            values = [lookup(configs[s], p.path) for s in data.scenarios]
             label = p.meta.label if group == "policy" else f"{p.meta.label} (uncertain)"
             cells = [f"{label} [{p.path}]", p.meta.unit, *map(_show, values), p.meta.source]
             for i, value in enumerate(values):
-                if _differs(value, p.default):
+                if _changed(value, p.default):
                     bold.add((len(rows), 2 + i))
             rows.append(cells)
             records += [
@@ -374,13 +270,13 @@ def runs_table(data: ReportData) -> Table:
         runs = data.scenario_runs(s)
         config = runs[0].config
         seeds = [r.seed for r in runs]
-        fraction = _lookup(config, "population.sample_fraction")
+        fraction = lookup(config, "population.sample_fraction")
         rows.append(
             [
                 s,
-                str(_lookup(config, "scenario.description") or ""),
+                str(lookup(config, "scenario.description") or ""),
                 f"{len(runs)} ({_seed_list(seeds)})",
-                _show(_lookup(config, "run.years")),
+                _show(lookup(config, "run.years")),
                 f"1 in {round(1 / fraction):,}" if fraction and fraction < 1 else "all children",
             ]
         )
@@ -390,7 +286,7 @@ def runs_table(data: ReportData) -> Table:
                 "description": rows[-1][1],
                 "replicates": len(runs),
                 "seeds": " ".join(map(str, seeds)),
-                "years": _lookup(config, "run.years"),
+                "years": lookup(config, "run.years"),
                 "sample_fraction": fraction,
             }
         )
@@ -404,36 +300,9 @@ def runs_table(data: ReportData) -> Table:
     )
 
 
-def _lookup(config: dict[str, Any], path: str) -> Any:
-    node: Any = config
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def find_key(config: Any, key: str) -> Any:
-    """The first value under ``key`` anywhere in a nested dict."""
-    for found in _walk(config, key):
-        return found
-    return None
-
-
-def _walk(node: Any, key: str) -> Iterator[Any]:
-    if isinstance(node, dict):
-        if key in node:
-            yield node[key]
-        for value in node.values():
-            yield from _walk(value, key)
-
-
-def _differs(value: Any, default: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, int | float) and isinstance(default, int | float):
-        return abs(float(value) - float(default)) > 1e-12
-    return value != default
+def _changed(value: Any, default: Any) -> bool:
+    """Set, and not to the declared default."""
+    return value is not None and not same(value, default)
 
 
 def _show(value: Any) -> str:

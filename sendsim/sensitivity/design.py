@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 import sendsim
+from sendsim.config.nested import differences
 from sendsim.errors import SendsimError
 from sendsim.io import write_parquet, write_text
 from sendsim.results import git_commit
@@ -78,21 +79,19 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-def _differences(stored: Any, current: Any, key: str = "") -> list[str]:
-    """``key: <stored> in the design, <current> here`` for every differing leaf."""
-    if isinstance(stored, dict) and isinstance(current, dict):
-        out = []
-        for k in sorted(set(stored) | set(current), key=str):
-            path = f"{key}.{k}" if key else str(k)
-            out += _differences(stored.get(k), current.get(k), path)
-        return out
-    if stored == current:
-        return []
+def _differences(stored: Any, current: Any) -> list[str]:
+    """``key: <stored> in the design, <current> here`` for every differing setting."""
+    return [
+        f"{_setting(key)}: {_short(was)} in the design, {_short(now)} here"
+        for key, was, now in differences(stored, current)
+    ]
+
+
+def _setting(key: str) -> str:
+    """The command-line key of a field of the stored study."""
     if key.startswith("config."):
-        label = key.removeprefix("config.")
-    else:
-        label = "run.seed" if key == "seed" else f"sensitivity.{key}"
-    return [f"{label}: {_short(stored)} in the design, {_short(current)} here"]
+        return key.removeprefix("config.")
+    return "run.seed" if key == "seed" else f"sensitivity.{key}"
 
 
 def _short(value: Any) -> str:

@@ -8,7 +8,8 @@ Horizons:
 - ``mean``: the mean over the simulated months (the starting census excluded);
 - ``sum``: a flow summed over the whole run (ratios from summed parts).
 
-England runs use the England row (``E92000001``); single-council runs that council.
+England runs use the England row (``E92000001``); single-council runs that council. The
+default outputs are the headline indicators' (:func:`sendsim.headline.sensitivity_outputs`).
 """
 
 from __future__ import annotations
@@ -19,16 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sendsim.headline import month_start, sensitivity_outputs
 from sendsim.model.metrics import METRIC_BY_NAME, Metric
 from sendsim.results import ENGLAND_CODE, RunResults
 
-SENDSIM_OUTPUTS = (
-    "dsg_cumulative_balance_gbp@2028-04",
-    "hn_spend_gbp@sum",
-    "ehcp_per_10k_0_25@end",
-    "mean_months_unmet_need@mean",
-    "neet_rate_16_25@end",
-)
 ISHIGAMI_OUTPUTS = ("y",)
 SUMMARIES = ("end", "mean", "sum")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -44,6 +39,21 @@ class Output:
     @property
     def name(self) -> str:
         return f"{self.metric.name}@{self.horizon}"
+
+
+def default_outputs(model: str, start: str, years: int, override_end: str) -> tuple[str, ...]:
+    """The outputs analysed when none are given: ``y`` for Ishigami, else the headline ones.
+
+    Args:
+        model: ``sendsim`` or ``ishigami``.
+        start: ``run.start`` (``YYYY-MM``).
+        years: ``run.years``.
+        override_end: ``policy.funding.statutory_override_end`` (``YYYY-MM``).
+    """
+    if model == "ishigami":
+        return ISHIGAMI_OUTPUTS
+    dates = run_dates(start, years)
+    return sensitivity_outputs(dates[0], dates[-1], month_start(override_end))
 
 
 def run_dates(start: str, years: int) -> list[dt.date]:

@@ -18,7 +18,7 @@ from SALib import ProblemSpec
 from sendsim.config.schema import SendsimConfig
 from sendsim.sensitivity.config import FAST_M, SensitivityRoot
 from sendsim.sensitivity.factors import Factor, select
-from sendsim.sensitivity.outputs import ISHIGAMI_OUTPUTS, SENDSIM_OUTPUTS, parse, run_dates
+from sendsim.sensitivity.outputs import ISHIGAMI_OUTPUTS, default_outputs, parse, run_dates
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Study:
         """The study a validated configuration describes."""
         s = root.sensitivity
         factors, _ = select(s.model, list(s.factors))
-        outputs = s.outputs or default_outputs(s.model)
+        outputs = s.outputs or _default_outputs(root)
         model_config = {f.name: getattr(root, f.name) for f in dataclasses.fields(SendsimConfig)}
         config = dataclasses.asdict(SendsimConfig(**model_config)) if s.model == "sendsim" else {}
         return cls(
@@ -134,15 +134,17 @@ def design_rows(method: str, n: int, n_factors: int) -> int:
     return n * per_sample
 
 
-def default_outputs(model: str) -> tuple[str, ...]:
-    return ISHIGAMI_OUTPUTS if model == "ishigami" else SENDSIM_OUTPUTS
+def _default_outputs(root: SensitivityRoot | DictConfig) -> tuple[str, ...]:
+    """The default outputs of a configuration's model, run length and override end."""
+    run, override_end = root.run, root.policy.funding.statutory_override_end
+    return default_outputs(root.sensitivity.model, run.start, run.years, override_end)
 
 
 def study_problems(cfg: DictConfig) -> list[str]:
     """Problems across ``sensitivity`` keys of a composed configuration, one line each."""
     s = cfg.sensitivity
     factors, problems = select(s.model, list(s.factors))
-    problems += _output_problems(s.model, list(s.outputs or default_outputs(s.model)), cfg.run)
+    problems += _output_problems(s.model, list(s.outputs or _default_outputs(cfg)), cfg.run)
     if s.method == "sobol" and s.n & (s.n - 1):
         problems.append(f"sensitivity.n={s.n}: Sobol needs a power of 2 (64, 128, 256...)")
     if s.method == "fast" and s.n <= 4 * FAST_M**2:
