@@ -25,6 +25,7 @@ import polars as pl
 from sendsim.config.nested import lookup
 from sendsim.config.params import iter_params
 from sendsim.config.schema import SendsimConfig
+from sendsim.dates import add_months, month_start
 from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.report import series as S
 from sendsim.report.units import DASH, SCALE, UNIT, Kind
@@ -142,11 +143,11 @@ def points(start: dt.date, end: dt.date, override_last: dt.date) -> list[Point]:
         end: last date of the run.
         override_last: last month of the statutory override (first of the month).
     """
-    after = S.add_months(override_last, 1)
-    last_year = Point("end", end, S.add_months(end, -12), S.add_months(end, -1))
+    after = add_months(override_last, 1)
+    last_year = Point("end", end, add_months(end, -12), add_months(end, -1))
     if after <= start or after == end:
         return [last_year]
-    first = S.add_months(override_last, -11)
+    first = add_months(override_last, -11)
     return [Point("override", after, first, override_last, reached=after <= end), last_year]
 
 
@@ -180,11 +181,6 @@ def override_last_month(config: dict[str, Any] | None = None) -> dt.date:
 def declared_default(key: str) -> Any:
     """The default a config key is declared with (:mod:`sendsim.config.params`)."""
     return next(p.default for p in iter_params(SendsimConfig) if p.path == key)
-
-
-def month_start(value: str) -> dt.date:
-    """``2028-03`` → 1 March 2028."""
-    return dt.date(int(value[:4]), int(value[5:7]), 1)
 
 
 def sensitivity_outputs(start: dt.date, end: dt.date, override_last: dt.date) -> tuple[str, ...]:

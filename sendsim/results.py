@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 import sendsim
+from sendsim.dates import add_months
 from sendsim.io import write_parquet, write_text
 from sendsim.model.metrics import METRICS, Metric
 
@@ -63,7 +64,7 @@ class RunResults:
             self.names.append("England")
             self.values = {k: np.column_stack([v, v.sum(axis=1)]) for k, v in self.values.items()}
         start = dt.date(model.start_year, model.start_month, 1)
-        self.dates = [_add_months(start, i) for i in range(model.n_months + 1)]
+        self.dates = [add_months(start, i) for i in range(model.n_months + 1)]
 
     def metric(self, m: Metric) -> np.ndarray:
         """(dates, councils) values of a metric; ratios from their parts, null where undefined."""
@@ -165,8 +166,3 @@ def _metric(name: str) -> Metric:
     from sendsim.model.metrics import METRIC_BY_NAME
 
     return METRIC_BY_NAME[name]
-
-
-def _add_months(start: dt.date, months: int) -> dt.date:
-    total = start.month - 1 + months
-    return dt.date(start.year + total // 12, total % 12 + 1, 1)

@@ -9,6 +9,7 @@ import pytest
 
 from sendsim import backtest, calibration
 from sendsim.data import areas
+from sendsim.model.mechanisms.demography import DemographyParams
 from sendsim.model.model import SendModel
 from sendsim.model.profile import load_profiles
 from tests.conftest import make_config, run_model
@@ -35,17 +36,19 @@ def test_start_state_is_the_january_of_the_start_year():
         (pl.col("la_code") == STOCKPORT) & (pl.col("measure") == "ehcp_total")
     )
     for year in backtest.start_years():
-        plans = load_profiles(STOCKPORT, year).plans.sum()
+        plans = load_profiles(STOCKPORT, year, DemographyParams()).plans.sum()
         published = history.filter(pl.col("year") == year)["value"][0]
         assert plans == pytest.approx(published, rel=0.01)
 
 
 def test_targets_and_start_state_ignore_later_data(distorted_future):
     before = calibration.targets(2019)
-    plans_before = load_profiles(STOCKPORT, 2019).plans
+    plans_before = load_profiles(STOCKPORT, 2019, DemographyParams()).plans
     distorted_future(2019)
     assert calibration.targets(2019).equals(before)
-    np.testing.assert_array_equal(load_profiles(STOCKPORT, 2019).plans, plans_before)
+    np.testing.assert_array_equal(
+        load_profiles(STOCKPORT, 2019, DemographyParams()).plans, plans_before
+    )
 
 
 def test_backtest_forecast_ignores_later_data(distorted_future):

@@ -17,6 +17,7 @@ from sendsim.config import precheck
 from sendsim.config.nested import differences, lookup
 from sendsim.config.params import iter_params
 from sendsim.config.schema import SendsimConfig
+from sendsim.dates import month_start
 from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.report.collect import NEEDED_METRICS, load
 from sendsim.report.messages import INFLATION_KEY
@@ -95,7 +96,7 @@ def test_report_and_study_read_the_same_declarations(two_year_runs):
     data = load([two_year_runs])
     report = comparison_table(data).data
     study = compare(two_year_runs)
-    points = H.points(START, dt.date(2024, 1, 1), H.month_start(OVERRIDE_END))
+    points = H.points(START, dt.date(2024, 1, 1), month_start(OVERRIDE_END))
     expected = [(i.label, p.when(i.reading)) for i in H.INDICATORS for p in points]
     assert list(report.select("indicator", "measured").iter_rows()) == expected
     assert study["measure"].to_list() == [f"{label}, {when}" for label, when in expected]
@@ -131,7 +132,7 @@ def test_a_one_year_sensitivity_analysis_is_valid_with_default_outputs():
 
 def test_override_end_is_read_from_the_config_else_its_declared_default():
     declared = next(p.default for p in iter_params(SendsimConfig) if p.path == H.OVERRIDE_END_KEY)
-    assert H.override_last_month({}) == H.month_start(declared)
+    assert H.override_last_month({}) == month_start(declared)
     config = {"policy": {"funding": {"statutory_override_end": "2025-06"}}}
     assert H.override_last_month(config) == dt.date(2025, 6, 1)
 

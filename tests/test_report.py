@@ -16,6 +16,7 @@ import pytest
 
 from sendsim.config.params import iter_params
 from sendsim.config.schema import SendsimConfig
+from sendsim.dates import add_months
 from sendsim.report import charts, write_report
 from sendsim.report import series as S
 from sendsim.report.build import sensitivity_charts
@@ -64,7 +65,7 @@ def fake_run(
         )
     )
     months = years * 12 + 1
-    dates = [S.add_months(dt.date(2022, 1, 1), m) for m in range(months)]
+    dates = [add_months(dt.date(2022, 1, 1), m) for m in range(months)]
     rows = [
         (
             code,

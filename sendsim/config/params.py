@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -60,6 +60,26 @@ def param(
     return field(default=default, metadata={"param": meta})
 
 
+def profile(
+    default: Sequence[float],
+    low: float,
+    high: float,
+    *,
+    unit: str,
+    label: str,
+    source: str,
+) -> Any:
+    """An uncertain parameter that is a fixed-length list of numbers (by age, need type or
+    placement), each within ``[low, high]``; its type hint is ``list[float]``."""
+    meta = Param(unit, label, source, "uncertain", low, high)
+    if not all(low <= value <= high for value in default):
+        raise ValueError(f"default {default} outside [{low}, {high}] for '{label}'")
+    values = list(default)
+    return field(
+        default_factory=lambda: list(values), metadata={"param": meta, "length": len(values)}
+    )
+
+
 def setting(
     default: Any,
     low: float | None = None,
@@ -89,6 +109,7 @@ class DeclaredParam:
     default: Any
     type: type
     meta: Param
+    length: int | None = None  # of a profile (a list of numbers)
 
 
 def iter_params(cls: type, prefix: str = "") -> Iterator[DeclaredParam]:
@@ -99,7 +120,10 @@ def iter_params(cls: type, prefix: str = "") -> Iterator[DeclaredParam]:
         if dataclasses.is_dataclass(hint):
             yield from iter_params(hint, f"{prefix}{f.name}.")
         elif "param" in f.metadata:
-            yield DeclaredParam(prefix + f.name, f.default, hint, f.metadata["param"])
+            default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+            yield DeclaredParam(
+                prefix + f.name, default, hint, f.metadata["param"], f.metadata.get("length")
+            )
 
 
 def section_fields(cls: type) -> dict[str, type]:

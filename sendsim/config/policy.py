@@ -342,6 +342,9 @@ class LeverEffects:
     inspection_capability_per_year: float = effect(
         0.03, 0.1, "Yearly gain in schools' capability at full weight of inclusion in inspection"
     )
+    inspection_capability_max: float = effect(
+        0.15, 0.4, "Largest total gain in schools' capability from inclusion in inspection"
+    )
     inspection_ap_reduction: float = effect(
         0.5, 1.0, "Fall in moves to AP at full weight of inclusion in inspection"
     )

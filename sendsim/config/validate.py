@@ -117,6 +117,8 @@ def check_value(key: str, value: Any, schema: type = SendsimConfig) -> str | Non
     """Whether ``value`` suits the declared type, range or choices of ``key``."""
     param = declared(schema)[key]
     meta, kind = param.meta, param.type
+    if param.length is not None:
+        return _check_profile(key, value, param)
     if typing.get_origin(kind) is list:
         if not isinstance(value, list | ListConfig) or not all(isinstance(v, str) for v in value):
             return f"{key}={value!r}: expected a list of names, e.g. [a,b]"
@@ -142,6 +144,18 @@ def check_value(key: str, value: Any, schema: type = SendsimConfig) -> str | Non
         return f"{key}={value}: expected a month as YYYY-MM"
     if key == "area.code":
         return _check_option("area", value)
+    return None
+
+
+def _check_profile(key: str, value: Any, param: DeclaredParam) -> str | None:
+    """A list of ``param.length`` numbers, each within the declared range."""
+    meta = param.meta
+    expected = f"a list of {param.length} numbers from {meta.low} to {meta.high} ({meta.unit})"
+    if not isinstance(value, list | tuple | ListConfig) or len(value) != param.length:
+        return f"{key}: expected {expected}"
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    if not numbers or not all(meta.low <= v <= meta.high for v in value):
+        return f"{key}={list(value)}: expected {expected}"
     return None
 
 

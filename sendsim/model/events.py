@@ -13,27 +13,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sendsim.dates import MONTHS_PER_YEAR, SEPTEMBER, shift_month
 from sendsim.model.children import NEVER
-from sendsim.model.codes import MAX_AGE
+from sendsim.model.codes import MAX_AGE, N_AGES
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-#: Relative yearly chance of a new need by academic age (1.0 at ages 5-10). Assumption: onset
-#: and recognition concentrate in early childhood and primary school, as the age profile of
-#: new plans shows (newplans.csv: 26% of 2022 plans started at 4-5).
-EMERGENCE_BY_AGE = np.array(
-    [0.3, 0.6, 1.0, 1.3, 1.4, 1.3, 1.2, 1.1, 1.0, 0.9, 0.8, 0.9, 0.8, 0.7, 0.6, 0.5]
-    + [0.3, 0.25, 0.15]
-    + [0.1] * (MAX_AGE - 18)
-)
-
-N_AGES = MAX_AGE + 1
-
 
 def months_left_in_year(calendar_month: int) -> int:
     """Months from ``calendar_month`` to the end of the academic year (August), inclusive."""
-    return (8 - calendar_month) % 12 + 1
+    return (SEPTEMBER - 1 - calendar_month) % MONTHS_PER_YEAR + 1
 
 
 def event_months(
@@ -76,7 +66,7 @@ def event_months(
 
 def calendar_month(model: SendModel, run_month: int) -> int:
     """Calendar month (1-12) of a run month."""
-    return (model.start_month - 1 + run_month) % 12 + 1
+    return shift_month(model.start_year, model.start_month, run_month)[1]
 
 
 def schedule_moves(model: SendModel, idx: np.ndarray, start: int) -> None:
@@ -92,7 +82,8 @@ def schedule_needs(model: SendModel, idx: np.ndarray, start: int, stream: str = 
     """Draw the month a need emerges for each child in ``idx`` (who has none), from ``start``."""
     ch = model.children
     threshold = model.streams.exponential(stream, ch.uid[idx], start)
-    hazard = model.cfg.behaviour.needs.emergence_per_year * EMERGENCE_BY_AGE
+    needs = model.cfg.behaviour.needs
+    hazard = needs.emergence_per_year * np.asarray(needs.emergence_by_age)
     ch.need_month[idx] = event_months(
         threshold, ch.age[idx], hazard, start, calendar_month(model, start)
     )

@@ -19,9 +19,3 @@ def ratio(policy: PolicyConfig, key: str) -> float:
     """The lever ``key`` relative to today's value (1.0 = today)."""
     get = attrgetter(key)
     return float(get(policy)) / float(get(TODAY))
-
-
-def year_month(text: str) -> tuple[int, int]:
-    """``"2028-03"`` as ``(2028, 3)``."""
-    year, month = text.split("-")
-    return int(year), int(month)

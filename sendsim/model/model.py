@@ -12,6 +12,7 @@ import mesa
 import numpy as np
 
 from sendsim.config.policy import PolicyConfig
+from sendsim.dates import financial_year, shift_month, year_month
 from sendsim.model import world
 from sendsim.model.allocator import reuse_freed_memory
 from sendsim.model.children import Children
@@ -20,7 +21,7 @@ from sendsim.model.institutions.council import CouncilTable
 from sendsim.model.institutions.icb import IcbTable
 from sendsim.model.institutions.schools import SchoolTable
 from sendsim.model.institutions.specialist import PlaceTable
-from sendsim.model.levers import TODAY, year_month
+from sendsim.model.levers import TODAY
 from sendsim.model.mechanisms import MECHANISMS
 from sendsim.model.metrics import FLOWS, STOCKS
 from sendsim.model.operations.cases import casework_weeks
@@ -88,11 +89,11 @@ class SendModel(mesa.Model):
     # -- calendar ---------------------------------------------------------------------------
     @property
     def year(self) -> int:
-        return self.start_year + (self.start_month - 1 + self.months_elapsed) // 12
+        return shift_month(self.start_year, self.start_month, self.months_elapsed)[0]
 
     @property
     def month(self) -> int:
-        return (self.start_month - 1 + self.months_elapsed) % 12 + 1
+        return shift_month(self.start_year, self.start_month, self.months_elapsed)[1]
 
     # -- running ----------------------------------------------------------------------------
     def step(self) -> None:
@@ -141,7 +142,7 @@ class SendModel(mesa.Model):
 
     def hnb_this_year(self) -> np.ndarray:
         """Each council's high needs block for the current financial year (full scale, GBP)."""
-        fy = self.year if self.month >= 4 else self.year - 1
+        fy = financial_year(self.year, self.month)
         by_year, funding = self.councils.hnb_gbp_by_year, self.policy.funding
         growth = {2024: 1 + funding.hnb_growth_2024_25, 2025: 1 + funding.hnb_growth_2025_26}
         for year in range(max(by_year) + 1, fy + 1):

@@ -8,13 +8,15 @@ row per simulated council.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import polars as pl
 
 from sendsim.data import areas
-from sendsim.model.codes import MAX_AGE, N_AGES, N_PLACE, Place
+from sendsim.model.codes import N_AGES, N_PLACE, Place
 
 ENGLAND = "england"
 DATA_YEAR = 2022  # the January the council table describes; earlier starts read the history
@@ -36,29 +38,6 @@ DATA_PLACE = np.array(
 )
 BAND_AGES = ((0, 4), (5, 10), (11, 15), (16, 19), (20, 25))  # SEN2 age bands, inclusive
 
-#: Relative weight of each (age band, placement) before fitting to a council's margins (IPF).
-#: Assumption: which settings occur at which ages (early years only under 5; FE and NEET only
-#: from 16), with independent and AP placements concentrated in secondary school.
-BAND_PLACE_PRIOR = np.array(
-    [
-        [0.4, 0.05, 0.15, 0.02, 0.0, 0.0, 0.0, 0.0, 1.0, 0.2],
-        [1.0, 1.0, 1.0, 0.8, 0.2, 0.0, 0.0, 0.0, 0.0, 0.5],
-        [1.0, 1.0, 1.0, 1.2, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
-        [0.4, 0.3, 0.8, 0.8, 0.1, 1.0, 1.0, 1.0, 0.0, 1.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0],
-    ]
-)
-#: Share of a band's plans at each single age. Assumption: plans accumulate through primary
-#: school and cease after 16.
-AGE_WEIGHT_IN_BAND = np.concatenate(
-    [
-        [0.02, 0.05, 0.13, 0.30, 0.50],  # under 5
-        [0.12, 0.14, 0.16, 0.18, 0.19, 0.21],  # 5-10
-        [0.21, 0.20, 0.20, 0.20, 0.19],  # 11-15
-        [0.33, 0.29, 0.22, 0.16],  # 16-19
-        [0.28, 0.22, 0.17, 0.13, 0.11, 0.09],  # 20-25
-    ]
-)
 #: Ages (inclusive) at which each data placement can occur.
 PLACE_AGES = (
     (4, 18),
@@ -94,16 +73,6 @@ AS_OF = {
     "dsg_cumulative_balance_2022_gbp": ("dsg_cumulative_balance_gbp", -1),  # March
     "dsg_cumulative_balance_prev_gbp": ("dsg_cumulative_balance_gbp", -2),
 }
-#: SEN support at each academic age relative to the school-age rate (the census % of pupils).
-#: Assumption: rising through primary, lower in secondary, small after school (ages 4-15
-#: average 1.0).
-SUPPORT_BY_AGE = np.array(
-    [0.02, 0.05, 0.15, 0.35, 0.6, 0.85, 0.95, 1.05, 1.15, 1.2, 1.25, 1.05, 1.0, 1.0, 0.95, 0.95]
-    + [0.6, 0.55, 0.4, 0.25, 0.15]
-    + [0.1] * (MAX_AGE - 20)
-)
-#: Share of children without identified SEND who have a need not yet identified (assumption).
-HIDDEN_NEED_BY_AGE = np.array([0.01, 0.03, 0.05, 0.05] + [0.03] * 12 + [0.02] * (MAX_AGE - 15))
 
 
 @dataclass(eq=False)
@@ -172,7 +141,16 @@ def as_of(councils: pl.DataFrame, year: int) -> pl.DataFrame:
     return councils
 
 
-def load_profiles(area: str, year: int = DATA_YEAR) -> Profiles:
+class PlanSpread(Protocol):
+    """How published plans by age band and by placement are spread to single ages and
+    placements (declared in ``behaviour.demography``): a weight per single age within its
+    band, and a prior weight of each placement in each band (``plan_place_prior_<band>``)
+    before fitting to the council's margins."""
+
+    plan_age_weight_in_band: Sequence[float]
+
+
+def load_profiles(area: str, year: int, spread: PlanSpread) -> Profiles:
     """Build the profiles of the councils in ``area`` as of January ``year``."""
     all_councils = as_of(areas.load_councils(), year)
     rows = select_councils(area, year)
@@ -187,7 +165,7 @@ def load_profiles(area: str, year: int = DATA_YEAR) -> Profiles:
         age_shift=year - (2020 if year > 2020 else 2019) - 1,
         population_2019=pop["population_2019"],
         population_2020=pop["population_2020"],
-        plans=_plans_by_age_and_place(rows),
+        plans=_plans_by_age_and_place(rows, spread),
         sen_support_share=_fill_share(rows, all_councils, "sen_support_pct") / 100.0,
         requests_per_year=np.sqrt(
             _fill_per_plan(rows, all_councils, "requests_2021", at_least="new_plans_2021")
@@ -302,27 +280,28 @@ def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int =
     return table
 
 
-def _age_place_weights() -> np.ndarray:
+def _age_place_weights(age_weight_in_band: np.ndarray) -> np.ndarray:
     """(26, 10): share of a band's plans in each data placement at each single age."""
     allowed = np.zeros((N_AGES, len(PLACE_AGES)))
     for j, (lo, hi) in enumerate(PLACE_AGES):
         allowed[lo : hi + 1, j] = 1.0
-    weights = AGE_WEIGHT_IN_BAND[:, None] * allowed
+    weights = age_weight_in_band[:, None] * allowed
     for lo, hi in BAND_AGES:
         band = weights[lo : hi + 1]
         weights[lo : hi + 1] = band / np.maximum(band.sum(axis=0), 1e-12)
     return weights
 
 
-def _plans_by_age_and_place(rows: pl.DataFrame) -> np.ndarray:
-    """January 2022 plans by council, academic age and placement (fractional counts)."""
+def _plans_by_age_and_place(rows: pl.DataFrame, spread: PlanSpread) -> np.ndarray:
+    """January plans by council, academic age and placement (fractional counts)."""
     bands = rows.select([f"ehcp_age_{b}" for b in areas.AGE_BANDS]).fill_null(0).to_numpy()
     places = rows.select([f"ehcp_{p}" for p in areas.PLACEMENTS]).fill_null(0).to_numpy()
     bands = bands * (places.sum(1) / np.maximum(bands.sum(1), 1e-9))[:, None]
-    age_weights = _age_place_weights()
+    age_weights = _age_place_weights(np.asarray(spread.plan_age_weight_in_band))
+    prior = np.array([getattr(spread, f"plan_place_prior_{band}") for band in areas.AGE_BANDS])
     out = np.zeros((len(rows), N_AGES, N_PLACE))
     for i in range(len(rows)):
-        joint = ipf(BAND_PLACE_PRIOR, bands[i], places[i])
+        joint = ipf(prior, bands[i], places[i])
         for b, (lo, hi) in enumerate(BAND_AGES):
             out[i, lo : hi + 1][:, DATA_PLACE] += joint[b] * age_weights[lo : hi + 1]
     return out
@@ -417,8 +396,9 @@ def _balances(rows: pl.DataFrame) -> dict[str, np.ndarray]:
     return {"dsg_balance_start_gbp": march - 0.25 * change, "dsg_change_last_year_gbp": change}
 
 
-def net_migration(prof: Profiles) -> np.ndarray:
-    """Yearly net migration by council and age from the ONS cohort change mid-2019 to mid-2020."""
+def net_migration(prof: Profiles, largest: float) -> np.ndarray:
+    """Yearly net migration by council and age from the ONS cohort change mid-2019 to mid-2020,
+    within ``largest`` either way."""
     before, after = prof.population_2019[:, :-1], prof.population_2020[:, 1:]
     rate = np.divide(after, before, out=np.ones_like(after), where=before > 0) - 1.0
-    return np.clip(np.concatenate([rate, rate[:, -1:]], axis=1), -0.3, 0.3)
+    return np.clip(np.concatenate([rate, rate[:, -1:]], axis=1), -largest, largest)

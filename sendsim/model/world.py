@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def build(model: SendModel) -> None:
     """Create every institution and child of the model's area."""
     cfg = model.cfg
-    prof = load_profiles(cfg.area.code, model.start_year)
+    prof = load_profiles(cfg.area.code, model.start_year, cfg.behaviour.demography)
     model.profiles = prof
     england = cfg.area.code.lower() == "england"
     model.councils = Council.create(model, prof, england)

@@ -13,6 +13,7 @@ import polars as pl
 import sendsim
 from sendsim.config.params import iter_params
 from sendsim.config.schema import SendsimConfig
+from sendsim.dates import month_start
 from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.report import charts, messages, tables
 from sendsim.report import series as S
@@ -326,7 +327,7 @@ def output_label(output: str) -> str:
     if horizon in HORIZON_WORDS:
         return f"{label}, {HORIZON_WORDS[horizon]}"
     if re.fullmatch(r"\d{4}-\d{2}", horizon):
-        return f"{label}, {dt.date(int(horizon[:4]), int(horizon[5:]), 1):%B %Y}"
+        return f"{label}, {month_start(horizon):%B %Y}"
     return f"{label}, {horizon}" if horizon else label
 
 

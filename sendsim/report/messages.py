@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from sendsim.config.nested import lookup
+from sendsim.dates import add_months
 from sendsim.headline import BY_METRIC, Point, per_run
 from sendsim.report import series as S
 from sendsim.report.collect import ReportData
@@ -190,7 +191,7 @@ def _timeliness(data: ReportData, who: str, end: Point) -> str:
     base = data.baseline
     ind = BY_METRIC["issued_within_20_weeks"]
     start = data.series["date"].min()
-    first_year = Point("first year", start, start, S.add_months(start, 11))
+    first_year = Point("first year", start, start, add_months(start, 11))
     now = stat(per_run(data.series, ind, end), base)
     then = stat(per_run(data.series, ind, first_year), base)
     if now is None or then is None:

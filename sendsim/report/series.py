@@ -126,9 +126,3 @@ def bands(frame: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
         )
         .sort(keys)
     )
-
-
-def add_months(date: dt.date, months: int) -> dt.date:
-    """The first of the month ``months`` after ``date``'s month."""
-    total = date.year * 12 + date.month - 1 + months
-    return dt.date(total // 12, total % 12 + 1, 1)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sendsim.headline import month_start, sensitivity_outputs
+from sendsim.dates import add_months, month_start, months_between
+from sendsim.headline import sensitivity_outputs
 from sendsim.model.metrics import METRIC_BY_NAME, Metric
 from sendsim.results import ENGLAND_CODE, RunResults
 
@@ -58,11 +59,8 @@ def default_outputs(model: str, start: str, years: int, override_end: str) -> tu
 
 def run_dates(start: str, years: int) -> list[dt.date]:
     """First-of-month dates of a run's stocks: the start, then one per simulated month."""
-    year, month = int(start[:4]), int(start[5:7])
-    return [
-        dt.date(year + (month - 1 + i) // 12, (month - 1 + i) % 12 + 1, 1)
-        for i in range(12 * years + 1)
-    ]
+    first = month_start(start)
+    return [add_months(first, i) for i in range(12 * years + 1)]
 
 
 def parse(spec: str, dates: list[dt.date]) -> Output | str:
@@ -106,9 +104,7 @@ def _value(results: RunResults, out: Output, col: int) -> float:
     if out.horizon == "mean":
         simulated = series[1:] if m.timing == "stock" else series
         return float(np.nanmean(simulated)) if np.isfinite(simulated).any() else float("nan")
-    start = results.dates[0]
-    year, month = int(out.horizon[:4]), int(out.horizon[5:7])
-    return float(series[(year - start.year) * 12 + month - start.month])
+    return float(series[months_between(results.dates[0], month_start(out.horizon))])
 
 
 def _summed(results: RunResults, m: Metric) -> np.ndarray:

@@ -22,10 +22,6 @@ from sendsim.model.profile import Profiles, net_migration
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-ADULT_MIGRATION_AGE = 18
-NEW_PLAN_LEVEL = 0.55  # median need level of children receiving plans (assumption)
-REFUSAL_REFERENCE_LEVEL = 0.5  # need level at which a council refuses at its average rate
-
 
 @dataclass
 class CouncilParams:
@@ -126,12 +122,13 @@ class Council(mesa.Agent):
         cfg = model.cfg
         d = cfg.behaviour.demography
         out_rate = np.where(
-            np.arange(N_AGES) < ADULT_MIGRATION_AGE,
+            np.arange(N_AGES) < d.adult_migration_age,
             d.out_migration_child_per_year,
             d.out_migration_adult_per_year,
         )
         regions = sorted(set(prof.regions))
-        thresholds = placement_thresholds(prof, cfg.behaviour.needs.level_spread)
+        needs = cfg.behaviour.needs
+        thresholds = placement_thresholds(prof, needs.new_plan_level, needs.level_spread)
         table = CouncilTable(
             n=prof.n,
             key=prof.keys,
@@ -142,7 +139,9 @@ class Council(mesa.Agent):
             if england
             else np.arange(prof.n),
             births_per_year=prof.population[:, 0].copy(),
-            in_rate_by_age=np.maximum(out_rate[None, :] + net_migration(prof), 0.0),
+            in_rate_by_age=np.maximum(
+                out_rate[None, :] + net_migration(prof, d.max_net_migration_per_year), 0.0
+            ),
             out_rate_by_age=out_rate,
             refusal_logit=logit(np.clip(prof.refusal_share, 0.01, 0.9)),
             issue_logit=logit(np.clip(prof.issue_share, 0.5, 0.995)),
@@ -185,7 +184,7 @@ class Council(mesa.Agent):
         local = 1 - model.policy.standards.national_standards
         national = model.national_refusal_logit
         logit_ = national + local * (c.refusal_logit[la] - national) + c.gatekeeping[la]
-        logit_ += p.refusal_severity_slope * (REFUSAL_REFERENCE_LEVEL - ch.severity[idx])
+        logit_ += p.refusal_severity_slope * (p.refusal_reference_level - ch.severity[idx])
         return expit(logit_)
 
     @staticmethod
@@ -194,15 +193,18 @@ class Council(mesa.Agent):
         model.councils.resourced_places *= 1 + model.policy.capital.resourced_places_growth_per_year
 
 
-def placement_thresholds(prof: Profiles, spread: float) -> tuple[np.ndarray, np.ndarray]:
+def placement_thresholds(
+    prof: Profiles, new_plan_level: float, spread: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Need levels above which councils name resourced provision / special schools.
 
-    Chosen so that, for need levels spread like those of children receiving plans, the shares
-    of school-age new plans match each council's 2022 shares (newplans.csv).
+    Chosen so that, for need levels spread like those of children receiving plans (median
+    ``new_plan_level``, log-odds ``spread``), the shares of school-age new plans match each
+    council's 2022 shares (newplans.csv).
     """
     special = np.clip(prof.new_plan_special_share, 0.02, 0.9)
     resourced = np.clip(prof.new_plan_special_share + prof.new_plan_resourced_share, 0.03, 0.95)
-    base = logit(NEW_PLAN_LEVEL)
+    base = logit(new_plan_level)
 
     def quantile(top_share: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(base + spread * ndtri(1.0 - top_share))))

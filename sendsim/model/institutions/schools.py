@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
     from sendsim.model.profile import Profiles
 
-PRIMARY_SIZE, SECONDARY_SIZE = 280, 950  # average pupils per school (DfE schools, pupils 2022)
-
 
 @dataclass(eq=False)
 class SchoolTable:
@@ -79,10 +77,12 @@ class MainstreamSchool(mesa.Agent):
     @staticmethod
     def create(model: SendModel, prof: Profiles) -> SchoolTable:
         """Synthesise each council's primary and secondary schools from its pupil numbers."""
-        n_primary = np.maximum(np.round(prof.primary_pupils / PRIMARY_SIZE), 1).astype(np.int64)
-        n_secondary = np.maximum(np.round(prof.secondary_pupils / SECONDARY_SIZE), 1).astype(
-            np.int64
+        support = model.cfg.behaviour.support
+        n_primary = np.maximum(np.round(prof.primary_pupils / support.primary_school_pupils), 1)
+        n_secondary = np.maximum(
+            np.round(prof.secondary_pupils / support.secondary_school_pupils), 1
         )
+        n_primary, n_secondary = n_primary.astype(np.int64), n_secondary.astype(np.int64)
         la = np.concatenate(
             [np.repeat(np.arange(prof.n), n_primary), np.repeat(np.arange(prof.n), n_secondary)]
         )
@@ -103,9 +103,10 @@ class MainstreamSchool(mesa.Agent):
         number = np.arange(len(la)) - np.searchsorted(la, la, "left") if len(la) else la
         key = prof.keys[la] * 100_000 + number
         u = model.streams.uniform("school.capability", key)
-        support = model.cfg.behaviour.support
         capability = np.clip(
-            support.mainstream_capability + support.capability_sd * ndtri(u), 0.05, 0.95
+            support.mainstream_capability + support.capability_sd * ndtri(u),
+            support.min_capability,
+            support.max_capability,
         )
         mhst_draw = model.streams.uniform("school.mhst", key)
         order = np.lexsort((phase, la))  # schools grouped by council, primaries first
@@ -134,7 +135,8 @@ class MainstreamSchool(mesa.Agent):
             pol, "inclusion.staff_training_coverage"
         )
         drift = fx.inspection_capability_per_year * model.years_of_reform
-        capability += np.clip(drift * change(pol, "powers.inclusion_in_inspection"), -0.15, 0.15)
+        most = fx.inspection_capability_max
+        capability += np.clip(drift * change(pol, "powers.inclusion_in_inspection"), -most, most)
         capacity_share = s.sen_capacity_share * (
             1 + fx.senco_capacity * change(pol, "inclusion.senco_qualified_share")
         )
@@ -145,7 +147,7 @@ class MainstreamSchool(mesa.Agent):
             capacity_share * schools.pupils, 1.0
         )
         factor = np.clip(1.0 / np.maximum(load, 1e-9), s.min_load_factor, 1.0)
-        return np.clip(capability, 0.05, 0.95) * factor
+        return np.clip(capability, s.min_capability, s.max_capability) * factor
 
     @staticmethod
     def turns_away(model: SendModel, plan: np.ndarray) -> np.ndarray:

@@ -16,17 +16,13 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sendsim.dates import SEPTEMBER
 from sendsim.model.codes import Place
 from sendsim.model.ops import allocate, count_by, fill_slots
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
     from sendsim.model.profile import Profiles
-
-SPECIAL_SIZE, INDEPENDENT_SIZE = 120, 45  # average pupils per special / independent school
-SPECIAL_HEADROOM = 1.02  # 83% of state special schools are full or over capacity (NF Placement)
-INDEPENDENT_HEADROOM = 1.05  # assumption
-SEPTEMBER = 9
 
 
 @dataclass(eq=False)
@@ -160,11 +156,11 @@ def create_place_tables(
 ) -> tuple[PlaceTable, PlaceTable]:
     """State special schools per council and independent schools in councils' markets, sized
     to the children holding their places in January and the published plans."""
-    ch = model.children
+    ch, p = model.children, model.cfg.behaviour.placement
     tables = []
     for place, size, headroom, kind in (
-        (Place.STATE_SPECIAL, SPECIAL_SIZE, SPECIAL_HEADROOM, SpecialSchool),
-        (Place.INDEPENDENT, INDEPENDENT_SIZE, INDEPENDENT_HEADROOM, IndependentSchool),
+        (Place.STATE_SPECIAL, p.special_school_pupils, p.special_headroom, SpecialSchool),
+        (Place.INDEPENDENT, p.independent_school_pupils, p.independent_headroom, IndependentSchool),
     ):
         plans = prof.plans[:, :, place].sum(axis=1)
         n_schools = np.maximum(np.round(plans / size), 1).astype(np.int64)

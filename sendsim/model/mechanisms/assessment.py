@@ -27,8 +27,6 @@ from sendsim.model.recording import Census, Metric, count
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-ISSUE_REFERENCE_LEVEL = 0.6  # typical need level of an assessed child: issued at the council's rate
-
 
 @dataclass
 class AssessmentParams:
@@ -82,6 +80,30 @@ class AssessmentParams:
         unit="ratio",
         label="Assessment capacity relative to each council's 2022 throughput",
         source="assessments.csv (2022 assessments completed)",
+    )
+    refusal_reference_level: float = param(
+        0.5,
+        0.2,
+        0.8,
+        unit="need level",
+        label="Need level at which a council refuses to assess at its published rate",
+        source="Assumption",
+    )
+    issue_reference_level: float = param(
+        0.6,
+        0.3,
+        0.9,
+        unit="need level",
+        label="Need level at which an assessment ends in a plan at the council's published rate",
+        source="Assumption: typical need level of an assessed child",
+    )
+    min_initial_speed: float = param(
+        0.3,
+        0.1,
+        1.0,
+        unit="share of full speed",
+        label="Slowest casework speed a council is started at (from its 20-week share)",
+        source="Assumption: the councils slowest in 2022 worked at about a third of full speed",
     )
 
 
@@ -154,8 +176,10 @@ def capacity_weeks(model: SendModel) -> np.ndarray:
 def conclude(model: SendModel, idx: np.ndarray) -> None:
     """Issue a plan (more likely for higher needs) or return the child to SEN support."""
     ch, c = model.children, model.councils
-    slope = model.cfg.behaviour.assessment.issue_severity_slope
-    logit = c.issue_logit[ch.la[idx]] + slope * (ch.severity[idx] - ISSUE_REFERENCE_LEVEL)
+    a = model.cfg.behaviour.assessment
+    logit = c.issue_logit[ch.la[idx]] + a.issue_severity_slope * (
+        ch.severity[idx] - a.issue_reference_level
+    )
     issue = model.streams.uniform("issue", ch.uid[idx], model.months_elapsed) < expit(logit)
     cases.issue_plan(model, idx[issue])
     declined = idx[~issue]

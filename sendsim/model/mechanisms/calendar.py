@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sendsim.dates import APRIL, SEPTEMBER
 from sendsim.model.codes import (
     ADULT_AGE,
     MAX_AGE,
@@ -32,8 +33,6 @@ from sendsim.model.recording import count
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-SEPTEMBER, APRIL = 9, 4
-UNMET_MONTHS_AT_TRANSFER = 3  # unmet months in the last year prompting a move at Year 7
 
 METRICS = (count("aged_out", "Young people leaving the 0-25 age range", "flow"),)
 
@@ -82,8 +81,9 @@ def start_school(model: SendModel, idx: np.ndarray) -> None:
 def transfer_to_secondary(model: SendModel, idx: np.ndarray) -> None:
     """Year 6 to Year 7: a new school; plans with unmet need are reconsidered."""
     ch = model.children
+    unmet_months = model.cfg.behaviour.placement.unmet_months_at_transfer
     struggling = (ch.sen[idx] == Sen.EHCP) & (
-        np.bitwise_count(ch.unmet_history[idx]) >= UNMET_MONTHS_AT_TRANSFER
+        np.bitwise_count(ch.unmet_history[idx]) >= unmet_months
     )
     placing.place(model, idx[struggling], escalate=True)
     rest = idx[~struggling & member(ch.place[idx], (Place.MAINSTREAM, Place.RESOURCED))]

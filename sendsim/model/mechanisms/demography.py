@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.stats import poisson
 
-from sendsim.config.params import param
+from sendsim.config.params import param, profile
 from sendsim.model.children import NEVER
 from sendsim.model.codes import (
     MAX_AGE,
@@ -28,18 +28,23 @@ from sendsim.model.codes import (
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import placing, population
 from sendsim.model.ops import count_by, rank_within, stochastic_round
-from sendsim.model.profile import HIDDEN_NEED_BY_AGE, SUPPORT_BY_AGE, net_migration
+from sendsim.model.profile import net_migration
 from sendsim.model.recording import Census, count
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-MOVER_PLAN_LEVEL = 0.65  # median need level of children moving in with plans (assumption)
-#: Median need level of children with plans by placement at January 2022 (assumption).
-PLAN_LEVEL = np.array([0.6, 0.5, 0.68, 0.8, 0.82, 0.6, 0.55, 0.85, 0.45, 0.5, 0.6])
-SUPPORT_LEVEL, HIDDEN_LEVEL = 0.3, 0.25  # medians (assumption)
 SPARE_CAPACITY = 1.15  # room for a year of births and moves in before the September compaction
 STATUSES = 3  # plan, SEN support, need not yet identified
+PLACE_PRIOR_UNIT = (
+    "relative weight by published placement (mainstream, resourced, state special, "
+    "independent, AP, FE, specialist post-16, NEET, early years, other)"
+)
+PLACE_PRIOR_SOURCE = (
+    "Assumption: which settings occur at which ages (early years only under 5; FE and NEET "
+    "only from 16), with independent and AP placements concentrated in secondary school; "
+    "fitted to each council's published margins (SEN2 plans by age band and by placement)"
+)
 
 
 @dataclass
@@ -61,6 +66,95 @@ class DemographyParams:
         unit="per year",
         label="Share of young people aged 18-25 moving out of their council each year",
         source="Assumption: order of ONS internal migration rates (students)",
+    )
+    adult_migration_age: int = param(
+        18,
+        16,
+        22,
+        unit="academic age",
+        label="Age from which the young-adult rate of moving out applies",
+        source="Assumption: leaving home, study and work from 18",
+    )
+    max_net_migration_per_year: float = param(
+        0.3,
+        0.05,
+        0.5,
+        unit="per year",
+        label="Largest yearly net migration of an age cohort (guards small estimates)",
+        source="Assumption; ONS mid-2019 to mid-2020 cohort changes per council",
+    )
+    sen_support_by_age: list[float] = profile(
+        (0.02, 0.05, 0.15, 0.35, 0.6, 0.85, 0.95, 1.05, 1.15, 1.2, 1.25, 1.05, 1.0, 1.0, 0.95)
+        + (0.95, 0.6, 0.55, 0.4, 0.25, 0.15)
+        + (0.1,) * (MAX_AGE - 20),
+        0.0,
+        2.0,
+        unit="relative to the school-age rate, by academic age 0-25",
+        label="SEN support in the starting January by age, relative to the census share",
+        source="Assumption: rising through primary, lower in secondary, small after school "
+        "(ages 4-15 average 1.0)",
+    )
+    hidden_need_by_age: list[float] = profile(
+        (0.01, 0.03, 0.05, 0.05) + (0.03,) * 12 + (0.02,) * (MAX_AGE - 15),
+        0.0,
+        0.3,
+        unit="share of children without SEND, by academic age 0-25",
+        label="Needs not yet identified in the starting January, by age",
+        source="Assumption",
+    )
+    plan_age_weight_in_band: list[float] = profile(
+        (
+            *(0.02, 0.05, 0.13, 0.30, 0.50),  # under 5
+            *(0.12, 0.14, 0.16, 0.18, 0.19, 0.21),  # 5-10
+            *(0.21, 0.20, 0.20, 0.20, 0.19),  # 11-15
+            *(0.33, 0.29, 0.22, 0.16),  # 16-19
+            *(0.28, 0.22, 0.17, 0.13, 0.11, 0.09),  # 20-25
+        ),
+        0.0,
+        1.0,
+        unit="weight within the SEN2 age band, by academic age 0-25",
+        label="How a band's plans in the starting January spread over its single ages",
+        source="Assumption: plans accumulate through primary school and cease after 16",
+    )
+    plan_place_prior_under_5: list[float] = profile(
+        (0.4, 0.05, 0.15, 0.02, 0.0, 0.0, 0.0, 0.0, 1.0, 0.2),
+        0.0,
+        2.0,
+        unit=PLACE_PRIOR_UNIT,
+        label="Prior weight of each placement of plans at ages under 5",
+        source=PLACE_PRIOR_SOURCE,
+    )
+    plan_place_prior_5_10: list[float] = profile(
+        (1.0, 1.0, 1.0, 0.8, 0.2, 0.0, 0.0, 0.0, 0.0, 0.5),
+        0.0,
+        2.0,
+        unit=PLACE_PRIOR_UNIT,
+        label="Prior weight of each placement of plans at ages 5-10",
+        source=PLACE_PRIOR_SOURCE,
+    )
+    plan_place_prior_11_15: list[float] = profile(
+        (1.0, 1.0, 1.0, 1.2, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0),
+        0.0,
+        2.0,
+        unit=PLACE_PRIOR_UNIT,
+        label="Prior weight of each placement of plans at ages 11-15",
+        source=PLACE_PRIOR_SOURCE,
+    )
+    plan_place_prior_16_19: list[float] = profile(
+        (0.4, 0.3, 0.8, 0.8, 0.1, 1.0, 1.0, 1.0, 0.0, 1.0),
+        0.0,
+        2.0,
+        unit=PLACE_PRIOR_UNIT,
+        label="Prior weight of each placement of plans at ages 16-19",
+        source=PLACE_PRIOR_SOURCE,
+    )
+    plan_place_prior_20_25: list[float] = profile(
+        (0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0),
+        0.0,
+        2.0,
+        unit=PLACE_PRIOR_UNIT,
+        label="Prior weight of each placement of plans at ages 20-25",
+        source=PLACE_PRIOR_SOURCE,
     )
 
 
@@ -104,10 +198,10 @@ def build(model: SendModel) -> None:
     plans_cell = prof.plans * ratio[:, :, None]  # (n, 26, N_PLACE) at sample scale
     u = model.streams.uniform("init.round", keys.ravel())
     k_plan = stochastic_round(plans_cell.sum(axis=2).ravel(), u)
-    k_support = stochastic_round(
-        counts * np.repeat(prof.sen_support_share, N_AGES) * np.tile(SUPPORT_BY_AGE, prof.n), u
-    )
-    k_hidden = stochastic_round(counts * np.tile(HIDDEN_NEED_BY_AGE, prof.n), u)
+    d = model.cfg.behaviour.demography
+    by_age = np.tile(np.asarray(d.sen_support_by_age), prof.n)
+    k_support = stochastic_round(counts * np.repeat(prof.sen_support_share, N_AGES) * by_age, u)
+    k_hidden = stochastic_round(counts * np.tile(np.asarray(d.hidden_need_by_age), prof.n), u)
     plan = rank < k_plan[cells]
     on_support = ~plan & (rank < (k_plan + k_support)[cells])
     hidden = ~plan & ~on_support & (rank < (k_plan + k_support + k_hidden)[cells])
@@ -116,9 +210,11 @@ def build(model: SendModel) -> None:
     ch.sen[idx[plan]] = Sen.EHCP
     ch.sen[idx[on_support]] = Sen.SUPPORT
     ch.had_sen[idx[plan | on_support]] = True
-    population.give_need(model, idx[plan], "init.plan", PLAN_LEVEL[ch.place[idx[plan]]])
-    population.give_need(model, idx[on_support], "init.support", SUPPORT_LEVEL)
-    population.give_need(model, idx[hidden], "init.hidden", HIDDEN_LEVEL)
+    levels = model.cfg.behaviour.needs
+    plan_level = np.asarray(levels.plan_level_by_placement)[ch.place[idx[plan]]]
+    population.give_need(model, idx[plan], "init.plan", plan_level)
+    population.give_need(model, idx[on_support], "init.support", levels.support_level_at_start)
+    population.give_need(model, idx[hidden], "init.hidden", levels.hidden_level_at_start)
     _initial_settings(model, idx[~plan])
     model.set_needy(np.flatnonzero(ch.severity > 0))
     model.schools.count_pupils(model)
@@ -135,7 +231,8 @@ def children_by_age(model: SendModel) -> np.ndarray:
     prof = model.profiles
     shift = prof.age_shift
     source = np.clip(np.arange(N_AGES) - shift, 0, MAX_AGE)
-    out = prof.population[:, source] * (1.0 + net_migration(prof)[:, source]) ** shift
+    net = net_migration(prof, model.cfg.behaviour.demography.max_net_migration_per_year)
+    out = prof.population[:, source] * (1.0 + net[:, source]) ** shift
     out[:, 0] = prof.population[:, 0] * 4.0 / 12.0
     return out
 
@@ -235,7 +332,7 @@ def _mirror_prevalence(model: SendModel, slots: slice, internal: np.ndarray) -> 
     kind = (u[:, None] >= rates[new_cell]).sum(axis=1)  # 0 plan, 1 support, 2 latent, 3 none
     kind[~known & (kind < 2)] = 2  # arriving from abroad: needs not yet identified
     plan, support, latent = idx[kind == 0], idx[kind == 1], idx[kind == 2]
-    population.give_need(model, plan, "move_in.plan", MOVER_PLAN_LEVEL)
+    population.give_need(model, plan, "move_in.plan", model.cfg.behaviour.needs.mover_plan_level)
     population.give_need(model, np.concatenate([support, latent]), "move_in.need")
     ch.sen[support] = Sen.SUPPORT
     ch.sen[plan] = Sen.EHCP

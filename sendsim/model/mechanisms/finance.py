@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.config.params import NF, param
+from sendsim.dates import year_month
 from sendsim.model.codes import FUNDED_PLACES, N_PLACE, PLACE_NAMES, Place, Sen
 from sendsim.model.institutions.specialist import IndependentSchool
-from sendsim.model.levers import year_month
 from sendsim.model.mechanism import Mechanism
 from sendsim.model.ops import count_by
 from sendsim.model.recording import Census, money
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 INDEPENDENT_SECTOR = (Place.INDEPENDENT, Place.SPECIALIST_POST16)
 #: Placements whose top-up rates national banding would set.
 BANDED = [Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.FE, Place.EARLY_YEARS]
-MIN_CENTRAL_SHARE = 0.05  # high needs spend not tied to plans, at least (assumption)
 
 
 @dataclass
@@ -82,6 +81,14 @@ class FinanceParams:
         unit="GBP per year",
         label="Cost of other arrangements (home education packages, tuition, awaiting provision)",
         source="Assumption",
+    )
+    min_central_share: float = param(
+        0.05,
+        0.0,
+        0.3,
+        unit="share of spend",
+        label="Least share of high needs spend not tied to plans in the starting year",
+        source="Assumption: services, AP and hospital education (s251)",
     )
 
 
@@ -141,7 +148,7 @@ def calibrate_spend(model: SendModel, plan_spend: np.ndarray) -> None:
     """
     c, prof = model.councils, model.profiles
     spend = prof.hnb_gbp[min(prof.hnb_gbp)] - prof.dsg_change_last_year_gbp
-    plan_cap = (1 - MIN_CENTRAL_SHARE) * spend
+    plan_cap = (1 - model.cfg.finance.min_central_share) * spend
     scale = np.minimum(1.0, plan_cap / np.maximum(plan_spend, 1.0))
     c.unit_cost_gbp *= scale[:, None]
     c.central_spend_gbp_per_year[:] = spend - plan_spend * scale

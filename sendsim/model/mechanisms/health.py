@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 THERAPY_NEEDS = (Need.SLCN, Need.ASD, Need.SEMH, Need.PD, Need.SLD, Need.PMLD, Need.MSI)
-MIN_LEVEL = 0.02  # a course never lowers a need below this
-MAX_INITIAL_WAITING = 0.9  # at most this share of referrals is waiting in January
 
 
 @dataclass
@@ -67,6 +65,14 @@ class HealthParams:
         label="Fall in need level after a completed course of therapy",
         source="Assumption",
     )
+    max_initial_waiting_share: float = param(
+        0.9,
+        0.1,
+        1.0,
+        unit="share",
+        label="Largest share of children due a referral who wait in the starting January",
+        source="Assumption",
+    )
 
 
 FIELDS = {
@@ -93,7 +99,7 @@ def build(model: SendModel) -> None:
     idx = referral_candidates(model)
     monthly = per_month(h.referral_per_year)
     u = model.streams.uniform("init.therapy", ch.uid[idx])
-    waiting = idx[u < min(monthly * h.initial_wait_months, MAX_INITIAL_WAITING)]
+    waiting = idx[u < min(monthly * h.initial_wait_months, h.max_initial_waiting_share)]
     ch.therapy_wait[waiting] = (
         model.streams.uniform("init.wait", ch.uid[waiting]) * 2 * h.initial_wait_months
     ).astype(np.int16)
@@ -132,7 +138,8 @@ def step(model: SendModel) -> None:
     treated = needy[ch.therapy_left[needy] > 0]
     ch.therapy_left[treated] -= 1
     done = treated[ch.therapy_left[treated] == 0]
-    ch.severity[done] = np.maximum(ch.severity[done] - p.improvement, MIN_LEVEL)
+    lowest = model.cfg.behaviour.needs.min_level
+    ch.severity[done] = np.maximum(ch.severity[done] - p.improvement, lowest)
 
     refer(model)
     waiting = needy[ch.therapy_wait[needy] >= 0]

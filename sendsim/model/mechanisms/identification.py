@@ -58,6 +58,22 @@ class IdentificationParams:
         label="Response of identification to health visitor and school nurse numbers",
         source="Assumption",
     )
+    school_nurse_share: float = param(
+        0.3,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of school-age needs noticed by school nurses (the rest by teachers)",
+        source="Assumption",
+    )
+    visibility_floor: float = param(
+        0.5,
+        0.1,
+        2.0,
+        unit="need level",
+        label="Chance of noticing a need is proportional to this plus its level",
+        source="Assumption: higher needs are noticed sooner",
+    )
 
 
 FIELDS = {
@@ -112,16 +128,16 @@ def step(model: SendModel) -> None:
     needy = model.needy
     hidden = needy[(ch.sen[needy] == Sen.NONE) & member(ch.place[needy], EDUCATION_PLACES)]
     age = ch.age[hidden]
+    nurses = p.school_nurse_share  # teachers and SENCos notice the other needs
     rate = np.select(
         [age < SCHOOL_START_AGE, age < POST16_START_AGE],
         [
             p.early_years_per_year * w.health_visitors**p.workforce_elasticity * max(fund, 0.0),
-            # teachers and SENCos notice most needs; school nurses (assumption: 30%) the rest
-            p.school_per_year * (0.7 + 0.3 * w.school_nurses**p.workforce_elasticity),
+            p.school_per_year * (1 - nurses + nurses * w.school_nurses**p.workforce_elasticity),
         ],
         p.post16_per_year,
     )
-    chance = per_month(rate * (0.5 + ch.severity[hidden]))
+    chance = per_month(rate * (p.visibility_floor + ch.severity[hidden]))
     u = model.streams.uniform("identify", ch.uid[hidden], model.months_elapsed)
     found = hidden[u < chance]
     ch.sen[found] = Sen.SUPPORT

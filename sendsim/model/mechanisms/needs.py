@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import NF, param
+from sendsim.config.params import NF, param, profile
 from sendsim.model.children import NEVER
-from sendsim.model.codes import POST16_START_AGE, Need, Place, Sen
+from sendsim.model.codes import MAX_AGE, POST16_START_AGE, Need, Place, Sen
 from sendsim.model.events import schedule_needs
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import placing, population
@@ -23,8 +23,14 @@ from sendsim.model.ops import per_month
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-MILD_NEED = 0.25  # below this level a met need can resolve
-MIN_LEVEL = 0.02
+NEED_MIX_UNIT = (
+    "share of new needs, by need type (ASD, SLCN, SEMH, MLD, SLD, PMLD, SpLD, PD, HI, VI, MSI, "
+    "other)"
+)
+NEED_MIX_SOURCE = (
+    "Assumption anchored to the EHCP need mix (autism 31.5%, SLCN 21.3%, SEMH 20.7%, MLD "
+    "10.6%), with SLCN concentrated in early years and SEMH in secondary school"
+)
 
 
 @dataclass
@@ -68,8 +74,109 @@ class NeedsParams:
         0.0,
         0.5,
         unit="per year",
-        label="Yearly chance a mild met need (level < 0.25) resolves",
+        label="Yearly chance a mild met need resolves",
         source="Assumption: turnover of the SEN support register",
+    )
+    mild_level: float = param(
+        0.25,
+        0.1,
+        0.5,
+        unit="need level",
+        label="Need level below which a met need can resolve",
+        source="Assumption",
+    )
+    min_level: float = param(
+        0.02,
+        0.0,
+        0.1,
+        unit="need level",
+        label="Lowest level a need falls to while it lasts (improvement, therapy)",
+        source="Assumption",
+    )
+    emergence_by_age: list[float] = profile(
+        (0.3, 0.6, 1.0, 1.3, 1.4, 1.3, 1.2, 1.1, 1.0, 0.9, 0.8, 0.9, 0.8, 0.7, 0.6, 0.5)
+        + (0.3, 0.25, 0.15)
+        + (0.1,) * (MAX_AGE - 18),
+        0.0,
+        3.0,
+        unit="relative to ages 5-10, by academic age 0-25",
+        label="Chance of a new need by age, relative to emergence_per_year",
+        source="Assumption: onset and recognition concentrate in early childhood and primary "
+        "school, as the age profile of new plans shows (newplans.csv: 26% of 2022 plans "
+        "started at 4-5)",
+    )
+    need_mix_early_years: list[float] = profile(
+        (0.16, 0.46, 0.04, 0.05, 0.06, 0.03, 0.00, 0.06, 0.03, 0.02, 0.01, 0.08),
+        0.0,
+        1.0,
+        unit=NEED_MIX_UNIT,
+        label="Primary need of new needs at ages 0-4",
+        source=NEED_MIX_SOURCE,
+    )
+    need_mix_primary: list[float] = profile(
+        (0.22, 0.22, 0.15, 0.16, 0.03, 0.01, 0.09, 0.03, 0.015, 0.01, 0.005, 0.06),
+        0.0,
+        1.0,
+        unit=NEED_MIX_UNIT,
+        label="Primary need of new needs at ages 5-10",
+        source=NEED_MIX_SOURCE,
+    )
+    need_mix_secondary: list[float] = profile(
+        (0.20, 0.08, 0.33, 0.16, 0.02, 0.005, 0.12, 0.025, 0.015, 0.01, 0.005, 0.04),
+        0.0,
+        1.0,
+        unit=NEED_MIX_UNIT,
+        label="Primary need of new needs from age 11",
+        source=NEED_MIX_SOURCE,
+    )
+    level_shift_by_need: list[float] = profile(
+        (0.4, -0.2, 0.1, -0.1, 1.4, 2.0, -0.6, 0.4, 0.2, 0.2, 1.0, 0.0),
+        -3.0,
+        3.0,
+        unit="log-odds, by need type (ASD ... other)",
+        label="Shift of a new need's level by its type",
+        source="Assumption: profound and severe learning difficulties start high; specific "
+        "learning difficulties low",
+    )
+    new_plan_level: float = param(
+        0.55,
+        0.3,
+        0.8,
+        unit="need level",
+        label="Median need level of children receiving new plans",
+        source="Assumption; sets councils' placement thresholds with level_spread",
+    )
+    plan_level_by_placement: list[float] = profile(
+        (0.6, 0.5, 0.68, 0.8, 0.82, 0.6, 0.55, 0.85, 0.45, 0.5, 0.6),
+        0.05,
+        0.95,
+        unit="need level, by placement (early years ... other)",
+        label="Median need level of plans in each placement in the starting January",
+        source="Assumption: more specialist settings hold higher needs",
+    )
+    support_level_at_start: float = param(
+        0.3,
+        0.1,
+        0.6,
+        unit="need level",
+        label="Median need level of children on SEN support in the starting January",
+        source="Assumption",
+    )
+    hidden_level_at_start: float = param(
+        0.25,
+        0.05,
+        0.6,
+        unit="need level",
+        label="Median level of needs not yet identified in the starting January",
+        source="Assumption",
+    )
+    mover_plan_level: float = param(
+        0.65,
+        0.3,
+        0.9,
+        unit="need level",
+        label="Median need level of children moving in with plans",
+        source="Assumption",
     )
 
 
@@ -101,8 +208,8 @@ def evolve(model: SendModel) -> None:
     has = np.flatnonzero(ch.severity > 0)
     unmet = ch.unmet[has]
     change = np.where(unmet, p.escalation_per_year, -p.improvement_per_year) / 12.0
-    ch.severity[has] = np.clip(ch.severity[has] + change, MIN_LEVEL, 1.0)
-    mild = has[~unmet & (ch.severity[has] < MILD_NEED) & (ch.sen[has] <= Sen.SUPPORT)]
+    ch.severity[has] = np.clip(ch.severity[has] + change, p.min_level, 1.0)
+    mild = has[~unmet & (ch.severity[has] < p.mild_level) & (ch.sen[has] <= Sen.SUPPORT)]
     u = model.streams.uniform("resolve", ch.uid[mild], model.months_elapsed)
     resolved = mild[u < per_month(p.resolution_per_year)]
     ch.severity[resolved] = 0.0

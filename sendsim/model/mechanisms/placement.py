@@ -37,7 +37,6 @@ from sendsim.model.recording import Census, count, ratio
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-RESOURCED_HEADROOM = 1.03  # assumption
 #: Placements reported as shares of plans (``placement_share_<name>``).
 SHARE_OF_PLANS = (
     "mainstream",
@@ -209,6 +208,54 @@ class PlacementParams:
         label="How much more likely young people with SEND are to become NEET",
         source="dfe-lait: destinations after KS4 by SEN status; assumption for the size",
     )
+    unmet_months_at_transfer: int = param(
+        3,
+        1,
+        12,
+        unit="months in the last 12",
+        label="Months of unmet need that prompt a new placement at the move to Year 7",
+        source="Assumption",
+    )
+    special_school_pupils: float = param(
+        120.0,
+        40.0,
+        300.0,
+        unit="pupils",
+        label="Average pupils per state special school",
+        source="DfE Schools, pupils and their characteristics 2022: average special school size",
+    )
+    independent_school_pupils: float = param(
+        45.0,
+        10.0,
+        150.0,
+        unit="pupils",
+        label="Average pupils with plans per independent special school",
+        source="Assumption",
+    )
+    special_headroom: float = param(
+        1.02,
+        1.0,
+        1.2,
+        unit="places per pupil",
+        label="State special school places relative to their January pupils",
+        source=f"{NF} Placement: 83% of state special schools are full or over capacity",
+    )
+    independent_headroom: float = param(
+        1.05,
+        1.0,
+        1.3,
+        unit="places per pupil",
+        label="Independent special school places relative to their January pupils",
+        source="Assumption",
+    )
+    resourced_headroom: float = param(
+        1.03,
+        1.0,
+        1.3,
+        unit="places per pupil",
+        label="Resourced provision places relative to their January pupils",
+        source="Assumption",
+    )
 
 
 FIELDS = {
@@ -267,7 +314,7 @@ def build(model: SendModel) -> None:
         np.round(
             prof.plans[:, :, Place.RESOURCED].sum(axis=1)
             * model.sample_fraction
-            * RESOURCED_HEADROOM
+            * model.cfg.behaviour.placement.resourced_headroom
         ),
         count_by(ch.la[ch.place == Place.RESOURCED], c.n),
     )

@@ -25,10 +25,6 @@ from sendsim.model.recording import count
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-MAX_MONTHLY_REQUEST_CHANCE = 0.5
-MIN_INITIAL_SPEED = 0.3  # councils slowest in 2022 worked at this share of full speed
-OPEN_REQUEST_WEEKS = 2.0  # age of a request awaiting a decision in January: half a month
-
 
 @dataclass
 class RequestParams:
@@ -82,6 +78,22 @@ class RequestParams:
         label="Months before a family asks again after a refusal",
         source="Assumption",
     )
+    max_monthly_chance: float = param(
+        0.5,
+        0.1,
+        1.0,
+        unit="probability per month",
+        label="Highest monthly chance that a child is put forward for assessment",
+        source="Assumption: a cap on the request hazard for the neediest children",
+    )
+    open_request_weeks: float = param(
+        2.0,
+        0.0,
+        4.0,
+        unit="weeks",
+        label="Age of a request awaiting the council's decision in the starting January",
+        source="Assumption: half a month, on average",
+    )
 
 
 FIELDS = {
@@ -128,7 +140,7 @@ def open_cases(model: SendModel) -> None:
         (rank >= open_requests[la]) & (rank < (open_requests + open_assessments)[la])
     ]
     cases.open_case(model, np.concatenate([requested, assessing]))
-    ch.weeks[requested] = OPEN_REQUEST_WEEKS
+    ch.weeks[requested] = model.cfg.behaviour.requests.open_request_weeks
     ch.sen[assessing] = Sen.ASSESSING
     ch.due_weeks[assessing] -= WEEKS_PER_MONTH  # the decision to assess has been made
     done_share = model.streams.uniform("init.progress", ch.uid[assessing])
@@ -141,7 +153,7 @@ def initial_speed(model: SendModel, within_20_weeks: np.ndarray) -> np.ndarray:
     """Speed at which cases (exponential extra time) finish within 20 weeks as published."""
     a = model.cfg.behaviour.assessment
     weeks = a.min_weeks - a.extra_weeks_mean * np.log1p(-np.clip(within_20_weeks, 0.01, 0.99))
-    return np.clip(weeks / STATUTORY_WEEKS, MIN_INITIAL_SPEED, 1.0)
+    return np.clip(weeks / STATUTORY_WEEKS, a.min_initial_speed, 1.0)
 
 
 # -- each month ----------------------------------------------------------------------------
@@ -182,7 +194,7 @@ def request(model: SendModel) -> None:
     idx = request_candidates(model)
     trend = (1 + c.request_trend) ** (model.months_elapsed / 12)  # each council's fitted trend
     weight = (c.request_scale * trend)[ch.la[idx]] * request_weight(model, idx)
-    chance = np.minimum(weight, MAX_MONTHLY_REQUEST_CHANCE)
+    chance = np.minimum(weight, model.cfg.behaviour.requests.max_monthly_chance)
     asked = idx[model.streams.uniform("request", ch.uid[idx], model.months_elapsed) < chance]
     cases.open_case(model, asked)
     model.flows.add("requests", ch.la[asked])

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 MONTHS_PER_REVIEW = 12
-PLAN_AGE_SPREAD_MONTHS = 48  # January plans were issued up to four years before (assumption)
 
 
 @dataclass
@@ -49,6 +48,14 @@ class ReviewParams:
         label="Yearly chance a plan ceases once a young person aged 19+ leaves education",
         source="SEN2 DisleftEHC: ~12,800 plans ceased in 2021 on leaving education",
     )
+    plan_age_spread_months: int = param(
+        48,
+        12,
+        120,
+        unit="months",
+        label="Plans in force in the starting January were issued up to this long before",
+        source="Assumption: spreads annual reviews over the year",
+    )
 
 
 FIELDS = {
@@ -66,7 +73,9 @@ def build(model: SendModel) -> None:
     ch = model.children
     plans = np.flatnonzero(ch.sen == Sen.EHCP)
     u = model.streams.uniform("init.plan_months", ch.uid[plans])
-    ch.plan_months[plans] = (u * PLAN_AGE_SPREAD_MONTHS).astype(np.int16)
+    ch.plan_months[plans] = (u * model.cfg.behaviour.reviews.plan_age_spread_months).astype(
+        np.int16
+    )
 
 
 def step(model: SendModel) -> None:

@@ -136,6 +136,38 @@ class SupportParams:
         label="Support lost while waiting for NHS therapy",
         source="Assumption",
     )
+    min_capability: float = param(
+        0.05,
+        0.0,
+        0.3,
+        unit="need level",
+        label="Lowest need level a mainstream school meets at SEN support",
+        source="Assumption",
+    )
+    max_capability: float = param(
+        0.95,
+        0.7,
+        1.0,
+        unit="need level",
+        label="Highest need level a mainstream school meets at SEN support",
+        source="Assumption",
+    )
+    primary_school_pupils: float = param(
+        280.0,
+        100.0,
+        600.0,
+        unit="pupils",
+        label="Average pupils per primary school (sets how many schools a council has)",
+        source="DfE Schools, pupils and their characteristics 2022: average primary school size",
+    )
+    secondary_school_pupils: float = param(
+        950.0,
+        400.0,
+        1600.0,
+        unit="pupils",
+        label="Average pupils per secondary school",
+        source="DfE Schools, pupils and their characteristics 2022: average secondary school size",
+    )
 
 
 FIELDS = {

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.model.codes import (
+    ADULT_AGE,
     AWAITING_PROVISION,
     N_PLACE,
     POST16_START_AGE,
@@ -204,7 +205,7 @@ def leave_school(model: SendModel, idx: np.ndarray, stream: str) -> None:
     ch, p = model.children, model.cfg.behaviour.placement
     u = model.streams.uniform(f"{stream}.destination", ch.uid[idx], model.months_elapsed)
     neet_share = p.leaver_neet_share * np.where(ch.had_sen[idx], send_neet_multiplier(model), 1.0)
-    education = (ch.age[idx] < 19) & (u < p.post16_education_share)
+    education = (ch.age[idx] < ADULT_AGE) & (u < p.post16_education_share)
     neet = ~education & (u > 1 - neet_share)
     ch.place[idx] = np.where(education, Place.FE, np.where(neet, Place.NEET, Place.EMPLOYMENT))
     ch.school[idx] = -1

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sendsim.model.children import NEVER
-from sendsim.model.codes import MAX_AGE, N_AGES, N_NEED, Need, Place, Sen
+from sendsim.model.codes import (
+    MAX_AGE,
+    N_AGES,
+    N_NEED,
+    SCHOOL_START_AGE,
+    SECONDARY_START_AGE,
+    Need,
+    Place,
+    Sen,
+)
 from sendsim.model.events import schedule_moves, schedule_needs
 from sendsim.model.ops import count_by, logit_normal
 
@@ -15,27 +25,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 SCHEDULE_CHUNK = 1 << 20  # children whose event months are drawn together
-
-#: Primary need mix of new needs by phase (columns follow Need 1..12). Assumption anchored to
-#: the EHCP need mix in NATIONAL_FIGURES.md (autism 31.5%, SLCN 21.3%, SEMH 20.7%, MLD 10.6%...)
-#: with SLCN concentrated in early years and SEMH in secondary school.
-_NEED_MIX = {
-    "early": [0.16, 0.46, 0.04, 0.05, 0.06, 0.03, 0.00, 0.06, 0.03, 0.02, 0.01, 0.08],
-    "primary": [0.22, 0.22, 0.15, 0.16, 0.03, 0.01, 0.09, 0.03, 0.015, 0.01, 0.005, 0.06],
-    "secondary": [0.20, 0.08, 0.33, 0.16, 0.02, 0.005, 0.12, 0.025, 0.015, 0.01, 0.005, 0.04],
-}
-NEED_MIX_BY_AGE = np.array(
-    [_NEED_MIX["early"]] * 5
-    + [_NEED_MIX["primary"]] * 6
-    + [_NEED_MIX["secondary"]] * (MAX_AGE - 10)
-)
-NEED_MIX_BY_AGE /= NEED_MIX_BY_AGE.sum(axis=1, keepdims=True)
-
-#: Log-odds shift of the need level by need type (index = Need). Assumption: profound and
-#: severe learning difficulties start high; specific learning difficulties low.
-SEVERITY_SHIFT = np.array(
-    [0.0, 0.4, -0.2, 0.1, -0.1, 1.4, 2.0, -0.6, 0.4, 0.2, 0.2, 1.0, 0.0], dtype=np.float64
-)
 
 
 def add_children(
@@ -53,7 +42,7 @@ def add_children(
     serial = first + (np.arange(len(la)) - np.repeat(np.cumsum(counts) - counts, counts))
     c.next_serial += counts
     uid = c.key[la].astype(np.int64) * (1 << 40) + serial
-    place = np.where(age >= 4, Place.MAINSTREAM, Place.EARLY_YEARS).astype(np.int8)
+    place = np.where(age >= SCHOOL_START_AGE, Place.MAINSTREAM, Place.EARLY_YEARS).astype(np.int8)
     slots = model.children.add(
         len(la), uid=uid, la=la.astype(np.int16), age=age, place=place, need=Need.NONE
     )
@@ -105,15 +94,33 @@ def give_need(
         return
     ch = model.children
     uid = ch.uid[idx]
+    p = model.cfg.behaviour.needs
     u_type = model.streams.uniform(f"{stream}.need_type", uid, model.months_elapsed)
-    cum = np.cumsum(NEED_MIX_BY_AGE[ch.age[idx]], axis=1)
+    mix = need_mix_by_age(
+        tuple(p.need_mix_early_years), tuple(p.need_mix_primary), tuple(p.need_mix_secondary)
+    )
+    cum = np.cumsum(mix[ch.age[idx]], axis=1)
     need = 1 + (u_type[:, None] >= cum).sum(axis=1).clip(max=N_NEED - 2)
     u_level = model.streams.uniform(f"{stream}.level", uid, model.months_elapsed)
-    shifted = _shift_median(np.broadcast_to(median, idx.shape), SEVERITY_SHIFT[need])
+    shift = np.concatenate([[0.0], p.level_shift_by_need])  # index = Need; NONE unshifted
+    shifted = _shift_median(np.broadcast_to(median, idx.shape), shift[need])
     ch.need[idx] = need
     ch.need_month[idx] = NEVER
     ch.unmet_history[idx] = 0
-    ch.severity[idx] = logit_normal(shifted, model.cfg.behaviour.needs.level_spread, u_level)
+    ch.severity[idx] = logit_normal(shifted, p.level_spread, u_level)
+
+
+@functools.cache
+def need_mix_by_age(
+    early_years: tuple[float, ...], primary: tuple[float, ...], secondary: tuple[float, ...]
+) -> np.ndarray:
+    """Primary need mix of new needs at each academic age (rows sum to 1)."""
+    mix = np.array(
+        [early_years] * (SCHOOL_START_AGE + 1)
+        + [primary] * (SECONDARY_START_AGE - SCHOOL_START_AGE - 1)
+        + [secondary] * (MAX_AGE - SECONDARY_START_AGE + 1)
+    )
+    return mix / mix.sum(axis=1, keepdims=True)
 
 
 def _shift_median(median: np.ndarray, shift: np.ndarray) -> np.ndarray:
