@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import NF, param
+from sendsim.config.params import param
 from sendsim.model.children import NEVER
 from sendsim.model.codes import POST16_START_AGE, Need, Place, Sen
 from sendsim.model.events import schedule_needs
@@ -37,7 +37,8 @@ class NeedsParams:
         0.05,
         unit="per year",
         label="Yearly chance a child aged 5-10 without a need develops one (other ages scaled)",
-        source=f"Calibrated to SEN support of 12.6% of pupils and 114,500 requests in 2022 ({NF})",
+        source="Calibrated to SEN support of 12.6% of pupils [dfe-sen-in-england] and 114,500 "
+        "requests in 2022 [dfe-ehcp]",
     )
     level_spread: float = param(
         0.8,

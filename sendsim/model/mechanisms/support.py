@@ -54,7 +54,7 @@ class SupportParams:
         0.3,
         unit="share of pupils",
         label="Share of a school's pupils its SENCo and staff can support fully",
-        source="Assumption: above the 12.6% national SEN support rate (NF Pupils with SEN)",
+        source="Assumption: above the 12.6% national SEN support rate [dfe-sen-in-england]",
     )
     min_load_factor: float = param(
         0.5,
