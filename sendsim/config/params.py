@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["policy", "uncertain", "setting"]
-NF = "NATIONAL_FIGURES.md"  # the national figures, with their sources
+NF = "docs/sources.md"  # the bibliography; cite its entries by key, e.g. "[dfe-ehcp]"
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,9 @@ class Param:
     Attributes:
         unit: unit of the value (``"share"``, ``"GBP per year"``, ``"per year"``...).
         label: one line a newcomer understands.
-        source: where the default comes from (a NATIONAL_FIGURES.md row, a data file, or
-            ``"Assumption: ..."``).
+        source: where the default comes from: a ``docs/sources.md`` entry by key
+            (``"[dfe-ehcp]: ..."``), a data file by its path in the repository, or
+            ``"Assumption: ..."``.
         kind: ``policy`` (a lever a decision maker controls), ``uncertain`` (a behavioural or
             cost parameter we are unsure of) or ``setting`` (how to run, not what to model).
         low: smallest allowed value (numbers only).

@@ -1,12 +1,13 @@
-"""Policy levers (DESIGN.md §2) and the sizes of their effects.
+"""Policy levers and the sizes of their effects.
 
 Every lever's default is today's policy; scenarios (``conf/scenario``) set other values. A
 lever acts in the phase named in ``docs/levers.md``. Levers take effect from
 ``policy.reforms_from``; before then the model runs today's policy. How strongly each lever
 acts is an uncertain parameter in :class:`LeverEffects` (``behaviour.effects``).
 
-Sources cite the LGA Children and Young People Board paper on the SEND and AP improvement plan
-(March 2023, "brief ¶n"), ``NATIONAL_FIGURES.md`` ("NF") or state an assumption.
+Sources cite entries of ``docs/sources.md`` by key, e.g. the LGA Children and Young People Board
+paper on the SEND and AP improvement plan (March 2023) as "[lga-brief] ¶n", data files in the
+repository by path, or state an assumption.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sendsim.config.params import NF, param
+from sendsim.config.params import param
 
 
 def lever(default: Any, low: float | None = None, high: float | None = None, **meta: Any) -> Any:
@@ -37,7 +38,7 @@ class WorkforcePolicy:
         1.5,
         unit="ratio to 2015",
         label="Health visitors per child, relative to 2015 (identification at ages 0-3)",
-        source=f"{NF} Workforce: 11,192 FTE (2015) to 6,688 (2023), ratio 0.60; brief ¶22-32",
+        source="[ihv-2023]: 11,192 FTE (2015) to 6,688 (2023), ratio 0.60; [lga-brief] ¶22-32",
     )
     school_nurses: float = lever(
         0.75,
@@ -45,7 +46,7 @@ class WorkforcePolicy:
         1.5,
         unit="ratio to 2009",
         label="Qualified school nurses per child, relative to 2009 (identification at school)",
-        source=f"{NF} Workforce: 1,135 (2009) to 852 (2022), ratio 0.75; brief ¶22-32",
+        source="[qni-saphna-2024]: 1,135 (2009) to 852 (2022), ratio 0.75; [lga-brief] ¶22-32",
     )
     educational_psychologists: float = lever(
         1.0,
@@ -53,8 +54,8 @@ class WorkforcePolicy:
         2.0,
         unit="ratio to 2015",
         label="Educational psychologists and caseworkers per child, relative to 2015",
-        source=f"Assumption: no published series; {NF} Workforce: 70% of councils report "
-        "difficulty recruiting; 1.0 = each council's 2022 assessment throughput",
+        source="Assumption: no published series; 1.0 = each council's 2022 assessment throughput "
+        "(sendsim/data/raw/dfe-ehcp/assessments.csv)",
     )
     therapists: float = lever(
         1.0,
@@ -67,7 +68,7 @@ class WorkforcePolicy:
     mental_health_support_teams: float = share_lever(
         0.26,
         "Share of pupils in schools with a mental health support team",
-        f"{NF} Workforce: 26% of pupils covered (June 2022), 52% (March 2025)",
+        "[pq-mhst]: 26% of pupils covered (2022-23), 52% (March 2025)",
     )
 
 
@@ -78,12 +79,12 @@ class InclusionPolicy:
     staff_training_coverage: float = share_lever(
         0.3,
         "Share of mainstream teachers and assistants trained in SEND in the last three years",
-        "Assumption: no national series; brief ¶23-25 on capability and training",
+        "Assumption: no national series; [lga-brief] ¶23-25 on capability and training",
     )
     senco_qualified_share: float = share_lever(
         0.6,
         "Share of SENCos holding the national SENCo qualification (NPQ or its predecessor)",
-        "Assumption: the award has been required of new SENCos since 2009; brief ¶24",
+        "Assumption: the award has been required of new SENCos since 2009; [lga-brief] ¶24",
     )
 
 
@@ -94,17 +95,17 @@ class PowersPolicy:
     direct_academies_to_admit: float = share_lever(
         0.0,
         "Councils' power to direct any school, academies included, to admit a child with a plan",
-        "Brief ¶13-15: today councils cannot direct academies (only via the DfE)",
+        "[lga-brief] ¶13-15: today councils cannot direct academies (only via the DfE)",
     )
     inclusion_in_inspection: float = share_lever(
         0.2,
         "Weight of inclusion in Ofsted judgements of schools",
-        "Assumption: a minor part of judgements before the 2025 framework; brief ¶14",
+        "Assumption: a minor part of judgements before the 2025 framework; [lga-brief] ¶14",
     )
     icb_backstop_powers: float = share_lever(
         0.0,
         "Backstop powers over ICBs that do not meet their duties to children with SEND",
-        "Brief ¶8, 34: proposed by the LGA, not in force",
+        "[lga-brief] ¶8, 34: proposed by the LGA, not in force",
     )
 
 
@@ -115,17 +116,17 @@ class StandardsPolicy:
     national_standards: float = share_lever(
         0.0,
         "National SEND and AP standards in force (1 = fully implemented)",
-        "Brief ¶6-7: proposed in the 2023 improvement plan",
+        "[lga-brief] ¶6-7: proposed in [dfe-send-ap-plan-2023]",
     )
     tailored_lists: float = share_lever(
         0.0,
         "Tailored lists of settings from which placements are named",
-        "Brief ¶10-12: proposed in the 2023 improvement plan",
+        "[lga-brief] ¶10-12: proposed in [dfe-send-ap-plan-2023]",
     )
     digital_ehcp: float = share_lever(
         0.0,
         "Standard digital EHC plan and process in use",
-        "Brief ¶10-12: proposed in the 2023 improvement plan",
+        "[lga-brief] ¶10-12: proposed in [dfe-send-ap-plan-2023]",
     )
 
 
@@ -136,7 +137,7 @@ class RedressPolicy:
     mandatory_mediation: float = share_lever(
         0.0,
         "Mediation required before an appeal to the SEND Tribunal",
-        "Brief ¶38: proposed in the 2023 improvement plan",
+        "[lga-brief] ¶38: proposed in [dfe-send-ap-plan-2023]",
     )
 
 
@@ -150,8 +151,9 @@ class CapitalPolicy:
         0.2,
         unit="per year",
         label="Growth in state special school places commissioned each year",
-        source=f"Derived, {NF} Placement: special school plans 136.6k (2019) to 164.7k (2022); "
-        f"£2.6bn capital 2022-2025 ({NF} High needs block)",
+        source="Derived, [dfe-ehcp]: special school plans 136.6k (2019) to 164.7k (2022) "
+        "(sendsim/data/raw/dfe-ehcp/caseload_by_placement.csv); £2.6bn capital 2022-2025 "
+        "[dfe-send-ap-plan-2023]",
     )
     build_lead_time_years: int = lever(
         2,
@@ -167,7 +169,7 @@ class CapitalPolicy:
         0.5,
         unit="per year",
         label="Growth in resourced provision and SEN unit places in mainstream schools",
-        source="Assumption: units grew slowly before 2023; brief ¶42",
+        source="Assumption: units grew slowly before 2023; [lga-brief] ¶42",
     )
 
 
@@ -181,12 +183,12 @@ class TariffsPolicy:
         0.10,
         unit="per year",
         label="Most independent special school fees may grow in a year (0.10 = no cap)",
-        source="Brief ¶45-46: national price tariffs proposed; today fees are not capped",
+        source="[lga-brief] ¶45-46: national price tariffs proposed; today fees are not capped",
     )
     national_banding: float = share_lever(
         0.0,
         "National banding of top-up funding (1 = every council pays national average top-ups)",
-        "Brief ¶45-46: proposed in the 2023 improvement plan",
+        "[lga-brief] ¶45-46: proposed in [dfe-send-ap-plan-2023]",
     )
     health_share_of_complex_placements: float = lever(
         0.08,
@@ -194,7 +196,7 @@ class TariffsPolicy:
         0.5,
         unit="share",
         label="Share of independent special school fees paid by the ICB",
-        source="Assumption: health contributions to complex placements; brief ¶49",
+        source="Assumption: health contributions to complex placements; [lga-brief] ¶49",
     )
 
 
@@ -208,7 +210,8 @@ class FundingPolicy:
         0.2,
         unit="per year",
         label="High needs block growth in 2024-25",
-        source=f"{NF} High needs block: 9,954m (2023-24 allocation) to ~10,600m (2024-25)",
+        source="9,954m (2023-24 allocation, sendsim/data/raw/dfe-finance/"
+        "dsg_allocations_by_block_2019_2024.csv) to ~10,600m (2024-25) [nao-2024]",
     )
     hnb_growth_2025_26: float = lever(
         0.127,
@@ -216,7 +219,7 @@ class FundingPolicy:
         0.2,
         unit="per year",
         label="High needs block growth in 2025-26",
-        source=f"{NF} High needs block: ~10,600m (2024-25) to ~11,950m (2025-26)",
+        source="~10,600m (2024-25) [nao-2024] to ~11,950m (2025-26) [pq-high-needs]",
     )
     hnb_growth_later: float = lever(
         0.03,
@@ -230,12 +233,12 @@ class FundingPolicy:
         "2028-03",
         unit="YYYY-MM",
         label="Last month of the statutory override keeping DSG deficits off general funds",
-        source=f"{NF} DSG deficits: override extended to March 2028 (June 2025)",
+        source="[mhclg-ffr-2025]: override extended to March 2028 (June 2025)",
     )
     deficit_write_off_share: float = share_lever(
         0.0,
         "Share of each council's cumulative DSG deficit written off by government",
-        "Brief ¶40-41: asked for by the LGA; not government policy",
+        "[lga-brief] ¶40-41: asked for by the LGA; not government policy",
     )
     deficit_write_off_month: str = lever(
         "2028-03",
@@ -246,7 +249,7 @@ class FundingPolicy:
     school_surplus_access: float = share_lever(
         0.0,
         "Councils' access to maintained schools' surplus balances for high needs",
-        "Brief ¶47: asked for by the LGA; not government policy",
+        "[lga-brief] ¶47: asked for by the LGA; not government policy",
     )
     notional_threshold_gbp: float = lever(
         6000.0,
@@ -254,7 +257,8 @@ class FundingPolicy:
         15000.0,
         unit="GBP per pupil per year",
         label="Extra SEN support a mainstream school pays before the council tops up",
-        source=f"{NF} Costs: notional SEN threshold £6,000 since 2014; brief ¶48",
+        source="[dfe-hn-operational-guide]: notional SEN threshold £6,000 since 2014; "
+        "[lga-brief] ¶48",
     )
 
 
@@ -265,7 +269,7 @@ class EarlyYearsPolicy:
     inclusion_fund: float = share_lever(
         0.5,
         "Reach of the early years inclusion fund (SEN inclusion support in early years settings)",
-        "Assumption: councils' funds reach about half of settings; brief ¶43",
+        "Assumption: councils' funds reach about half of settings; [lga-brief] ¶43",
     )
 
 
@@ -276,7 +280,7 @@ class Post16Policy:
     level2_routes: float = share_lever(
         0.0,
         "New Level 2 and apprenticeship routes with maths and English flexibilities",
-        "Brief ¶16-21, 44: proposed in the 2023 improvement plan",
+        "[lga-brief] ¶16-21, 44: proposed in [dfe-send-ap-plan-2023]",
     )
     supported_internships: float = lever(
         0.1,
@@ -284,7 +288,7 @@ class Post16Policy:
         0.5,
         unit="share",
         label="Share of young people with plans leaving education who start a supported internship",
-        source="SEN2 2022: 2,477 supported interns with plans (wbp file); assumption for the share",
+        source="[dfe-ehcp] 2022: 2,477 supported interns with plans; assumption for the share",
     )
 
 
@@ -295,7 +299,7 @@ class AlternativeProvisionPolicy:
     oversight: float = share_lever(
         0.0,
         "Council oversight of moves into and out of alternative provision",
-        "Brief ¶39: a new AP role for councils proposed in the 2023 improvement plan",
+        "[lga-brief] ¶39: a new AP role for councils proposed in [dfe-send-ap-plan-2023]",
     )
 
 

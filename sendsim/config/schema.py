@@ -2,8 +2,8 @@
 
 Sections mirror the Hydra config tree (``run``, ``area``, ``population``, ``scenario``,
 ``policy``, ``finance``, ``behaviour``). Annual rates and durations are given here; per-month
-values are derived once when the model starts. Sources cite ``NATIONAL_FIGURES.md`` (``NF``),
-a data file under ``sendsim/data/raw`` or state an assumption.
+values are derived once when the model starts. Sources cite entries of ``docs/sources.md`` by
+key (``[dfe-ehcp]``), a data file under ``sendsim/data/raw`` by path or state an assumption.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ class RunConfig:
         "2022-01",
         unit="YYYY-MM",
         label="First month simulated; the starting state is the January census of that year",
-        source="SEN2 placements and school census SEN from January 2019 to January 2022",
+        source="[dfe-ehcp] placements and [dfe-sen-in-england] SEN from January 2019 to January "
+        "2022 (sendsim/data/raw/README.md)",
         choices=("2019-01", "2020-01", "2021-01", "2022-01"),
     )
     years: int = setting(10, 1, 30, unit="years", label="Years simulated")
@@ -40,7 +41,7 @@ class RunConfig:
         True,
         unit="yes/no",
         label="Apply the council's stored calibration (fitted to its history up to the start)",
-        source="sendsim/data/calibration/fit_<start year>.parquet (sendsim calibrate)",
+        source="sendsim/data/calibration/fit_<year>.parquet (sendsim calibrate)",
     )
 
 

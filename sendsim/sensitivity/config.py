@@ -24,7 +24,7 @@ METHODS = ("sobol", "morris", "fast")
 MODELS = ("sendsim", "ishigami")
 STAGES = ("design", "evaluate", "analyze", "all")
 FAST_M = 4  # SALib's default interference factor; FAST needs N > 4 M^2
-SALIB = "SALib (Iwanaga, Usher and Herman 2022)"
+SALIB = "SALib (Iwanaga, Usher and Herman 2022) [salib-2022]"
 
 
 @dataclass
@@ -42,7 +42,7 @@ class SensitivityConfig:
         "sendsim",
         unit="name",
         label="sendsim, or ishigami (a test function with known indices)",
-        source="Ishigami and Homma (1990)",
+        source="Ishigami and Homma (1990) [ishigami-homma-1990]",
         choices=MODELS,
     )
     factors: list[str] = field(

@@ -33,7 +33,7 @@ class CouncilParams:
         5.0,
         unit="log-odds per deficit/income",
         label="How much a council in deficit tightens its decisions to assess",
-        source="Assumption: deficit recovery plans tighten thresholds (send-systems.md, DBV)",
+        source="Assumption: deficit recovery plans tighten thresholds [dfe-dbv-sv]",
     )
     capacity_response: float = param(
         0.35,
@@ -42,7 +42,7 @@ class CouncilParams:
         unit="share per year",
         label="Share of the gap to demand plus a year's backlog clearance closed each April",
         source="Assumption; with it national plans grow from 473,000 (2022) to ~650,000 in 2025, "
-        "near the ~638,000 reported for 2025 (CCN/Isos, send-systems.md)",
+        "near the ~638,000 reported for 2025 [ccn-isos-2025]",
     )
     trust_adjust_per_year: float = param(
         0.5,

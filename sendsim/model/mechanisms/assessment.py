@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit
 
-from sendsim.config.params import NF, param
+from sendsim.config.params import param
 from sendsim.model.codes import STATUTORY_WEEKS, Sen
 from sendsim.model.levers import ratio
 from sendsim.model.mechanism import ChildField, Mechanism
@@ -38,7 +38,8 @@ class AssessmentParams:
         15.0,
         unit="log-odds per need level",
         label="How much less likely councils refuse to assess higher needs",
-        source="Assumption; each council's mean refusal rate is its 2022 rate (requests.csv)",
+        source="Assumption; each council's mean refusal rate is its 2022 rate "
+        "(sendsim/data/raw/dfe-ehcp/requests.csv)",
     )
     min_weeks: float = param(
         10.0,
@@ -62,7 +63,8 @@ class AssessmentParams:
         10.0,
         unit="log-odds per need level",
         label="How much more likely a plan is issued after assessment for higher needs",
-        source="Assumption; each council's mean rate is its 2022 rate (assessments.csv)",
+        source="Assumption; each council's mean rate is its 2022 rate "
+        "(sendsim/data/raw/dfe-ehcp/assessments.csv)",
     )
     on_time_weight: float = param(
         8.0,
@@ -70,8 +72,8 @@ class AssessmentParams:
         20.0,
         unit="ratio",
         label="How much faster councils work cases inside 20 weeks than overdue ones",
-        source=f"Assumption: councils prioritise cases that can still meet the deadline; keeps "
-        f"~50% within 20 weeks 2022-2024 as requests grow ({NF} Flows)",
+        source="Assumption: councils prioritise cases that can still meet the deadline; keeps "
+        "~50% within 20 weeks 2022-2024 as requests grow ([dfe-ehcp], [nao-2024])",
     )
     capacity_headroom: float = param(
         1.0,
@@ -79,7 +81,7 @@ class AssessmentParams:
         2.0,
         unit="ratio",
         label="Assessment capacity relative to each council's 2022 throughput",
-        source="assessments.csv (2022 assessments completed)",
+        source="sendsim/data/raw/dfe-ehcp/assessments.csv (2022 assessments completed)",
     )
     refusal_reference_level: float = param(
         0.5,

@@ -57,7 +57,8 @@ class DemographyParams:
         0.15,
         unit="per year",
         label="Share of children aged 0-17 moving out of their council each year",
-        source="SEN2 DisleaEHC: 7,249 plans (1.7%) ceased on moving council in 2021; assumption",
+        source="[dfe-ehcp]: 7,249 plans (1.7%) ceased on moving council in 2021 (DisleaEHC in "
+        "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv); assumption",
     )
     out_migration_adult_per_year: float = param(
         0.06,

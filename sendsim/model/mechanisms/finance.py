@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import NF, param
+from sendsim.config.params import param
 from sendsim.dates import year_month
 from sendsim.model.codes import FUNDED_PLACES, N_PLACE, PLACE_NAMES, Place, Sen
 from sendsim.model.institutions.specialist import IndependentSchool
@@ -40,7 +40,7 @@ class FinanceParams:
         0.1,
         unit="per year",
         label="Growth of independent special school fees",
-        source=f"{NF} Costs: ISS average fee £60,800 (2025) projected £72,000 by 2029",
+        source="[ccn-isos-2025]: ISS average fee £60,800 (2025) projected £72,000 by 2029",
     )
     cost_inflation_per_year: float = param(
         0.03,
@@ -56,7 +56,7 @@ class FinanceParams:
         20000.0,
         unit="GBP per place per year",
         label="Place funding for a state special school place",
-        source=f"{NF} Costs: £10,000 per place unchanged since 2013",
+        source="[dfe-hn-operational-guide]: £10,000 per place unchanged since 2013",
     )
     specialist_post16_fee_gbp: float = param(
         45000.0,
@@ -64,7 +64,8 @@ class FinanceParams:
         90000.0,
         unit="GBP per year",
         label="Fee for a specialist post-16 institution",
-        source="Assumption: between state special (£23.9k) and ISS (£61.5k) costs in NF Costs",
+        source="Assumption: between state special (~£23.9k) and ISS (~£61.5k) yearly costs, as "
+        "attributed to the IFS by a secondary source (not traced to the publication)",
     )
     ap_place_gbp: float = param(
         18000.0,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import NF, param, profile
+from sendsim.config.params import param, profile
 from sendsim.model.children import NEVER
 from sendsim.model.codes import MAX_AGE, POST16_START_AGE, Need, Place, Sen
 from sendsim.model.events import schedule_needs
@@ -28,8 +28,8 @@ NEED_MIX_UNIT = (
     "other)"
 )
 NEED_MIX_SOURCE = (
-    "Assumption anchored to the EHCP need mix (autism 31.5%, SLCN 21.3%, SEMH 20.7%, MLD "
-    "10.6%), with SLCN concentrated in early years and SEMH in secondary school"
+    "Assumption anchored to the need mix of plans in [dfe-ehcp] (autism 31.5%, SLCN 21.3%, "
+    "SEMH 20.7%, MLD 10.6%), with SLCN concentrated in early years and SEMH in secondary school"
 )
 
 
@@ -43,7 +43,8 @@ class NeedsParams:
         0.05,
         unit="per year",
         label="Yearly chance a child aged 5-10 without a need develops one (other ages scaled)",
-        source=f"Calibrated to SEN support of 12.6% of pupils and 114,500 requests in 2022 ({NF})",
+        source="Calibrated to SEN support of 12.6% of pupils [dfe-sen-in-england] and 114,500 "
+        "requests in 2022 [dfe-ehcp]",
     )
     level_spread: float = param(
         0.8,
@@ -102,8 +103,8 @@ class NeedsParams:
         unit="relative to ages 5-10, by academic age 0-25",
         label="Chance of a new need by age, relative to emergence_per_year",
         source="Assumption: onset and recognition concentrate in early childhood and primary "
-        "school, as the age profile of new plans shows (newplans.csv: 26% of 2022 plans "
-        "started at 4-5)",
+        "school, as the age profile of new plans shows (26% of 2022 plans started at 4-5: "
+        "sendsim/data/raw/dfe-ehcp/newplans.csv)",
     )
     need_mix_early_years: list[float] = profile(
         (0.16, 0.46, 0.04, 0.05, 0.06, 0.03, 0.00, 0.06, 0.03, 0.02, 0.01, 0.08),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import NF, param
+from sendsim.config.params import param
 from sendsim.model.codes import (
     AWAITING_PROVISION,
     PLACE_NAMES,
@@ -62,7 +62,8 @@ class PlacementParams:
         1.0,
         unit="need level",
         label="Need level at which post-16 provision for a plan is a specialist institution",
-        source="Assumption: 8,230 of 78,370 post-16 plans in specialist institutions (SEN2 2022)",
+        source="Assumption: 8,230 of 78,370 post-16 plans in specialist institutions "
+        "([dfe-ehcp] 2022)",
     )
     unmet_months_to_move: int = param(
         6,
@@ -86,7 +87,8 @@ class PlacementParams:
         2.0,
         unit="per year",
         label="Yearly chance of a more specialist placement while a plan's need is unmet",
-        source=f"Assumption; {NF} SEN2 MtosiEHC: ~9,300 moves mainstream to special in 2021",
+        source="Assumption; [dfe-ehcp]: ~9,300 moves mainstream to special in 2021 (MtosiEHC in "
+        "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
     )
     ap_per_year: float = param(
         0.02,
@@ -102,7 +104,7 @@ class PlacementParams:
         0.5,
         unit="per year",
         label="Most places the independent special school market adds in a year, for demand",
-        source=f"{NF} Placement: ISS pupils up ~165% since 2015 (~10% a year)",
+        source="[ccn-isos-2025]: ISS pupils up ~165% since 2015 (~10% a year)",
     )
     awaiting_resolution_per_year: float = param(
         4.0,
@@ -110,7 +112,8 @@ class PlacementParams:
         12.0,
         unit="per year",
         label="How fast a child with a plan turned away by a school is found a place",
-        source="Assumption: about three months awaiting provision (SEN2 'awaiting provision')",
+        source="Assumption: about three months awaiting provision "
+        "([dfe-ehcp] 'awaiting provision')",
     )
     ap_return_per_year: float = param(
         0.4,
@@ -126,7 +129,8 @@ class PlacementParams:
         2.0,
         unit="per year",
         label="Yearly chance a pupil with a plan named in AP moves to another setting",
-        source="Assumption: AP named in plans is mostly long-term (SEN2: 0.8% of plans in AP)",
+        source="Assumption: AP named in plans is mostly long-term "
+        "([dfe-ehcp]: 0.8% of plans in AP)",
     )
     independent_in_area_share: float = param(
         0.4,
@@ -174,7 +178,7 @@ class PlacementParams:
         1.0,
         unit="share per year",
         label="Share of young people over 19 with plans in FE who finish their course each year",
-        source="Assumption: plans at 20-25 are a quarter of those at 16-19 (SEN2 age bands)",
+        source="Assumption: plans at 20-25 are a quarter of those at 16-19 ([dfe-ehcp] age bands)",
     )
     fe_dropout_per_year: float = param(
         0.04,
@@ -206,7 +210,7 @@ class PlacementParams:
         5.0,
         unit="multiplier",
         label="How much more likely young people with SEND are to become NEET",
-        source="dfe-lait: destinations after KS4 by SEN status; assumption for the size",
+        source="[dfe-lait]: destinations after KS4 by SEN status; assumption for the size",
     )
     unmet_months_at_transfer: int = param(
         3,
@@ -222,7 +226,7 @@ class PlacementParams:
         300.0,
         unit="pupils",
         label="Average pupils per state special school",
-        source="DfE Schools, pupils and their characteristics 2022: average special school size",
+        source="Assumption: near the average size of a state special school in England",
     )
     independent_school_pupils: float = param(
         45.0,
@@ -238,7 +242,7 @@ class PlacementParams:
         1.2,
         unit="places per pupil",
         label="State special school places relative to their January pupils",
-        source=f"{NF} Placement: 83% of state special schools are full or over capacity",
+        source="[ccn-isos-2025]: 83% of state special schools are full or over capacity",
     )
     independent_headroom: float = param(
         1.05,

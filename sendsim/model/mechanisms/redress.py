@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import NF, param
+from sendsim.config.params import param
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
 from sendsim.model.recording import Metric, count
@@ -33,7 +33,7 @@ class RedressParams:
         0.5,
         unit="probability",
         label="Chance a refusal to assess is disputed",
-        source=f"{NF} Redress: ~11,000 appeals a year; assumption for the split",
+        source="[moj-tribunal-2022]: ~11,000 appeals a year; assumption for the split",
     )
     dispute_not_issued: float = param(
         0.25,
@@ -65,7 +65,8 @@ class RedressParams:
         1.0,
         unit="share",
         label="Share of disputes that go to mediation",
-        source=f"{NF} Redress: 5,097 mediations (2021)",
+        source="[dfe-ehcp]: 5,097 mediations in 2021 (NewEHCMediation in "
+        "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
     )
     mediation_to_tribunal: float = param(
         0.26,
@@ -73,7 +74,8 @@ class RedressParams:
         1.0,
         unit="share",
         label="Share of mediations followed by a tribunal appeal",
-        source=f"{NF} Redress: 26-27% of mediations went on to tribunal",
+        source="[dfe-ehcp]: about a quarter of mediations went on to tribunal "
+        "(sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
     )
     mediation_remedy_share: float = param(
         0.33,
@@ -89,7 +91,7 @@ class RedressParams:
         1.0,
         unit="share",
         label="Share of tribunal appeals decided at least partly for the family",
-        source=f"{NF} Redress: ~96% (2021/22)",
+        source="[moj-tribunal-2022]: ~96% (2021/22)",
     )
     months_to_hearing: int = param(
         8, 1, 24, unit="months", label="Months from appeal to decision", source="Assumption"

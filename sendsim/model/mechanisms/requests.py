@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import NF, param
+from sendsim.config.params import param
 from sendsim.model.codes import STATUTORY_WEEKS, Place, Sen
 from sendsim.model.institutions.council import Council
 from sendsim.model.mechanism import ChildField, Mechanism
@@ -52,7 +52,8 @@ class RequestParams:
         2.0,
         unit="multiplier",
         label="Extra request propensity when support costs exceed the notional threshold",
-        source=f"{NF} Costs: the school meets the first £6,000; assumption for the size",
+        source="[dfe-hn-operational-guide]: the school meets the first £6,000; assumption for "
+        "the size",
     )
     support_cost_per_need_gbp: float = param(
         12000.0,

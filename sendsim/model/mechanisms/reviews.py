@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import NF, param
+from sendsim.config.params import param
 from sendsim.model.codes import ADULT_AGE, Place, Sen, member
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
@@ -38,7 +38,8 @@ class ReviewParams:
         0.3,
         unit="per year",
         label="Yearly chance a plan whose need has fallen below 0.3 ceases",
-        source=f"{NF}; SEN2 DismetEHC: ~430-900 plans a year ceased as needs met",
+        source="[dfe-ehcp]: ~430-900 plans a year ceased as needs met (DismetEHC in "
+        "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
     )
     cease_left_education_per_year: float = param(
         0.6,
@@ -46,7 +47,8 @@ class ReviewParams:
         1.0,
         unit="per year",
         label="Yearly chance a plan ceases once a young person aged 19+ leaves education",
-        source="SEN2 DisleftEHC: ~12,800 plans ceased in 2021 on leaving education",
+        source="[dfe-ehcp]: ~12,800 plans ceased in 2021 on leaving education (DisleftEHC in "
+        "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
     )
     plan_age_spread_months: int = param(
         48,

@@ -54,7 +54,7 @@ class SupportParams:
         0.3,
         unit="share of pupils",
         label="Share of a school's pupils its SENCo and staff can support fully",
-        source="Assumption: above the 12.6% national SEN support rate (NF Pupils with SEN)",
+        source="Assumption: above the 12.6% national SEN support rate [dfe-sen-in-england]",
     )
     min_load_factor: float = param(
         0.5,
@@ -158,7 +158,7 @@ class SupportParams:
         600.0,
         unit="pupils",
         label="Average pupils per primary school (sets how many schools a council has)",
-        source="DfE Schools, pupils and their characteristics 2022: average primary school size",
+        source="Assumption: near the average size of a primary school in England",
     )
     secondary_school_pupils: float = param(
         950.0,
@@ -166,7 +166,7 @@ class SupportParams:
         1600.0,
         unit="pupils",
         label="Average pupils per secondary school",
-        source="DfE Schools, pupils and their characteristics 2022: average secondary school size",
+        source="Assumption: near the average size of a secondary school in England",
     )
 
 
