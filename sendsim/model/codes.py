@@ -113,6 +113,22 @@ N_AGES = MAX_AGE + 1
 
 #: Placement names as they appear in metric names (``ehcp_state_special``).
 PLACE_NAMES = {p: Place.name(p).lower() for p in Place.codes()}
+#: Placements as a reader names them.
+PLACE_LABELS = {
+    Place.EARLY_YEARS: "Early years",
+    Place.MAINSTREAM: "Mainstream schools",
+    Place.RESOURCED: "Resourced provision and SEN units",
+    Place.STATE_SPECIAL: "State special schools",
+    Place.INDEPENDENT: "Independent and non-maintained special schools",
+    Place.AP: "Alternative provision",
+    Place.FE: "Further education",
+    Place.SPECIALIST_POST16: "Specialist post-16 institutions",
+    Place.EMPLOYMENT: "Employment, training or higher education",
+    Place.NEET: "Not in education, employment or training",
+    Place.OTHER: "Other arrangements",
+}
+#: Post-16 education, reported together as ``post16``.
+POST16_PLACES = (Place.FE, Place.SPECIALIST_POST16)
 #: Placements whose cost falls on the high needs block when the child has a plan.
 FUNDED_PLACES = tuple(p for p in Place.codes() if p not in (Place.EMPLOYMENT, Place.NEET))
 

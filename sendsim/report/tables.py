@@ -14,20 +14,15 @@ from sendsim.config.nested import lookup, same
 from sendsim.config.params import DeclaredParam, iter_params
 from sendsim.config.schema import SendsimConfig
 from sendsim.headline import INDICATORS, Point, override_last_month, per_run, points
+from sendsim.model.codes import FUNDED_PLACES, PLACE_LABELS, PLACE_NAMES, Place
 from sendsim.report import series as S
 from sendsim.report.collect import ReportData
 from sendsim.report.units import DASH, fmt, fmt_range, growth
 
+#: Funded provisions in the order of DSG management plans: schools first, early years last.
 PROVISION_LABELS = {
-    "mainstream": "Mainstream schools",
-    "resourced": "Resourced provision and SEN units",
-    "state_special": "State special schools",
-    "independent": "Independent and non-maintained special schools",
-    "ap": "Alternative provision",
-    "fe": "Further education",
-    "specialist_post16": "Specialist post-16 institutions",
-    "early_years": "Early years",
-    "other": "Other arrangements",
+    PLACE_NAMES[p]: PLACE_LABELS[p]
+    for p in sorted(FUNDED_PLACES, key=lambda p: p in (Place.EARLY_YEARS, Place.OTHER))
 }
 
 

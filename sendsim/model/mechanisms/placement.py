@@ -18,7 +18,9 @@ import numpy as np
 from sendsim.config.params import param
 from sendsim.model.codes import (
     AWAITING_PROVISION,
+    PLACE_LABELS,
     PLACE_NAMES,
+    POST16_PLACES,
     POST16_START_AGE,
     SCHOOL_START_AGE,
     SECONDARY_START_AGE,
@@ -37,19 +39,11 @@ from sendsim.model.recording import Census, count, ratio
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-#: Placements reported as shares of plans (``placement_share_<name>``).
-SHARE_OF_PLANS = (
-    "mainstream",
-    "resourced",
-    "state_special",
-    "independent",
-    "ap",
-    "post16",
-    "neet",
-    "early_years",
-    "other",
-    "employment",
-)
+#: Placements reported as shares of plans (``placement_share_<name>``): post-16 together.
+SHARE_OF_PLANS = {
+    **{n: PLACE_LABELS[p] for p, n in PLACE_NAMES.items() if p not in POST16_PLACES},
+    "post16": "Post-16 education",
+}
 
 
 @dataclass
@@ -269,10 +263,10 @@ FIELDS = {
 
 METRICS = (
     *(
-        count(f"ehcp_{n}", f"Plans with placement: {n.replace('_', ' ')}", "stock")
-        for n in PLACE_NAMES.values()
+        count(f"ehcp_{n}", f"Plans with placement: {PLACE_LABELS[p].lower()}", "stock")
+        for p, n in PLACE_NAMES.items()
     ),
-    count("ehcp_post16", "Plans with placement in FE or specialist post-16", "stock"),
+    count("ehcp_post16", "Plans with placement in post-16 education", "stock"),
     count("awaiting_provision", "Plans awaiting a school place after a school declined", "stock"),
     count("out_of_area", "Plans placed in a school outside the home council", "stock"),
     count("special_places", "State special school places", "stock", "places"),
@@ -292,11 +286,11 @@ METRICS = (
         ratio(
             f"placement_share_{n}",
             "share",
-            f"Share of plans placed in {n.replace('_', ' ')}",
+            f"Share of plans: {label.lower()}",
             f"ehcp_{n}",
             "ehcp_caseload",
         )
-        for n in SHARE_OF_PLANS
+        for n, label in SHARE_OF_PLANS.items()
     ),
     ratio(
         "out_of_area_share",
@@ -424,7 +418,7 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
     plan_school = model.children.school[census.idx[census.plan]]
     return {
         **{f"ehcp_{name}": by_place[:, p] for p, name in PLACE_NAMES.items()},
-        "ehcp_post16": by_place[:, Place.FE] + by_place[:, Place.SPECIALIST_POST16],
+        "ehcp_post16": by_place[:, list(POST16_PLACES)].sum(axis=1),
         "awaiting_provision": count_by(
             census.la[census.plan][plan_school == AWAITING_PROVISION], n
         ),
