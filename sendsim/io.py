@@ -1,4 +1,8 @@
-"""Atomic file writes: a killed process leaves either the complete file or none."""
+"""Atomic file writes: a killed process leaves either the complete file or none.
+
+Every result file of sendsim is written by :func:`atomic_write`; a failure to write (no
+permission, disk full) becomes an :class:`~sendsim.errors.OutputError` naming the file.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,47 @@ from pathlib import Path
 
 import polars as pl
 
+from sendsim.errors import OutputError
+
+TMP_MARK = ".tmp."  # temporary files are named .<name>.tmp.<pid>
+
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, sync it, then rename it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
+    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        _sync_folder(path.parent)
+    except (OSError, pl.exceptions.PolarsError) as err:
+        raise OutputError(path, _reason(err)) from err
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (a crash of the machine keeps it)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    return " ".join(str(err).split())
+
+
+def is_temporary(path: Path) -> bool:
+    """Whether ``path`` is a temporary file of :func:`atomic_write` (left by a killed process)."""
+    return path.name.startswith(".") and TMP_MARK in path.name
 
 
 def write_parquet(frame: pl.DataFrame, path: str | Path) -> Path:

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from sendsim import backtest, calibration
+from sendsim.config.commands import start_years
 from sendsim.data import areas
 from sendsim.model.model import SendModel
 from sendsim.model.profile import load_profiles
@@ -34,7 +35,7 @@ def test_start_state_is_the_january_of_the_start_year():
     history = areas.load_history().filter(
         (pl.col("la_code") == STOCKPORT) & (pl.col("measure") == "ehcp_total")
     )
-    for year in backtest.start_years():
+    for year in start_years():
         plans = load_profiles(STOCKPORT, year).plans.sum()
         published = history.filter(pl.col("year") == year)["value"][0]
         assert plans == pytest.approx(published, rel=0.01)
