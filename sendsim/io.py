@@ -15,6 +15,7 @@ import polars as pl
 from sendsim.errors import OutputError
 
 TMP_MARK = ".tmp."  # temporary files are named .<name>.tmp.<pid>
+FORMULA_START = r"^[=+\-@\t\r]"  # cells a spreadsheet would run as a formula (OWASP)
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -53,6 +54,15 @@ def _reason(err: Exception) -> str:
 def is_temporary(path: Path) -> bool:
     """Whether ``path`` is a temporary file of :func:`atomic_write` (left by a killed process)."""
     return path.name.startswith(".") and TMP_MARK in path.name
+
+
+def spreadsheet_csv(frame: pl.DataFrame) -> str:
+    """CSV text safe to open in a spreadsheet: text cells that start like a formula (and are
+    not numbers) get a leading apostrophe, so they show as text instead of running."""
+    text = pl.col(pl.String)
+    formula = text.str.contains(FORMULA_START) & text.cast(pl.Float64, strict=False).is_null()
+    escaped = pl.when(formula).then(pl.lit("'") + text).otherwise(text).name.keep()
+    return frame.with_columns(escaped).write_csv()
 
 
 def write_parquet(frame: pl.DataFrame, path: str | Path) -> Path:
