@@ -58,7 +58,8 @@ def prepare(
     dirs = config_dirs(args)
     parsed = parse([args[i] for i in positions])
     overrides = [_resolve_area(o, dirs) for o in parsed]
-    problems = validate.check_overrides(overrides, schema, dirs)
+    problems = [] if _multirun(args) else _sweeps_without_multirun(parsed)
+    problems += validate.check_overrides(overrides, schema, dirs)
     if not problems:
         problems = _check_composed(overrides, config_name, schema, dirs)
     if not problems:
@@ -99,6 +100,15 @@ def config_dirs(args: list[str]) -> tuple[Path, ...]:
             given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
             dirs.append(Path(given).resolve())
     return tuple(dirs)
+
+
+def _sweeps_without_multirun(parsed: list[Override]) -> list[str]:
+    return [
+        f"{o.input_line}: several values need -m (a sweep); for a list write "
+        f"{o.key_or_group}=[a,b], for text with commas quote it: {o.key_or_group}='a,b'"
+        for o in parsed
+        if o.is_sweep_override()
+    ]
 
 
 def _multirun(args: list[str]) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Glob, Override, OverrideType, ValueType
 from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from sendsim.config import store
 from sendsim.config.params import DeclaredParam, Param, iter_params, section_fields
@@ -188,7 +189,11 @@ def check_config(cfg: DictConfig, schema: type = SendsimConfig) -> list[str]:
     """Problems with a composed configuration: unknown keys anywhere, and every value."""
     problems = [unknown_key(k, schema) for k in _unknown_keys(cfg, schema)]
     for key in declared(schema):
-        value = OmegaConf.select(cfg, key, throw_on_missing=False)
+        try:
+            value = OmegaConf.select(cfg, key, throw_on_missing=False)
+        except OmegaConfBaseException as err:  # an interpolation that does not resolve
+            problems.append(f"{key}: {str(err).splitlines()[0]}")
+            continue
         problem = check_value(key, value, schema)
         if problem:
             problems.append(problem)
