@@ -6,6 +6,7 @@ overrides, and described in ``--help`` from the same declarations.
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -83,18 +84,25 @@ def parse_settings(schema: type[T], args: list[str]) -> T:
     return schema(**given)
 
 
-def describe(schema: type) -> str:
+def describe(schema: type, prefix: str = "") -> str:
     """The settings of ``schema`` for ``--help``: key, default, what is allowed, meaning."""
     lines = ["settings (key=value):"]
-    for p in iter_params(schema):
+    for p in iter_params(schema, prefix):
         if p.meta.choices:
             allowed = "one of " + ", ".join(p.meta.choices)
         elif p.meta.low is not None:
             allowed = f"{_number(p.meta.low)} to {_number(p.meta.high)} {p.meta.unit}"
         else:
             allowed = p.meta.unit
-        lines.append(f"  {p.path}={p.default}  ({allowed}): {p.meta.label}")
+        lines.append(f"  {p.path}={_shown(p.default)}  ({allowed}): {p.meta.label}")
     return "\n".join(lines)
+
+
+def _shown(default: Any) -> str:
+    """A default as it is typed on the command line."""
+    if default is dataclasses.MISSING:  # lists (default_factory) start empty
+        return "[]"
+    return str(default).lower() if isinstance(default, bool) else str(default)
 
 
 def _number(value: float | None) -> str:
