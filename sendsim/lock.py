@@ -1,11 +1,12 @@
 """Lock files that hold on shared cluster filesystems (NFS, Lustre, GPFS) as on a laptop.
 
-A lock is a small file naming its holder (host, process id, a random token). It is made by
-writing a private file and hard-linking it to the lock's name, which is atomic on NFS (where
-``O_EXCL`` is not, on old clients). While held, a background thread refreshes the file's time
-every :data:`HEARTBEAT_S` seconds. A lock whose holder is a process that no longer exists on
-this host, or that has not been refreshed for :data:`STALE_S` seconds (a job killed on another
-node), is taken over.
+A lock is a small file naming its holder (host, process id and start time, a random token).
+It is made by writing a private file and hard-linking it to the lock's name, which is atomic
+on NFS (where ``O_EXCL`` is not, on old clients). While held, a background thread refreshes
+the file's time every :data:`HEARTBEAT_S` seconds. A lock is taken over when its holder no
+longer runs on this host (its process id gone, or reused by a later process, as in a restarted
+container), or when it has not been refreshed for :data:`STALE_S` seconds (a job killed on
+another node).
 """
 
 from __future__ import annotations
@@ -30,23 +31,25 @@ class Holder:
 
     host: str
     pid: int
+    started: str  # the process's start time in clock ticks since boot ("-" if unknown)
     token: str
 
     @classmethod
     def me(cls) -> Holder:
-        return cls(socket.gethostname(), os.getpid(), secrets.token_hex(8))
+        pid = os.getpid()
+        return cls(socket.gethostname(), pid, _started(pid), secrets.token_hex(8))
 
     @classmethod
     def read(cls, path: Path) -> Holder | None:
         """The holder written in ``path`` (None if it is gone or unreadable)."""
         try:
-            host, pid, token = path.read_text(encoding="utf-8").split()
-            return cls(host, int(pid), token)
+            host, pid, started, token = path.read_text(encoding="utf-8").split()
+            return cls(host, int(pid), started, token)
         except (OSError, ValueError):
             return None
 
     def text(self) -> str:
-        return f"{self.host} {self.pid} {self.token}\n"
+        return f"{self.host} {self.pid} {self.started} {self.token}\n"
 
     def __str__(self) -> str:
         return f"process {self.pid} on {self.host}"
@@ -102,7 +105,7 @@ def _link(mine: Path, path: Path) -> bool:
 
 def stale(path: Path, holder: Holder) -> bool:
     """Whether ``holder``'s job is dead: gone from this host, or silent for too long."""
-    if holder.host == socket.gethostname() and not _alive(holder.pid):
+    if holder.host == socket.gethostname() and not _alive(holder):
         return True
     try:
         return time.time() - path.stat().st_mtime > STALE_S
@@ -110,14 +113,25 @@ def stale(path: Path, holder: Holder) -> bool:
         return True
 
 
-def _alive(pid: int) -> bool:
+def _alive(holder: Holder) -> bool:
+    """Whether the holder's process runs on this host (not a later one given its id, as in a
+    container restarted by the scheduler)."""
     try:
-        os.kill(pid, 0)
+        os.kill(holder.pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's process
-        return True
-    return True
+        pass
+    return holder.started in ("-", _started(holder.pid))
+
+
+def _started(pid: int) -> str:
+    """A process's start time from /proc (Linux), "-" where there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "-"
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22; the name before ")" may hold spaces
 
 
 def _break(path: Path, seen: Holder | None) -> None:

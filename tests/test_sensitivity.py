@@ -296,11 +296,14 @@ def test_a_lock_held_by_a_live_job_is_respected_and_a_dead_ones_taken_over(tmp_p
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], text=True,
                           capture_output=True, check=True)  # fmt: skip
-    path.write_text(f"{socket.gethostname()} {int(dead.stdout)} abc\n")
+    path.write_text(f"{socket.gethostname()} {int(dead.stdout)} - abc\n")
     with lock.hold(path) as other:
         assert other is None  # its process is gone
+    path.write_text(f"{socket.gethostname()} {os.getpid()} 1 abc\n")
+    with lock.hold(path) as other:
+        assert other is None  # its process id now belongs to a later process
 
-    path.write_text("another-node 1 abc\n")
+    path.write_text("another-node 1 - abc\n")
     with lock.hold(path) as other:
         assert other is not None and other.host == "another-node"  # fresh: alive
     old = time.time() - lock.STALE_S - 1
