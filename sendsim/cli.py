@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
-from sendsim.errors import SendsimError, reported
+from sendsim.errors import ConfigError, SendsimError, reported
 
 DESCRIPTION = """\
 sendsim simulates England's SEND system (special educational needs and disabilities) month by
@@ -213,9 +213,13 @@ def _calibrate(ns: argparse.Namespace) -> None:
 def _backtest(ns: argparse.Namespace) -> None:
     from sendsim.backtest import write
     from sendsim.config.commands import parse_settings
+    from sendsim.config.precheck import unwritable
 
     spec = parse_settings(ns.schema, ns.settings)
     out = spec.folder()
+    problem = unwritable(out)  # before minutes of runs, not after
+    if problem:
+        raise ConfigError([f"out={out}: {problem}"])
     _, scores = write(spec, out)
     print(f"wrote {out / 'backtest.parquet'}")
     if scores.height:

@@ -6,7 +6,9 @@ permission, disk full) becomes an :class:`~sendsim.errors.OutputError` naming th
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import polars as pl
 from sendsim.errors import OutputError
 
 TMP_MARK = ".tmp."  # temporary files are named .<name>.tmp.<pid>
+FULL_BYTES = 1 << 20  # less free space than this: the disk is full
 FORMULA_START = r"^[=+\-@\t\r]"  # cells a spreadsheet would run as a formula (OWASP)
 
 
@@ -30,7 +33,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         os.replace(tmp, path)
         _sync_folder(path.parent)
     except (OSError, pl.exceptions.PolarsError) as err:
-        raise OutputError(path, _reason(err)) from err
+        raise OutputError(path, _reason(err, path.parent)) from err
     finally:
         tmp.unlink(missing_ok=True)
     return path
@@ -45,9 +48,12 @@ def _sync_folder(folder: Path) -> None:
         os.close(handle)
 
 
-def _reason(err: Exception) -> str:
+def _reason(err: Exception, folder: Path) -> str:
     if isinstance(err, OSError) and err.strerror:
         return err.strerror
+    with contextlib.suppress(OSError):  # polars hides a full disk behind its own words
+        if shutil.disk_usage(folder).free < FULL_BYTES:
+            return "No space left on device"
     return " ".join(str(err).split())
 
 

@@ -72,6 +72,7 @@ def test_bad_input_exits_2_with_one_message_and_writes_nothing(in_tmp, capsys, a
         (["backtest", "area=Atlantis"], "no council matches 'Atlantis'"),
         (["backtest", "horizon=1,2"], "one value each"),
         (["backtest", "hydra.run.dir=x"], "hydra.run.dir: unknown key"),
+        (["backtest", "out=/dev/null/x"], "/dev/null is a file"),
         (["study", "experiments/lga_board_2023", "jobs=many"], "jobs='many': expected an integer"),
     ],
 )
