@@ -20,6 +20,9 @@ import polars as pl
 from tqdm import tqdm
 
 from sendsim import calibration
+from sendsim.config.commands import FIRST_YEAR, LAST_YEAR
+from sendsim.config.params import setting
+from sendsim.config.validate import AREA_UNIT
 from sendsim.data import areas
 from sendsim.errors import ConfigError
 from sendsim.io import atomic_write, write_parquet
@@ -32,14 +35,26 @@ INTERVAL = (0.1, 0.9)
 
 @dataclass(frozen=True)
 class Backtest:
-    """What a backtest run needs: the last data year, years ahead, draws, scale and area."""
+    """What a backtest run needs: the last data year, years ahead, draws, scale and area
+    (the settings of ``sendsim backtest``)."""
 
-    train_end: int = 2022
-    horizon: int = 3
-    draws: int = 20
-    sample_fraction: float = 0.25
-    area: str = "england"
-    seed: int = 1
+    train_end: int = setting(
+        LAST_YEAR, FIRST_YEAR, LAST_YEAR, unit="year", label="Last January of data used"
+    )
+    horizon: int = setting(3, 1, 10, unit="years", label="Years forecast ahead")
+    draws: int = setting(20, 2, 1000, unit="runs", label="Runs, each with its own seed and factors")
+    sample_fraction: float = setting(
+        0.25, 0.001, 1.0, unit="share", label="Share of children simulated"
+    )
+    area: str = setting("england", unit=AREA_UNIT, label="Council, or england for all of them")
+    seed: int = setting(1, 0, 2**31 - 1, unit="integer", label="Seed of the first draw")
+    out: str = setting(
+        "", unit="path", label="Folder of the results; empty: results/backtest/train_end=YEAR"
+    )
+
+    def folder(self) -> Path:
+        """Where the results go."""
+        return Path(self.out or f"results/backtest/train_end={self.train_end}")
 
 
 def run(spec: Backtest) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -241,19 +256,3 @@ def chart(scores: pl.DataFrame, train_end: int, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=120)
     plt.close(fig)
-
-
-def check_year(train_end: int) -> None:
-    """Only Januaries the model can start from are allowed."""
-    allowed = start_years()
-    if train_end not in allowed:
-        raise ConfigError([f"train_end: {train_end} is not one of {', '.join(map(str, allowed))}"])
-
-
-def start_years() -> list[int]:
-    """The Januaries a run may start from (``run.start``'s choices)."""
-    from sendsim.config.params import iter_params
-    from sendsim.config.schema import RunConfig
-
-    start = next(p for p in iter_params(RunConfig) if p.path == "start")
-    return sorted(int(choice[:4]) for choice in start.meta.choices or ())

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Callable, Sequence
 
 import polars as pl
 
-from sendsim.errors import EXIT_USAGE, SendsimError
+from sendsim.errors import ConfigError, SendsimError, reported
 
 DESCRIPTION = """\
 sendsim simulates England's SEND system (special educational needs and disabilities) month by
@@ -37,24 +38,41 @@ examples:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``sendsim`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
-    parser = _parser()
-    if args and args[0] == "run":
-        _run(args[1:])
-        return
-    if args and args[0] == "sensitivity":
-        from sendsim.sensitivity.command import main as sensitivity_main
-
-        sensitivity_main(args[1:])
-        return
-    ns = parser.parse_args(args)
-    try:
+    with reported():
+        if args and args[0] in HYDRA_COMMANDS:
+            HYDRA_COMMANDS[args[0]](args[1:])
+            return
+        ns = _parser().parse_args(args)
         ns.handler(ns)
-    except SendsimError as err:
-        print(f"sendsim: {err}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
+
+
+def _run(args: list[str]) -> None:
+    """Check the arguments (exit 2 on any problem, before anything is written), then run."""
+    from sendsim.config import precheck
+
+    args = precheck.prepare(args)
+    from sendsim.app import run_app
+
+    sys.argv = ["sendsim run", *args]
+    run_app()
+
+
+def _sensitivity(args: list[str]) -> None:
+    from sendsim.sensitivity.command import main as sensitivity_main
+
+    sensitivity_main(args)
+
+
+HYDRA_COMMANDS: dict[str, Callable[[list[str]], None]] = {
+    "run": _run,
+    "sensitivity": _sensitivity,
+}
 
 
 def _parser() -> argparse.ArgumentParser:
+    from sendsim.backtest import Backtest
+    from sendsim.config.commands import CalibrateSettings, StudySettings
+
     parser = argparse.ArgumentParser(
         prog="sendsim",
         description=DESCRIPTION,
@@ -62,22 +80,23 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    run = sub.add_parser("run", help="simulate an area (Hydra overrides follow; --help for them)")
-    run.set_defaults(handler=lambda ns: None)
-    sensitivity = sub.add_parser(
+    sub.add_parser("run", help="simulate an area (Hydra overrides follow; --help for them)")
+    sub.add_parser(
         "sensitivity",
         help="Sobol, Morris or FAST indices of the outputs over levers and parameters "
         "(Hydra overrides follow; --help for them)",
     )
-    sensitivity.set_defaults(handler=lambda ns: None)
     areas = sub.add_parser("areas", help="list the 153 councils with their codes")
     areas.add_argument("--region", help="only councils in this region")
     areas.set_defaults(handler=_areas)
-    study = sub.add_parser("study", help="run a named study (experiments/NAME) and compare")
-    study.add_argument("path", help="the study folder, e.g. experiments/lga_board_2023")
-    study.add_argument("--out", default="results/studies", help="where studies write results")
-    study.add_argument("--jobs", type=int, default=2, help="runs in parallel (default 2)")
-    study.set_defaults(handler=_study)
+    _settings_command(
+        sub,
+        "study",
+        _study,
+        "run a named study (experiments/NAME) and compare",
+        StudySettings,
+        path="the study folder, e.g. experiments/lga_board_2023",
+    )
     levers = sub.add_parser("levers", help="list the policy levers: default, range, unit, source")
     levers.add_argument(
         "--effects", action="store_true", help="also list the uncertain sizes of their effects"
@@ -90,17 +109,14 @@ def _parser() -> argparse.ArgumentParser:
         "calibrate",
         _calibrate,
         "fit councils to their published history up to a year and store the fit",
-        "area (default england), train_end (2019-2022, default 2022), sample_fraction "
-        "(default 0.5), iterations (default 4), seed (default 1).",
+        CalibrateSettings,
     )
     _settings_command(
         sub,
         "backtest",
         _backtest,
         "forecast every council's EHCP caseload from data up to a year, vs naive trends",
-        "train_end (2019-2022, default 2022), horizon (years, default 3), draws (default 20), "
-        "sample_fraction (default 0.25), area (default england), seed (default 1), out "
-        "(default results/backtest/train_end=YEAR).",
+        Backtest,
     )
     params = sub.add_parser("params", help="list every parameter: default, range, unit, source")
     params.add_argument("--kind", choices=("policy", "uncertain", "setting"), help="only this kind")
@@ -115,27 +131,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings_command(
-    sub: argparse._SubParsersAction, name: str, handler: Callable, summary: str, settings: str
+    sub: argparse._SubParsersAction,
+    name: str,
+    handler: Callable,
+    summary: str,
+    schema: type,
+    **positionals: str,
 ) -> None:
-    """A command whose arguments are ``key=value`` settings."""
-    parser = sub.add_parser(name, help=summary, description=f"Settings as key=value: {settings}")
+    """A command whose settings are ``key=value`` arguments declared by ``schema``, after
+    the ``positionals`` (name: help)."""
+    from sendsim.config.commands import describe
+
+    parser = sub.add_parser(
+        name,
+        help=summary,
+        description=f"{summary}.\n\n{describe(schema)}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for positional, text in positionals.items():
+        parser.add_argument(positional, help=text)
     parser.add_argument("settings", nargs="*", metavar="KEY=VALUE")
-    parser.set_defaults(handler=handler)
-
-
-def _run(overrides: list[str]) -> None:
-    """Check the overrides (exit 2 on any problem, before anything is written), then run."""
-    from sendsim.config import precheck
-
-    try:
-        overrides = precheck.prepare(overrides)
-    except SendsimError as err:
-        print(f"sendsim: {err}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-    from sendsim.app import run_app
-
-    sys.argv = ["sendsim run", *overrides]
-    run_app()
+    parser.set_defaults(handler=handler, schema=schema)
 
 
 def _areas(ns: argparse.Namespace) -> None:
@@ -164,9 +180,11 @@ def _params(ns: argparse.Namespace) -> None:
 def _study(ns: argparse.Namespace) -> None:
     from pathlib import Path
 
+    from sendsim.config.commands import parse_settings
     from sendsim.study import run_study
 
-    out = run_study(ns.path, Path(ns.out), jobs=ns.jobs)
+    settings = parse_settings(ns.schema, ns.settings)
+    out = run_study(ns.path, Path(settings.out), jobs=settings.jobs)
     print((out / "comparison.md").read_text())
 
 
@@ -182,56 +200,30 @@ def _levers(ns: argparse.Namespace) -> None:
 
 def _calibrate(ns: argparse.Namespace) -> None:
     from sendsim import calibration
-    from sendsim.backtest import check_year
+    from sendsim.config.commands import parse_settings
 
-    given = _settings(ns.settings, {"area": str, "train_end": int, "sample_fraction": float,
-                                    "iterations": int, "seed": int})  # fmt: skip
-    year = given.pop("train_end", 2022)
-    check_year(year)
-    _check_range(given, "sample_fraction", 0.001, 1.0)
-    _check_range(given, "iterations", 1, 20)
+    settings = parse_settings(ns.schema, ns.settings)
+    given = dataclasses.asdict(settings)
+    year = given.pop("train_end")
     table = calibration.fit(year, **given)
     path = calibration.store(table, year)
     print(f"stored the fit of {table.height} councils to {year} in {path}")
 
 
 def _backtest(ns: argparse.Namespace) -> None:
-    from pathlib import Path
+    from sendsim.backtest import write
+    from sendsim.config.commands import parse_settings
+    from sendsim.config.precheck import unwritable
 
-    from sendsim.backtest import Backtest, check_year, write
-
-    given = _settings(ns.settings, {"train_end": int, "horizon": int, "draws": int,
-                                    "sample_fraction": float, "area": str, "seed": int,
-                                    "out": str})  # fmt: skip
-    spec = Backtest(**{k: v for k, v in given.items() if k != "out"})
-    check_year(spec.train_end)
-    _check_range(given, "horizon", 1, 10)
-    _check_range(given, "draws", 2, 1000)
-    _check_range(given, "sample_fraction", 0.001, 1.0)
-    out = Path(given.get("out", f"results/backtest/train_end={spec.train_end}"))
+    spec = parse_settings(ns.schema, ns.settings)
+    out = spec.folder()
+    problem = unwritable(out)  # before minutes of runs, not after
+    if problem:
+        raise ConfigError([f"out={out}: {problem}"])
     _, scores = write(spec, out)
     print(f"wrote {out / 'backtest.parquet'}")
     if scores.height:
         _print(scores, csv=False)
-
-
-def _settings(pairs: list[str], allowed: dict[str, type]) -> dict:
-    """``key=value`` settings, each converted to its type; unknown keys are an error."""
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or key not in allowed:
-            raise SendsimError(f"unknown setting '{pair}'; settings are {', '.join(allowed)}")
-        try:
-            out[key] = allowed[key](value)
-        except ValueError:
-            raise SendsimError(f"{key}: '{value}' is not a {allowed[key].__name__}") from None
-    return out
-
-
-def _check_range(given: dict, key: str, low: float, high: float) -> None:
-    if key in given and not low <= given[key] <= high:
-        raise SendsimError(f"{key}: {given[key]} is outside [{low}, {high}]")
 
 
 def _print(frame: pl.DataFrame, csv: bool) -> None:

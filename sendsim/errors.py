@@ -1,7 +1,14 @@
-"""User-facing errors. The CLI prints their message and exits with code 2, writing nothing."""
+"""User-facing errors. The CLI prints their message and exits with code 2, writing nothing.
+
+:func:`reported` is the one place that turns them into that message and exit code; every
+command (and every Hydra job) runs inside it.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 EXIT_USAGE = 2
@@ -28,3 +35,30 @@ class DataError(SendsimError):
         self.path = Path(path)
         self.problem = problem
         super().__init__(f"data file {path}: {problem}")
+
+
+class OutputError(SendsimError):
+    """A result could not be written (no permission, disk full, not a folder...)."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"cannot write {path}: {problem}")
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Print a user's error (or the system's refusal to read or write a file) as one message
+    on stderr and exit with code 2; bugs still raise."""
+    try:
+        yield
+    except SendsimError as err:
+        fail(str(err))
+    except OSError as err:
+        where = f"{err.filename}: " if err.filename else ""
+        fail(f"{where}{err.strerror or err}")
+
+
+def fail(message: str) -> None:
+    """Exit with code 2 after printing ``message`` on stderr."""
+    print(f"sendsim: {message}", file=sys.stderr)
+    sys.exit(EXIT_USAGE)

@@ -6,11 +6,17 @@ flows the first of the month they happened in. ``summary.parquet`` has one row p
 council with each metric at the horizon: stocks at the final date, flows summed over the last
 12 months. England runs add an ``E92000001`` row summing all councils. Units and labels of
 every metric are in :data:`sendsim.model.metrics.METRICS`.
+
+The three files are one set. ``run_meta.json`` is written last and records the SHA-256 of the
+other two and of the input data and calibration fit the run read, so :func:`complete` can tell
+a finished set from a killed, mixed or outdated one; a new set removes the old one first.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import platform
@@ -23,13 +29,15 @@ import numpy as np
 import polars as pl
 
 import sendsim
+from sendsim.data import areas
 from sendsim.dates import add_months
-from sendsim.io import write_parquet, write_text
+from sendsim.io import is_temporary, write_parquet, write_text
 from sendsim.model.metrics import METRICS, Metric
 
 ENGLAND_CODE = "E92000001"
 TIMESERIES, SUMMARY, META = "timeseries.parquet", "summary.parquet", "run_meta.json"
 RESULT_FILES = (TIMESERIES, SUMMARY, META)
+TABLES = (TIMESERIES, SUMMARY)  # hashed in run_meta.json
 PUBLISHED = tuple(m for m in METRICS if not m.internal)
 
 
@@ -122,28 +130,106 @@ class RunResults:
 
 
 def write_run(out_dir: Path, model: Any, resolved: dict[str, Any], wall_time_s: float) -> None:
-    """Write the three result files of one run into ``out_dir``, each atomically."""
+    """Replace the result set in ``out_dir`` by this run's; on any failure leave no set."""
     cfg = model.cfg
     identity = (run_id(resolved), cfg.scenario.name, cfg.run.seed)
     results = RunResults(model)
-    write_parquet(results.timeseries(*identity), out_dir / TIMESERIES)
-    write_parquet(results.summary(*identity), out_dir / SUMMARY)
-    meta = {
-        "run_id": identity[0],
-        "config_hash": config_hash(resolved),
-        "config": resolved,
-        "sendsim_version": sendsim.__version__,
-        "git_commit": git_commit(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "mesa": mesa.__version__,
-        "polars": pl.__version__,
-        "councils": results.codes,
-        "data_vintage": "SEN2 and school census to January 2022; flows to 2022; ONS mid-2020",
-        "wall_time_s": round(wall_time_s, 3),
-        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-    write_text(json.dumps(meta, indent=2, default=str), out_dir / META)
+    clear(out_dir)
+    try:
+        write_parquet(results.timeseries(*identity), out_dir / TIMESERIES)
+        write_parquet(results.summary(*identity), out_dir / SUMMARY)
+        meta = {
+            "run_id": identity[0],
+            "config_hash": config_hash(resolved),
+            "config": resolved,
+            "files": {name: file_hash(out_dir / name) for name in TABLES},
+            "inputs": input_hashes(cfg),
+            "sendsim_version": sendsim.__version__,
+            "git_commit": git_commit(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "mesa": mesa.__version__,
+            "polars": pl.__version__,
+            "councils": results.codes,
+            "data_vintage": "SEN2 and school census to January 2022; flows to 2022; ONS mid-2020",
+            "wall_time_s": round(wall_time_s, 3),
+            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        text = json.dumps(meta, indent=2, default=str, allow_nan=False)
+        write_text(text, out_dir / META)
+    except BaseException:
+        clear(out_dir)
+        raise
+
+
+def clear(out_dir: Path) -> None:
+    """Remove a result set (its marker first, so no moment shows a mixed set as complete)
+    and temporary files left by killed writes."""
+    for name in (META, *TABLES):
+        (out_dir / name).unlink(missing_ok=True)
+    if out_dir.is_dir():
+        for path in out_dir.iterdir():
+            if is_temporary(path):
+                path.unlink(missing_ok=True)
+
+
+def complete(out_dir: Path, config: Any = None) -> bool:
+    """Whether ``out_dir`` holds a whole result set (of ``config`` and today's inputs, if given).
+
+    An unreadable ``run_meta.json`` or a table that is not the one it records means no.
+    """
+    meta = read_meta(out_dir)
+    if meta is None or not isinstance(meta.get("files"), dict):
+        return False
+    recorded = meta["files"]
+    if any(recorded.get(name) != file_hash(out_dir / name) for name in TABLES):
+        return False
+    if config is None:
+        return True
+    resolved = dataclasses.asdict(config)
+    return meta.get("config_hash") == config_hash(resolved) and meta.get("inputs") == (
+        input_hashes(config)
+    )
+
+
+def read_meta(out_dir: Path) -> dict[str, Any] | None:
+    """``run_meta.json`` as a dict, or None if it is missing or not valid JSON."""
+    try:
+        meta = json.loads((out_dir / META).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def input_hashes(config: Any) -> dict[str, str]:
+    """SHA-256 of each data file and calibration fit a run of ``config`` reads."""
+    from sendsim import calibration  # imports the model, which imports this module
+
+    files = [
+        areas.PROCESSED_DIR / name
+        for name in (areas.COUNCILS_FILE, areas.POPULATION_FILE, areas.HISTORY_FILE)
+    ]
+    if config.run.calibrated:
+        files.append(calibration.fit_file(int(config.run.start[:4])))
+    return {path.name: file_hash(path) for path in files if path.exists()}
+
+
+def file_hash(path: Path) -> str | None:
+    """SHA-256 of a file as hex (None if it is missing); cached while it is unchanged."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _hash(path.resolve(), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _hash(path: Path, inode: int, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def git_commit() -> str:

@@ -17,10 +17,11 @@ import numpy as np
 import polars as pl
 import yaml
 
+from sendsim.config import precheck
 from sendsim.config.tables import markdown
-from sendsim.errors import DataError
+from sendsim.errors import ConfigError, DataError, SendsimError
 from sendsim.headline import INDICATORS, Indicator, override_last_month, per_run, points
-from sendsim.io import write_parquet, write_text
+from sendsim.io import spreadsheet_csv, write_parquet, write_text
 from sendsim.report.collect import choose_area, find_runs, read_run, read_series
 
 
@@ -50,30 +51,46 @@ def load_study(path: str | Path) -> Study:
 
 
 def run_study(path: str | Path, out_root: Path, jobs: int = 2) -> Path:
-    """Run every sweep of the study that is not finished, then write the comparison."""
+    """Run every sweep of the study that is not finished, then write the comparison.
+
+    Every sweep's arguments are checked before the first runs (``ConfigError`` naming the
+    run); a sweep that fails anyway is a ``SendsimError`` after its own messages.
+    """
     study = load_study(path)
     out = out_root / study.name
-    for name, (seeds, overrides) in study.runs.items():
-        command = [
-            sys.executable,
-            "-m",
-            "sendsim",
-            "run",
-            "-m",
-            f"scenario={','.join(study.scenarios)}",
-            f"run.seed={','.join(str(s) for s in seeds)}",
-            *overrides,
-            f"hydra.sweep.dir={out / name}",
-            "hydra/launcher=joblib",
-            f"hydra.launcher.n_jobs={jobs}",
-        ]
+    sweeps = {name: _sweep_args(study, name, out, jobs) for name in study.runs}
+    for name, args in sweeps.items():
+        try:
+            precheck.prepare(args)
+        except ConfigError as err:
+            raise ConfigError(
+                [f"study {study.name}, run {name}: {p}" for p in err.problems]
+            ) from err
+    for name, args in sweeps.items():
+        seeds = study.runs[name][0]
         print(f"{study.name}/{name}: {len(study.scenarios) * len(seeds)} runs", flush=True)
-        subprocess.run(command, check=True)
+        done = subprocess.run([sys.executable, "-m", "sendsim", "run", *args], check=False)
+        if done.returncode:
+            raise SendsimError(f"study {study.name}, run {name}: failed (exit {done.returncode})")
     table = compare(out)
     write_parquet(table, out / "comparison.parquet")
-    write_text(table.write_csv(), out / "comparison.csv")
+    write_text(spreadsheet_csv(table), out / "comparison.csv")
     write_text(to_markdown(table, study.question), out / "comparison.md")
     return out
+
+
+def _sweep_args(study: Study, name: str, out: Path, jobs: int) -> list[str]:
+    """The ``sendsim run`` arguments of one area run: every scenario and seed, in parallel."""
+    seeds, overrides = study.runs[name]
+    return [
+        "-m",
+        f"scenario={','.join(study.scenarios)}",
+        f"run.seed={','.join(str(s) for s in seeds)}",
+        *overrides,
+        f"hydra.sweep.dir={out / name}",
+        "hydra/launcher=joblib",
+        f"hydra.launcher.n_jobs={jobs}",
+    ]
 
 
 def compare(root: Path) -> pl.DataFrame:

@@ -61,7 +61,7 @@ def test_sweep_values_are_each_checked():
 
 def test_area_names_resolve_to_codes():
     assert precheck.prepare(["area=Stockport"]) == ["area=E08000007"]
-    assert precheck.prepare(["area=leeds,831"]) == ["area=E08000035,E06000015"]
+    assert precheck.prepare(["-m", "area=leeds,831"]) == ["-m", "area=E08000035,E06000015"]
     assert precheck.compose_config(["area=england"]).area.code == "england"
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +17,7 @@ import polars as pl
 import pytest
 import yaml
 
+from sendsim import lock
 from sendsim.config import precheck
 from sendsim.config.store import CONF_DIR
 from sendsim.errors import ConfigError, SendsimError
@@ -25,7 +30,7 @@ from sendsim.sensitivity.app import run_stage
 from sendsim.sensitivity.command import main
 from sendsim.sensitivity.config import CONFIG_NAME, SensitivityRoot, register
 from sendsim.sensitivity.design import load_design, write_design
-from sendsim.sensitivity.evaluate import chunk_path, evaluate_chunk
+from sendsim.sensitivity.evaluate import chunk_path, evaluate_chunk, evaluate_chunks
 from sendsim.sensitivity.factors import DUMMY, catalogue, select
 from sendsim.sensitivity.models import SendsimEvaluator, evaluator
 from sendsim.sensitivity.study import Study
@@ -142,6 +147,8 @@ def test_factors_by_key_or_prefix():
         (["sensitivity.model=ishigami", "sensitivity.outputs=[hn_spend_gbp@sum]"], "output is y"),
         (["sensitivity.stage=evaluate"], "sensitivity.dir: required for stage=evaluate"),
         (["sensitivity.chunks=2", "sensitivity.chunk=2"], "chunks are 0 to 1"),
+        (["sensitivity.factors=[dummy]"], "name a factor to vary besides the dummy"),
+        (["policy.workforce.therapists=nan"], "not a finite number"),
     ],
 )
 def test_bad_settings_are_named(overrides, fragment):
@@ -250,6 +257,59 @@ def test_a_killed_chunk_resumes_where_it_stopped(tmp_path, monkeypatch, ishigami
     write_design(fresh, study)
     evaluate_chunk(fresh, study, design, 1, evaluate)
     assert pl.read_parquet(chunk_path(tmp_path, 1)).equals(pl.read_parquet(chunk_path(fresh, 1)))
+
+
+@pytest.mark.parametrize("chunks", [1, 3])
+def test_concurrent_evaluations_of_one_folder_split_the_work(tmp_path, ishigami_root, chunks):
+    study = ishigami_study(ishigami_root, tmp_path, n=8, chunks=chunks)
+    design = write_design(tmp_path, study)
+    evaluate, evaluated = evaluator(study), []
+
+    def slow(row):
+        time.sleep(0.005)  # long enough for the two jobs to overlap
+        evaluated.append(tuple(row))
+        return evaluate(row)
+
+    jobs = [
+        threading.Thread(
+            target=evaluate_chunks, args=(tmp_path, study, design, list(range(chunks)), slow)
+        )
+        for _ in range(2)
+    ]
+    for job in jobs:
+        job.start()
+    for job in jobs:
+        job.join()
+    assert sorted(evaluated) == sorted(map(tuple, design))  # every row once, by one job
+    assert len(merge(tmp_path, study)) == study.rows
+    assert not list((tmp_path / evaluate_module.CHUNKS).glob("chunk_*/"))  # no part files
+    assert not list((tmp_path / evaluate_module.CHUNKS).glob("*.lock"))
+
+
+def test_a_lock_held_by_a_live_job_is_respected_and_a_dead_ones_taken_over(tmp_path):
+    path = tmp_path / "chunk_0.lock"
+    with lock.hold(path) as other:
+        assert other is None and lock.Holder.read(path).pid == os.getpid()
+        with lock.hold(path) as second:
+            assert second is not None and second.pid == os.getpid()
+    assert not path.exists()
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], text=True,
+                          capture_output=True, check=True)  # fmt: skip
+    path.write_text(f"{socket.gethostname()} {int(dead.stdout)} - abc\n")
+    with lock.hold(path) as other:
+        assert other is None  # its process is gone
+    path.write_text(f"{socket.gethostname()} {os.getpid()} 1 abc\n")
+    with lock.hold(path) as other:
+        assert other is None  # its process id now belongs to a later process
+
+    path.write_text("another-node 1 - abc\n")
+    with lock.hold(path) as other:
+        assert other is not None and other.host == "another-node"  # fresh: alive
+    old = time.time() - lock.STALE_S - 1
+    os.utime(path, (old, old))
+    with lock.hold(path) as other:
+        assert other is None  # silent for too long: its job died
 
 
 def test_merge_needs_every_row_exactly_once(tmp_path, ishigami_root):

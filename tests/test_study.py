@@ -54,7 +54,7 @@ def test_study_runs_then_resumes(tmp_path):
         "scenarios: [baseline, workforce_crisis]\n"
         "runs:\n  small:\n    seeds: [1, 2]\n    overrides: [area=rutland, run.years=1]\n"
     )
-    command = [sys.executable, "-m", "sendsim", "study", str(study), "--out", str(tmp_path / "out")]
+    command = [sys.executable, "-m", "sendsim", "study", str(study), f"out={tmp_path / 'out'}"]
     first = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert (tmp_path / "out" / "tiny" / "comparison.csv").exists()

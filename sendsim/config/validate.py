@@ -15,17 +15,20 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import math
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Override, OverrideType
+from hydra.core.override_parser.types import Glob, Override, OverrideType, ValueType
 from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from sendsim.config import store
-from sendsim.config.params import DeclaredParam, iter_params, section_fields
+from sendsim.config.params import DeclaredParam, Param, iter_params, section_fields
 from sendsim.config.schema import SendsimConfig
 from sendsim.errors import ConfigError, DataError
 
@@ -39,45 +42,76 @@ def declared(schema: type = SendsimConfig) -> dict[str, DeclaredParam]:
 PARAMS: dict[str, DeclaredParam] = declared(SendsimConfig)
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MONTH_KEYS = tuple(p.path for p in PARAMS.values() if p.meta.unit == "YYYY-MM")
+AREA_UNIT = "ONS code"  # the unit of settings naming a council (or england)
 
 
-def check_overrides(overrides: Iterable[str], schema: type = SendsimConfig) -> list[str]:
-    """Problems with command-line overrides: unknown keys or options, bad values."""
+def check_overrides(
+    overrides: Iterable[str], schema: type = SendsimConfig, config_dirs: Sequence[Path] = ()
+) -> list[str]:
+    """Problems with command-line overrides: unknown keys or options, bad values.
+
+    ``config_dirs`` are folders given with ``--config-dir``: their group options count too.
+    """
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
     except Exception as err:  # Hydra's parser reports the offending text
-        return [f"cannot parse the overrides: {err}"]
+        return [f"cannot parse the overrides: {' '.join(str(err).split())}"]
     problems = []
     for override in parsed:
         key = override.key_or_group
         if key.startswith("hydra") or override.type == OverrideType.DEL:
             continue
-        for value in _values(override):
-            problem = _check_one(key, value, schema)
+        try:
+            values = sweep_values(override, config_dirs)
+        except ValueError as err:
+            problems.append(str(err))
+            continue
+        for value in values:
+            problem = _check_one(key, value, schema, config_dirs)
             if problem:
                 problems.append(problem)
     return problems
 
 
-def _values(override: Override) -> list[Any]:
-    if override.is_sweep_override():
-        try:
-            return list(override.sweep_iterator())
-        except Exception:  # interval sweeps have no values to list
-            return []
-    return [override.value()]
+def sweep_values(override: Override, config_dirs: Sequence[Path] = ()) -> list[Any]:
+    """Every value an override gives (``glob()`` matched against the group's options);
+    ``ValueError`` naming the override if they cannot be listed."""
+    if not override.is_sweep_override():
+        return [override.value()]
+    value, line = override.value(), override.input_line
+    if isinstance(value, Glob):
+        group = override.key_or_group
+        if group not in store.GROUPS:
+            raise ValueError(f"{line}: glob() chooses options of a config group ({_groups()})")
+        matched = value.filter(group_options(group, config_dirs))
+        if not matched:
+            raise ValueError(f"{line}: matches no option of {group}")
+        return matched
+    if override.value_type == ValueType.INTERVAL_SWEEP:
+        raise ValueError(f"{line}: interval() needs an optimising sweeper; list values or range()")
+    return list(override.sweep_iterator())
 
 
-def _check_one(key: str, value: Any, schema: type) -> str | None:
-    if key in store.GROUPS:
-        return _check_option(key, value)
+def group_options(group: str, config_dirs: Sequence[Path] = ()) -> list[str]:
+    """Options of a config group, with those in the ``--config-dir`` folders."""
+    own = [p.stem for d in config_dirs for p in (Path(d) / group).glob("*.yaml")]
+    return sorted(set(store.group_options(group)) | set(own)) if own else store.group_options(group)
+
+
+def _groups() -> str:
+    return ", ".join(store.GROUPS)
+
+
+def _check_one(key: str, value: Any, schema: type, config_dirs: Sequence[Path]) -> str | None:
+    if key in store.GROUPS and issubclass(schema, SendsimConfig):
+        return _check_option(key, value, config_dirs)
     if key not in declared(schema):
         return unknown_key(key, schema)
     return check_value(key, value, schema)
 
 
-def _check_option(group: str, value: Any) -> str | None:
-    options = store.group_options(group)
+def _check_option(group: str, value: Any, config_dirs: Sequence[Path] = ()) -> str | None:
+    options = group_options(group, config_dirs)
     if str(value) in options:
         return None
     if group == "area":
@@ -123,6 +157,8 @@ def check_value(key: str, value: Any, schema: type = SendsimConfig) -> str | Non
         if not isinstance(value, list | ListConfig) or not all(isinstance(v, str) for v in value):
             return f"{key}={value!r}: expected a list of names, e.g. [a,b]"
         return None
+    if meta.unit == AREA_UNIT:
+        return _check_option("area", value)
     if isinstance(value, bool) != (kind is bool):
         return f"{key}={value!r}: expected {'true or false' if kind is bool else kind.__name__}"
     if kind is bool:
@@ -131,19 +167,23 @@ def check_value(key: str, value: Any, schema: type = SendsimConfig) -> str | Non
         number_ok = isinstance(value, int) or (kind is float and isinstance(value, float))
         if not number_ok:
             return f"{key}={value!r}: expected {'an integer' if kind is int else 'a number'}"
-        if (meta.low is not None and value < meta.low) or (
-            meta.high is not None and value > meta.high
-        ):
-            return f"{key}={value}: out of range; allowed {meta.low} to {meta.high} ({meta.unit})"
-        return None
+        return _check_range(key, value, meta)
     if not isinstance(value, str):
         return f"{key}={value!r}: expected text"
     if meta.choices is not None and value not in meta.choices:
         return f"{key}={value}: allowed values are {', '.join(meta.choices)}"
     if key in MONTH_KEYS and not MONTH.match(value):
         return f"{key}={value}: expected a month as YYYY-MM"
-    if key == "area.code":
-        return _check_option("area", value)
+    return None
+
+
+def _check_range(key: str, value: float, meta: Param) -> str | None:
+    """Declared ranges are finite, so NaN (which compares false to everything) and inf fail."""
+    allowed = f"allowed {meta.low} to {meta.high} ({meta.unit})"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{key}={value}: not a finite number; {allowed}"
+    if (meta.low is not None and value < meta.low) or (meta.high is not None and value > meta.high):
+        return f"{key}={value}: out of range; {allowed}"
     return None
 
 
@@ -163,7 +203,11 @@ def check_config(cfg: DictConfig, schema: type = SendsimConfig) -> list[str]:
     """Problems with a composed configuration: unknown keys anywhere, and every value."""
     problems = [unknown_key(k, schema) for k in _unknown_keys(cfg, schema)]
     for key in declared(schema):
-        value = OmegaConf.select(cfg, key, throw_on_missing=False)
+        try:
+            value = OmegaConf.select(cfg, key, throw_on_missing=False)
+        except OmegaConfBaseException as err:  # an interpolation that does not resolve
+            problems.append(f"{key}: {str(err).splitlines()[0]}")
+            continue
         problem = check_value(key, value, schema)
         if problem:
             problems.append(problem)

@@ -14,6 +14,8 @@ from pathlib import Path
 from sendsim.errors import SendsimError
 from sendsim.io import atomic_write, write_text
 
+HTML_SUFFIXES = (".html", ".htm")
+
 
 def write_report(
     results: Sequence[str | Path],
@@ -41,6 +43,8 @@ def write_report(
     out = Path(out)
     if out.is_dir():
         raise SendsimError(f"--out {out}: is a directory; give a file name, e.g. report.html")
+    if out.suffix.lower() not in HTML_SUFFIXES:  # never overwrite a result file with a page
+        raise SendsimError(f"--out {out}: the report is an HTML page; give a name ending .html")
     folder = f"{out.stem}_files"
     report = build(results, title=title, area=area)
     files = report.files(folder)

@@ -14,6 +14,7 @@ import sendsim
 from sendsim.config.params import iter_params
 from sendsim.config.schema import SendsimConfig
 from sendsim.dates import month_start
+from sendsim.io import spreadsheet_csv
 from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.report import charts, messages, tables
 from sendsim.report import series as S
@@ -77,9 +78,9 @@ class Report:
         for i, chart in enumerate([*self.charts, *self.sensitivity], start=1):
             stem = f"{folder}/chart-{i:02d}-{chart.slug}"
             out[f"{stem}.png"] = chart.png
-            out[f"{stem}.csv"] = chart.table.data.write_csv().encode()
+            out[f"{stem}.csv"] = spreadsheet_csv(chart.table.data).encode()
         for table in self.tables():
-            out[f"{folder}/table-{table.slug}.csv"] = table.data.write_csv().encode()
+            out[f"{folder}/table-{table.slug}.csv"] = spreadsheet_csv(table.data).encode()
         return out
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from pathlib import Path
 
@@ -12,11 +11,11 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sendsim.config import store, validate
-from sendsim.errors import EXIT_USAGE, SendsimError
+from sendsim.errors import reported
 from sendsim.sensitivity.analyze import analyze
 from sendsim.sensitivity.config import CONFIG_NAME, SensitivityRoot, register
 from sendsim.sensitivity.design import load_design, write_design
-from sendsim.sensitivity.evaluate import evaluate_chunk
+from sendsim.sensitivity.evaluate import evaluate_chunks
 from sendsim.sensitivity.models import evaluator
 from sendsim.sensitivity.study import Study
 
@@ -28,13 +27,10 @@ log = logging.getLogger(__name__)
 def sensitivity_app(cfg: DictConfig) -> None:
     """Validate the composed config, then run the requested stage (or all three)."""
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-    try:
+    with reported():
         root = validate.to_config(cfg, SensitivityRoot)
         assert isinstance(root, SensitivityRoot)
         run_stage(root, Path(HydraConfig.get().runtime.output_dir))
-    except SendsimError as err:
-        print(f"sendsim: {err}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
 
 
 def run_stage(root: SensitivityRoot, output_dir: Path) -> Path:
@@ -54,9 +50,8 @@ def run_stage(root: SensitivityRoot, output_dir: Path) -> Path:
     if s.stage in ("evaluate", "analyze", "all"):
         design = load_design(folder, study)
     if s.stage in ("evaluate", "all"):
-        evaluate = evaluator(study)
-        for chunk in range(study.chunks) if s.chunk < 0 else [s.chunk]:
-            evaluate_chunk(folder, study, design, chunk, evaluate)
+        chunks = list(range(study.chunks)) if s.chunk < 0 else [s.chunk]
+        evaluate_chunks(folder, study, design, chunks, evaluator(study))
     if s.stage in ("analyze", "all"):
         analyze(folder, study, design)
     log.info(

@@ -10,7 +10,7 @@ import sys
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from sendsim.errors import EXIT_USAGE, ConfigError, SendsimError
+from sendsim.errors import ConfigError, reported
 from sendsim.sensitivity.config import CONFIG_NAME, SensitivityConfig, SensitivityRoot, register
 
 
@@ -19,12 +19,9 @@ def main(args: list[str]) -> None:
     from sendsim.config import precheck
 
     register()
-    try:
+    with reported():
         args = precheck.prepare(args, config_name=CONFIG_NAME, schema=SensitivityRoot)
         check_chunk_sweep([a for a in args if not a.startswith("-")])
-    except SendsimError as err:
-        print(f"sendsim: {err}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
     from sendsim.sensitivity.app import sensitivity_app
 
     sys.argv = ["sendsim sensitivity", *args]

@@ -132,6 +132,16 @@ def register() -> None:
     ConfigStore.instance().store(name=SCHEMA_NAME, node=SensitivityRoot)
     if not OmegaConf.has_resolver("sensitivity_logs"):
         OmegaConf.register_new_resolver("sensitivity_logs", log_root)
+    if not OmegaConf.has_resolver("sendsim_settings"):  # --help, from the declarations
+        OmegaConf.register_new_resolver("sendsim_settings", settings_help)
+
+
+def settings_help(section: str) -> str:
+    """The ``sensitivity.*`` settings with defaults, ranges and meanings, for ``--help``."""
+    from sendsim.config.commands import describe
+
+    assert section == "sensitivity"
+    return describe(SensitivityConfig, prefix="sensitivity.")
 
 
 def log_root(folder: str) -> str:

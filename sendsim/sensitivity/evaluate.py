@@ -5,6 +5,10 @@ over replicates), written atomically: if it exists the chunk is done and returns
 While a chunk runs, finished rows are saved every :data:`CHECKPOINT_S` seconds as
 ``chunks/chunk_<k>/part_<first row>.parquet``; a killed or timed-out job that is run again
 skips those rows, so at most a checkpoint interval of work is lost.
+
+Jobs evaluating the same folder at once split the work: each chunk is evaluated under a lock
+file (``chunks/chunk_<k>.lock``, see :mod:`sendsim.lock`), and a job finding a chunk locked
+by a live job moves on, then waits for it to be done.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
+from sendsim import lock
 from sendsim.io import write_parquet
 from sendsim.sensitivity.models import Evaluator
 from sendsim.sensitivity.study import Study
 
 CHUNKS = "chunks"
 CHECKPOINT_S = 30.0
+POLL_S = 5.0  # how often a job waiting for another job's chunk looks again
 log = logging.getLogger(__name__)
 
 
@@ -31,10 +37,25 @@ def chunk_path(folder: Path, chunk: int) -> Path:
     return folder / CHUNKS / f"chunk_{chunk}.parquet"
 
 
+def evaluate_chunks(
+    folder: Path, study: Study, design: np.ndarray, chunks: list[int], evaluate: Evaluator
+) -> None:
+    """Evaluate ``chunks``, leaving those another live job is evaluating to it and waiting
+    until they are done."""
+    waiting = list(chunks)
+    while True:
+        waiting = [k for k in waiting if evaluate_chunk(folder, study, design, k, evaluate) is None]
+        if not waiting:
+            return
+        log.info("waiting for chunks %s, evaluated by other jobs", waiting)
+        time.sleep(POLL_S)
+
+
 def evaluate_chunk(
     folder: Path, study: Study, design: np.ndarray, chunk: int, evaluate: Evaluator
-) -> Path:
-    """Evaluate the rows of ``chunk`` not yet done and write the chunk's result file.
+) -> Path | None:
+    """Evaluate the rows of ``chunk`` not yet done and write the chunk's result file, unless
+    another live job holds the chunk (then None).
 
     Args:
         folder: the study folder (``sensitivity.dir``).
@@ -44,12 +65,23 @@ def evaluate_chunk(
         evaluate: a design row -> outputs function.
 
     Returns:
-        The chunk's result file.
+        The chunk's result file, or None if another job is evaluating the chunk.
     """
     final = chunk_path(folder, chunk)
-    if final.exists():
-        log.info("chunk %d: already done", chunk)
-        return final
+    with lock.hold(final.with_suffix(".lock")) as holder:
+        if final.exists():
+            log.info("chunk %d: already done", chunk)
+            return final
+        if holder is not None:
+            log.info("chunk %d: being evaluated by %s", chunk, holder)
+            return None
+        return _evaluate_rows(folder, study, design, chunk, evaluate)
+
+
+def _evaluate_rows(
+    folder: Path, study: Study, design: np.ndarray, chunk: int, evaluate: Evaluator
+) -> Path:
+    final = chunk_path(folder, chunk)
     parts = folder / CHUNKS / f"chunk_{chunk}"
     done = _saved(parts, study)
     done_rows = set(done["row"].to_list())

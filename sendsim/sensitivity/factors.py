@@ -56,7 +56,8 @@ def select(model: str, names: list[str]) -> tuple[list[Factor], list[str]]:
     Args:
         model: ``sendsim`` or ``ishigami``.
         names: config keys such as ``policy.workforce.therapists`` or prefixes such as
-            ``policy.workforce``; ``dummy`` may be named but is always included.
+            ``policy.workforce``; ``dummy`` may be named but is always included, and is not
+            enough on its own.
 
     Returns:
         The factors in declaration order followed by the dummy, and one problem per unknown
@@ -65,6 +66,11 @@ def select(model: str, names: list[str]) -> tuple[list[Factor], list[str]]:
     known = catalogue(model)
     wanted = [n for n in names if n != DUMMY]
     problems = [_unknown(model, n, known) for n in wanted if not _matches(n, known)]
+    if names and not wanted:  # not "all": only an absent list means every factor
+        problems.append(
+            f"sensitivity.factors=[{','.join(names)}]: name a factor to vary besides the dummy "
+            "(which is always added), or leave factors out to vary all of them"
+        )
     chosen = [f for f in known if not wanted or any(_covers(n, f.name) for n in wanted)]
     return [*chosen, Factor(DUMMY, 0.0, 1.0)], problems
 
