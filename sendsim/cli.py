@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
+import sendsim
 from sendsim.errors import EXIT_USAGE, SendsimError
 
 DESCRIPTION = """\
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"sendsim {sendsim.__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     run = sub.add_parser("run", help="simulate an area (Hydra overrides follow; --help for them)")
     run.set_defaults(handler=lambda ns: None)

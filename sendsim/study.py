@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 import yaml
 
+from sendsim.config.launchers import check_launchers
 from sendsim.errors import DataError
 from sendsim.io import write_parquet, write_text
 from sendsim.results import ENGLAND_CODE, META, TIMESERIES
@@ -100,6 +101,7 @@ def load_study(path: str | Path) -> Study:
 def run_study(path: str | Path, out_root: Path, jobs: int = 2) -> Path:
     """Run every sweep of the study that is not finished, then write the comparison."""
     study = load_study(path)
+    check_launchers(["hydra/launcher=joblib"])
     out = out_root / study.name
     for name, (seeds, overrides) in study.runs.items():
         command = [

@@ -13,7 +13,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig
 
-from sendsim.config import store, validate
+from sendsim.config import launchers, store, validate
 from sendsim.config.schema import SendsimConfig
 from sendsim.errors import ConfigError, DataError
 
@@ -46,6 +46,7 @@ def prepare(
     if HELP_FLAGS.intersection(args):
         return args
     positions = _override_positions(args)
+    launchers.check_launchers(args[i] for i in positions)
     overrides = [_resolve_area(args[i]) for i in positions]
     problems = validate.check_overrides(overrides, schema)
     if not problems:
