@@ -93,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
         _calibrate,
         "fit councils to their published history up to a year and store the fit",
         "area (default england), train_end (2019-2022, default 2022), sample_fraction "
-        "(default 0.5), iterations (default 4), seed (default 1).",
+        "(default 0.5), iterations (default 4), seed (default 1), out (folder, default "
+        "~/.local/share/sendsim/calibration).",
     )
     _settings_command(
         sub,
@@ -183,18 +184,22 @@ def _levers(ns: argparse.Namespace) -> None:
 
 
 def _calibrate(ns: argparse.Namespace) -> None:
+    from pathlib import Path
+
     from sendsim import calibration
     from sendsim.backtest import check_year
 
     given = _settings(ns.settings, {"area": str, "train_end": int, "sample_fraction": float,
-                                    "iterations": int, "seed": int})  # fmt: skip
+                                    "iterations": int, "seed": int, "out": str})  # fmt: skip
     year = given.pop("train_end", 2022)
+    out = Path(given.pop("out", calibration.user_fit_dir()))
     check_year(year)
     _check_range(given, "sample_fraction", 0.001, 1.0)
     _check_range(given, "iterations", 1, 20)
     table = calibration.fit(year, **given)
-    path = calibration.store(table, year)
+    path = calibration.store(table, year, out)
     print(f"stored the fit of {table.height} councils to {year} in {path}")
+    print(f"runs starting in {year} use it with run.fit={path}")
 
 
 def _backtest(ns: argparse.Namespace) -> None:

@@ -138,6 +138,7 @@ def write_run(out_dir: Path, model: Any, resolved: dict[str, Any], wall_time_s: 
         "mesa": mesa.__version__,
         "polars": pl.__version__,
         "councils": results.codes,
+        "calibration_fit": getattr(model, "calibration_fit", None),  # path, sha256; or None
         "data_vintage": "SEN2 and school census to January 2022; flows to 2022; ONS mid-2020",
         "wall_time_s": round(wall_time_s, 3),
         "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
