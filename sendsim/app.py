@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from sendsim.config import store, validate
 from sendsim.config.schema import SendsimConfig
 from sendsim.errors import EXIT_USAGE, SendsimError
+from sendsim.headlines import headlines
 from sendsim.model.model import SendModel
 from sendsim.results import META, RESULT_FILES, config_hash, write_run
 
@@ -51,6 +52,7 @@ def run_app(cfg: DictConfig) -> None:
             print(f"sendsim: {out_dir} already holds this run's results; skipped")
             return
         simulate(config, out_dir)
+        print(headlines(out_dir))
     except SendsimError as err:
         print(f"sendsim: {err}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
