@@ -318,7 +318,10 @@ def load(year: int, path: str | Path | None = None) -> Fit:
     checked (``DataError`` naming the file, council and column of the first problem)."""
     path = fit_path(year, path)
     if not path.is_file():
-        remedy = f"make one with sendsim calibrate train_end={year}, or set run.calibrated=false"
+        remedy = (
+            f"make one with sendsim calibrate train_end={year} and point run.fit at it, "
+            "or set run.calibrated=false"
+        )
         raise DataError(path, f"no calibration fit for runs starting in {year} ({remedy})")
     data = path.read_bytes()
     try:
@@ -335,11 +338,13 @@ def check_fit(table: pl.DataFrame, year: int, path: Path) -> None:
     missing = [c for c in ("la_code", "train_end", *FACTORS) if c not in table.columns]
     if missing:
         raise DataError(path, f"missing column '{missing[0]}'")
-    repeated = table.filter(pl.col("la_code").is_duplicated() | pl.col("la_code").is_null())
+    if table["la_code"].null_count():
+        raise DataError(path, "column 'la_code': a row names no council")
+    repeated = table.filter(pl.col("la_code").is_duplicated())
     if repeated.height:
-        raise DataError(path, f"council {repeated['la_code'][0]}: more than one row (or none)")
-    other_year = table.filter(pl.col("train_end") != year)
-    if other_year.height or table["train_end"].null_count():
+        raise DataError(path, f"council {repeated['la_code'][0]}: more than one row")
+    train_end = table["train_end"].cast(pl.Int64, strict=False)
+    if train_end.null_count() or (train_end != year).any():
         raise DataError(path, f"column 'train_end': the fit is not for runs starting in {year}")
     spreads = {name: (0.0, np.inf) for name in UNCERTAINTY if name in table.columns}
     for factor, (low, high) in (FACTOR_RANGE | spreads).items():

@@ -82,6 +82,8 @@ def test_a_missing_fit_stops_a_calibrated_run(tmp_path, monkeypatch):
         ),
         (lambda t: t.drop("request_trend"), "missing column 'request_trend'"),
         (lambda t: t.with_columns(train_end=2021), "not for runs starting in 2022"),
+        (lambda t: t.with_columns(train_end=pl.lit("x")), "not for runs starting in 2022"),
+        (lambda t: t.with_columns(la_code=None), "column 'la_code': a row names no council"),
         (lambda t: pl.concat([t, t.head(1)]), "more than one row"),
     ],
 )
