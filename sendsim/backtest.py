@@ -24,7 +24,6 @@ from sendsim.config.commands import FIRST_YEAR, LAST_YEAR
 from sendsim.config.params import setting
 from sendsim.config.validate import AREA_UNIT
 from sendsim.data import areas
-from sendsim.errors import ConfigError
 from sendsim.io import atomic_write, write_parquet
 
 TREND_YEARS = 4  # naive forecasts use the Januaries train_end-4 .. train_end (five points)
@@ -69,13 +68,6 @@ def run(spec: Backtest) -> tuple[pl.DataFrame, pl.DataFrame]:
 def forecast(spec: Backtest) -> pl.DataFrame:
     """Percentiles of January caseloads over ``draws`` runs from January ``train_end``."""
     fit = calibration.load(spec.train_end)
-    if fit is None:
-        raise ConfigError(
-            [
-                f"train_end: no stored calibration for {spec.train_end}; run "
-                f"'sendsim calibrate train_end={spec.train_end}' first"
-            ]
-        )
     runs = [_draw(spec, fit, d) for d in tqdm(range(spec.draws), desc="backtest", unit="draw")]
     codes = runs[0][0]
     caseload = np.stack([r[1] for r in runs])  # (draws, horizon, councils)
@@ -92,7 +84,7 @@ def forecast(spec: Backtest) -> pl.DataFrame:
     )
 
 
-def _draw(spec: Backtest, fit: pl.DataFrame, draw: int) -> tuple[list[str], np.ndarray]:
+def _draw(spec: Backtest, fit: calibration.Fit, draw: int) -> tuple[list[str], np.ndarray]:
     """One run: its own seed and its own draw of the council factors."""
     from sendsim.model.model import SendModel
 
@@ -101,7 +93,7 @@ def _draw(spec: Backtest, fit: pl.DataFrame, draw: int) -> tuple[list[str], np.n
     model = SendModel(cfg)
     codes = model.councils.code
     rng = np.random.default_rng([spec.seed, draw, 0x5E4D])  # parameter draws, one per draw
-    calibration.apply(model, perturb(calibration.aligned_factors(fit, codes), rng))
+    calibration.apply(model, perturb(fit.factors(codes), rng))
     model.run(progress=False)
     rows = 12 * (1 + np.arange(spec.horizon))  # Januaries after the start
     return codes, model.recorder.stocks["ehcp_caseload"][rows] * model.scale

@@ -15,12 +15,18 @@ as declared):
   did over the three years before (median yearly growth).
 
 Noisy targets of small councils are pooled towards the national figure. Fits are stored as
-data (``sendsim/data/calibration/fit_<year>.parquet``, with diagnostics) and applied to every
-run starting in that year; ``sendsim calibrate`` refits them.
+package data (``sendsim/data/calibration/fit_<year>.parquet``, with diagnostics) and applied to
+every run starting in that year. ``sendsim calibrate`` writes a new fit to the user's data
+directory (or ``out=DIR``); ``run.fit`` points runs at it. A fit is checked when it is loaded:
+a missing council or a factor that is not a number in its range is a ``DataError``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +42,7 @@ from sendsim.io import write_parquet
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-FIT_DIR = Path(__file__).resolve().parent / "data" / "calibration"
+STORED_DIR = Path(__file__).resolve().parent / "data" / "calibration"  # fits shipped as data
 #: Fitted per-council factors and the range each may take (wider would be implausible).
 FACTOR_RANGE = {
     "request_level": (0.1, 10.0),
@@ -54,8 +60,23 @@ NATIONAL = "E92000001"
 GROWTH_RANGE = (-0.25, 0.5)  # yearly request growth a target may take (larger: recording breaks)
 
 
-def fit_file(year: int) -> Path:
-    return FIT_DIR / f"fit_{year}.parquet"
+def fit_name(year: int) -> str:
+    return f"fit_{year}.parquet"
+
+
+def user_fit_dir() -> Path:
+    """Where ``sendsim calibrate`` writes fits unless told otherwise (XDG data directory)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "sendsim" / "calibration"
+
+
+def fit_path(year: int, given: str | Path | None = None) -> Path:
+    """The fit for runs starting in January ``year``: ``given`` (a fit file, or a folder
+    holding ``fit_<year>.parquet``), else the stored one."""
+    if not given:
+        return STORED_DIR / fit_name(year)
+    given = Path(given).expanduser()
+    return given / fit_name(year) if given.is_dir() else given
 
 
 # -- targets from history ------------------------------------------------------------------
@@ -259,25 +280,86 @@ def _table(codes, factors, goal, got, year, fraction, iterations) -> pl.DataFram
     return pl.DataFrame(columns)
 
 
-def store(table: pl.DataFrame, year: int) -> Path:
-    """Write a fit, merging it into the stored one when it covers only some councils."""
-    path = fit_file(year)
-    if path.exists():
-        kept = pl.read_parquet(path).filter(~pl.col("la_code").is_in(table["la_code"].implode()))
+def store(table: pl.DataFrame, year: int, out_dir: Path) -> Path:
+    """Write a fit to ``out_dir/fit_<year>.parquet``. Councils it does not cover are kept from
+    the fit already there, else from the stored one, so the file always covers every council."""
+    path = out_dir / fit_name(year)
+    base = path if path.exists() else fit_path(year)
+    if base.exists():
+        kept = load(year, base).table
+        kept = kept.filter(~pl.col("la_code").is_in(table["la_code"].implode()))
         table = pl.concat([kept, table.select(kept.columns)]) if kept.height else table
     return write_parquet(table.sort("la_code"), path)
 
 
-def load(year: int) -> pl.DataFrame | None:
-    """The stored fit for runs starting in January ``year`` (None if there is none)."""
-    path = fit_file(year)
-    if not path.exists():
-        return None
-    table = pl.read_parquet(path)
-    missing = [c for c in ("la_code", *FACTORS) if c not in table.columns]
+@dataclass(frozen=True)
+class Fit:
+    """A checked fit: its table, the file it came from and that file's SHA-256."""
+
+    path: Path
+    sha256: str
+    table: pl.DataFrame
+
+    def factors(self, codes: list[str]) -> dict[str, np.ndarray]:
+        """The factors of ``codes`` in that order (``DataError`` if a council has no row)."""
+        absent = sorted(set(codes) - set(self.table["la_code"]))
+        if absent:
+            remedy = "refit it with sendsim calibrate, or set run.calibrated=false"
+            raise DataError(self.path, f"council {absent[0]}: no row ({remedy})")
+        return aligned_factors(self.table, codes)
+
+    def provenance(self) -> dict[str, str]:
+        """What ``run_meta.json`` records of the fit a run used."""
+        return {"path": str(self.path), "sha256": self.sha256}
+
+
+def load(year: int, path: str | Path | None = None) -> Fit:
+    """The fit at ``path`` (default: the stored one) for runs starting in January ``year``,
+    checked (``DataError`` naming the file, council and column of the first problem)."""
+    path = fit_path(year, path)
+    if not path.is_file():
+        remedy = (
+            f"make one with sendsim calibrate train_end={year} and point run.fit at it, "
+            "or set run.calibrated=false"
+        )
+        raise DataError(path, f"no calibration fit for runs starting in {year} ({remedy})")
+    data = path.read_bytes()
+    try:
+        table = pl.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # polars raises several exception types for corrupt files
+        raise DataError(path, f"cannot read parquet file ({' '.join(str(exc).split())})") from exc
+    check_fit(table, year, path)
+    return Fit(path, hashlib.sha256(data).hexdigest(), table)
+
+
+def check_fit(table: pl.DataFrame, year: int, path: Path) -> None:
+    """One council per row, fitted to ``year``, every factor a number within its range (and
+    the spreads forecasts draw from, where present, numbers of at least 0)."""
+    missing = [c for c in ("la_code", "train_end", *FACTORS) if c not in table.columns]
     if missing:
-        raise DataError(path, f"missing columns {', '.join(missing)}")
-    return table
+        raise DataError(path, f"missing column '{missing[0]}'")
+    if table["la_code"].null_count():
+        raise DataError(path, "column 'la_code': a row names no council")
+    repeated = table.filter(pl.col("la_code").is_duplicated())
+    if repeated.height:
+        raise DataError(path, f"council {repeated['la_code'][0]}: more than one row")
+    train_end = table["train_end"].cast(pl.Int64, strict=False)
+    if train_end.null_count() or (train_end != year).any():
+        raise DataError(path, f"column 'train_end': the fit is not for runs starting in {year}")
+    spreads = {name: (0.0, np.inf) for name in UNCERTAINTY if name in table.columns}
+    for factor, (low, high) in (FACTOR_RANGE | spreads).items():
+        value = pl.col(factor).cast(pl.Float64, strict=False)
+        bad = table.filter(value.is_null() | value.is_nan() | ~value.is_between(low, high))
+        if bad.height:
+            council, found = bad.row(0)[0], bad[factor][0]
+            raise DataError(
+                path, f"council {council}, column '{factor}': {found} is not in [{low}, {high}]"
+            )
+
+
+def configured_fit(cfg: SendsimConfig) -> str | None:
+    """The fit a run was pointed at (``run.fit``), or None for the stored one."""
+    return cfg.run.fit or None
 
 
 def apply(model: SendModel, factors: dict[str, np.ndarray]) -> None:
@@ -292,14 +374,16 @@ def apply(model: SendModel, factors: dict[str, np.ndarray]) -> None:
 
 
 def apply_stored(model: SendModel) -> None:
-    """Apply the stored fit of the model's start year to its councils (if there is one)."""
-    table = load(model.start_year)
-    if table is not None:
-        apply(model, aligned_factors(table, model.councils.code))
+    """Apply the fit for the model's start year (``run.fit``, else the stored one) to its
+    councils, and remember which file it was for the run's metadata."""
+    fit = load(model.start_year, configured_fit(model.cfg))
+    apply(model, fit.factors(model.councils.code))
+    model.calibration_fit = fit.provenance()
 
 
 def aligned_factors(table: pl.DataFrame, codes: list[str]) -> dict[str, np.ndarray]:
-    """A fit's factors and their uncertainty in the order of ``codes`` (neutral if absent)."""
+    """A fit's factors and their uncertainty in the order of ``codes`` (neutral if absent:
+    a council without a row is checked for by :meth:`Fit.factors`)."""
     order = pl.DataFrame({"la_code": codes}).join(table, on="la_code", how="left")
     neutral = {"request_trend": 0.0} | dict.fromkeys(UNCERTAINTY, 0.0)
     return {

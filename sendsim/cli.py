@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
+import sendsim
 from sendsim.errors import ConfigError, SendsimError, reported
 
 DESCRIPTION = """\
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"sendsim {sendsim.__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     sub.add_parser("run", help="simulate an area (Hydra overrides follow; --help for them)")
     sub.add_parser(
@@ -199,15 +201,19 @@ def _levers(ns: argparse.Namespace) -> None:
 
 
 def _calibrate(ns: argparse.Namespace) -> None:
+    from pathlib import Path
+
     from sendsim import calibration
     from sendsim.config.commands import parse_settings
 
     settings = parse_settings(ns.schema, ns.settings)
     given = dataclasses.asdict(settings)
     year = given.pop("train_end")
+    out = Path(given.pop("out") or calibration.user_fit_dir())
     table = calibration.fit(year, **given)
-    path = calibration.store(table, year)
+    path = calibration.store(table, year, out)
     print(f"stored the fit of {table.height} councils to {year} in {path}")
+    print(f"runs starting in {year} use it with run.fit={path}")
 
 
 def _backtest(ns: argparse.Namespace) -> None:

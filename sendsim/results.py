@@ -151,6 +151,7 @@ def write_run(out_dir: Path, model: Any, resolved: dict[str, Any], wall_time_s: 
             "mesa": mesa.__version__,
             "polars": pl.__version__,
             "councils": results.codes,
+            "calibration_fit": model.calibration_fit,  # path and sha256; None: uncalibrated
             "data_vintage": "SEN2 and school census to January 2022; flows to 2022; ONS mid-2020",
             "wall_time_s": round(wall_time_s, 3),
             "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -210,7 +211,7 @@ def input_hashes(config: Any) -> dict[str, str]:
         for name in (areas.COUNCILS_FILE, areas.POPULATION_FILE, areas.HISTORY_FILE)
     ]
     if config.run.calibrated:
-        files.append(calibration.fit_file(int(config.run.start[:4])))
+        files.append(calibration.fit_path(int(config.run.start[:4]), config.run.fit))
     return {path.name: file_hash(path) for path in files if path.exists()}
 
 

@@ -18,6 +18,7 @@ import polars as pl
 import yaml
 
 from sendsim.config import precheck
+from sendsim.config.launchers import check_launchers
 from sendsim.config.tables import markdown
 from sendsim.errors import ConfigError, DataError, SendsimError
 from sendsim.headline import INDICATORS, Indicator, override_last_month, per_run, points
@@ -57,6 +58,7 @@ def run_study(path: str | Path, out_root: Path, jobs: int = 2) -> Path:
     run); a sweep that fails anyway is a ``SendsimError`` after its own messages.
     """
     study = load_study(path)
+    check_launchers(["hydra/launcher=joblib"])
     out = out_root / study.name
     sweeps = {name: _sweep_args(study, name, out, jobs) for name in study.runs}
     for name, args in sweeps.items():

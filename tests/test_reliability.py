@@ -175,11 +175,10 @@ def test_a_mixed_or_corrupt_folder_is_not_taken_for_finished_results(in_tmp, cap
     assert code == 0 and complete(in_tmp / "one"), err
 
 
-def test_changed_calibration_makes_a_run_unfinished(tmp_path, monkeypatch):
+def test_changed_calibration_makes_a_run_unfinished(tmp_path):
     fit = tmp_path / "fit_2022.parquet"
-    fit.write_bytes(calibration.fit_file(2022).read_bytes())
-    monkeypatch.setattr(calibration, "fit_file", lambda year: fit)
-    config = make_config()
+    fit.write_bytes(calibration.fit_path(2022).read_bytes())
+    config = make_config(**{"run.fit": str(fit)})
     simulate(config, tmp_path / "run", progress=False)
     assert complete(tmp_path / "run", config)
     table = pl.read_parquet(fit)

@@ -45,6 +45,11 @@ class CalibrateSettings:
     )
     iterations: int = setting(4, 1, 20, unit="iterations", label="Rounds of fitting")
     seed: int = setting(1, 0, 2**31 - 1, unit="integer", label="Seed of the runs")
+    out: str = setting(
+        "",
+        unit="path",
+        label="Folder to store the fit in (empty: ~/.local/share/sendsim/calibration)",
+    )
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf
 
-from sendsim.config import store, validate
+from sendsim.config import launchers, store, validate
 from sendsim.config.schema import SendsimConfig
 from sendsim.errors import ConfigError, DataError
 
@@ -55,6 +55,7 @@ def prepare(
     if HELP_FLAGS.intersection(args):
         return args
     positions = _override_positions(args)
+    launchers.check_launchers(args[i] for i in positions)
     dirs = config_dirs(args)
     parsed = parse([args[i] for i in positions])
     overrides = [_resolve_area(o, dirs) for o in parsed]

@@ -40,8 +40,15 @@ class RunConfig:
     calibrated: bool = setting(
         True,
         unit="yes/no",
-        label="Apply the council's stored calibration (fitted to its history up to the start)",
-        source="sendsim/data/calibration/fit_<year>.parquet (sendsim calibrate)",
+        label="Apply the council's calibration (fitted to its history up to the start)",
+        source="sendsim/data/calibration/fit_<year>.parquet, or run.fit (sendsim calibrate)",
+    )
+    fit: str = setting(
+        "",
+        unit="path",
+        label="Calibration fit to apply: a fit_<start year>.parquet file or a folder holding "
+        "one (empty: the stored fit)",
+        source="Setting: a fit written by sendsim calibrate",
     )
 
 

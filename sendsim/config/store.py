@@ -14,7 +14,15 @@ from hydra.core.config_store import ConfigStore
 from sendsim.config.schema import SendsimConfig
 from sendsim.data import areas
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+
+def _conf_dir() -> Path:
+    """The config groups: a wheel's copy (``sendsim/conf``), else the checkout's ``conf/``."""
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "conf"
+    return packaged if packaged.is_dir() else package.parent / "conf"
+
+
+CONF_DIR = _conf_dir()
 SCHEMA_NAME = "sendsim_schema"
 ENGLAND = "england"
 DEFAULT_AREA = SendsimConfig().area.code

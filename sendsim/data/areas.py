@@ -125,6 +125,26 @@ HISTORY_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+#: History measures runs read (starting states of 2019-2021, calibration targets, finance); a
+#: renamed or dropped one would silently zero what the model derives from it.
+MODEL_MEASURES = (
+    "ehcp_total",
+    *(f"ehcp_age_{band}" for band in AGE_BANDS),
+    *(f"ehcp_{place}" for place in PLACEMENTS),
+    "sen_support_pct",
+    "requests",
+    "refusals",
+    "new_plans",
+    "plans_not_issued",
+    "within_20_weeks_share",
+    *(f"new_plans_{place}" for place in NEW_PLAN_PLACEMENTS),
+    "hnb_gbp",
+    "dsg_cumulative_balance_gbp",
+    "tribunal_appeals",
+    "appealable_decisions",
+)
+
+
 def slugify(name: str) -> str:
     """Lowercase ``name`` and turn each run of non-alphanumerics into one underscore."""
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
@@ -166,11 +186,32 @@ def load_population(path: str | Path | None = None) -> pl.DataFrame:
 @lru_cache(maxsize=8)
 def load_history(path: str | Path | None = None) -> pl.DataFrame:
     """Long published history: one row per (la_code, measure, year)."""
-    frame = read_table(_resolve(path, HISTORY_FILE), HISTORY_SCHEMA)
-    bad = frame.filter(~pl.col("status").is_in(HISTORY_STATUSES))
-    if bad.height:
-        raise DataError(_resolve(path, HISTORY_FILE), f"unknown status {bad['status'][0]!r}")
+    path = _resolve(path, HISTORY_FILE)
+    frame = read_table(path, HISTORY_SCHEMA)
+    check_history(frame, path)
     return frame
+
+
+def check_history(frame: pl.DataFrame, path: Path) -> None:
+    """Known statuses, every measure runs read present, values numbers or null (suppressed),
+    one row per council, measure and year (``DataError`` naming the first problem)."""
+    unknown = frame.filter(~pl.col("status").is_in(HISTORY_STATUSES))
+    if unknown.height:
+        allowed = ", ".join(HISTORY_STATUSES)
+        raise DataError(path, f"unknown status {unknown['status'][0]!r} (allowed: {allowed})")
+    present = set(frame["measure"].unique())
+    absent = [m for m in MODEL_MEASURES if m not in present]
+    if absent:
+        raise DataError(path, f"column 'measure': no rows of {absent[0]!r}, which runs read")
+    key = ["la_code", "measure", "year"]
+    for problem, rows in (
+        ("is not a finite number", frame.filter(~pl.col("value").is_finite())),
+        ("appears more than once", frame.filter(frame.select(key).is_duplicated())),
+    ):
+        if rows.height:
+            la_code, measure, year = rows.select(key).row(0)
+            where = f"council {la_code}, column 'value' of {measure} {year}"
+            raise DataError(path, f"{where} {problem}")
 
 
 def find_council(query: str) -> dict:

@@ -62,6 +62,7 @@ class SendModel(mesa.Model):
     national_refusal_logit: float  # England's log-odds of refusing to assess
     national_unit_cost_gbp: np.ndarray  # England's yearly cost of a plan by placement
     cost_index: np.ndarray  # unit costs by placement relative to the start
+    calibration_fit: dict[str, str] | None = None  # the fit applied: path and sha256
     flow_names: tuple[str, ...] = FLOWS
     flows: Flows  # this month's events; a fresh one each month
     recorder: Recorder

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from sendsim.data import areas, build
-from sendsim.errors import DataError
+from sendsim.data import areas
+from sendsim.data.build import build as rebuild
+from sendsim.data.build import raw as raw_files
+from sendsim.errors import DataError, SendsimError
 
 CUMBERLAND, WESTMORLAND = "E06000063", "E06000064"
 PLACEMENT_COLUMNS = [f"ehcp_{p}" for p in areas.PLACEMENTS]
@@ -18,7 +22,7 @@ NEW_PLAN_COLUMNS = [f"new_plans_2022_{p}" for p in areas.NEW_PLAN_PLACEMENTS]
 
 
 def raw_csv(name: str) -> pl.DataFrame:
-    return pl.read_csv(build.RAW_DIR / name, infer_schema=False)
+    return pl.read_csv(raw_files.RAW_DIR / name, infer_schema=False)
 
 
 def council(councils: pl.DataFrame, code: str) -> dict:
@@ -51,7 +55,7 @@ def population() -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("processed")
-    build.build(out)
+    rebuild(out)
     return out
 
 
@@ -68,7 +72,7 @@ def test_153_councils_with_unique_codes(councils: pl.DataFrame) -> None:
 
 
 def test_ehcp_totals_equal_published_sen2(councils: pl.DataFrame) -> None:
-    sen2 = raw_csv(build.AGE_CASELOAD).filter(
+    sen2 = raw_csv(raw_files.AGE_CASELOAD).filter(
         (pl.col("time_period") == "2022")
         & (pl.col("geographic_level") == "Local authority")
         & (pl.col("characteristic_age") == "Total")
@@ -106,7 +110,7 @@ def test_placement_history_adds_up(history: pl.DataFrame) -> None:
 
 
 def test_suppressed_cells_are_null_not_zero(councils: pl.DataFrame, history: pl.DataFrame) -> None:
-    tribunal = raw_csv(build.TRIBUNAL).filter(
+    tribunal = raw_csv(raw_files.TRIBUNAL).filter(
         (pl.col("la_name") == "Isles of Scilly") & (pl.col("year") == "2022")
     )
     assert tribunal["appeals_registered"].item().strip() == "-"
@@ -116,7 +120,7 @@ def test_suppressed_cells_are_null_not_zero(councils: pl.DataFrame, history: pl.
     row = history_row(history, "E06000053", "tribunal_appeals", 2022)
     assert row["value"] is None and row["status"] == "suppressed"
 
-    assessments = raw_csv(build.ASSESSMENTS).filter(
+    assessments = raw_csv(raw_files.ASSESSMENTS).filter(
         (pl.col("la_name") == "Wakefield") & (pl.col("time_period") == "2022")
     )
     assert assessments["assess_in_year"].item() == "x"
@@ -124,7 +128,7 @@ def test_suppressed_cells_are_null_not_zero(councils: pl.DataFrame, history: pl.
     assert wakefield["assessments_2022"] is None
     assert wakefield["plans_issued_2022"] == 462
 
-    lait = raw_csv(build.LAIT).filter(
+    lait = raw_csv(raw_files.LAIT).filter(
         (pl.col("measure_code") == "Age19_SEN-S_L2EM")
         & (pl.col("year_label") == "2022")
         & (pl.col("la_number") == "201")
@@ -137,13 +141,13 @@ def test_suppressed_cells_are_null_not_zero(councils: pl.DataFrame, history: pl.
 
 def test_cumbria_parts_add_up_to_cumbria(councils: pl.DataFrame, history: pl.DataFrame) -> None:
     parts = councils.filter(pl.col("la_code").is_in([CUMBERLAND, WESTMORLAND]))
-    requests = raw_csv(build.REQUESTS).filter(
+    requests = raw_csv(raw_files.REQUESTS).filter(
         (pl.col("old_la_code") == "909") & (pl.col("time_period") == "2022")
     )
     assert parts["requests_2022"].sum() == pytest.approx(
         float(requests["requests_received_in_year"].item())
     )
-    dsg = raw_csv(build.DSG).filter(
+    dsg = raw_csv(raw_files.DSG).filter(
         (pl.col("la_code") == "909") & (pl.col("financial_year") == "2021-22")
     )
     assert parts["hnb_2021_22_gbp"].sum() == pytest.approx(
@@ -171,7 +175,7 @@ def test_population_has_ages_0_to_25(population: pl.DataFrame, councils: pl.Data
 
 
 def test_cumbria_population_comes_from_districts(population: pl.DataFrame) -> None:
-    ons = raw_csv(build.POPULATION).filter(
+    ons = raw_csv(raw_files.POPULATION).filter(
         (pl.col("area_code") == "E10000006") & (pl.col("mid_year") == "2020")
     )
     county = ons["population"].cast(pl.Float64).sum()
@@ -192,13 +196,13 @@ def test_builder_is_reproducible(rebuilt: Path) -> None:
 
 def test_builder_names_raw_file_and_missing_column(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
-    shutil.copytree(build.RAW_DIR, raw)
-    requests = raw / build.REQUESTS
+    shutil.copytree(raw_files.RAW_DIR, raw)
+    requests = raw / raw_files.REQUESTS
     pl.read_csv(requests, infer_schema=False).drop("requests_decided_not_to_assess").write_csv(
         requests
     )
     with pytest.raises(DataError) as error:
-        build.build(tmp_path / "out", raw_dir=raw)
+        rebuild(tmp_path / "out", raw_dir=raw)
     assert error.value.path == requests
     assert "requests_decided_not_to_assess" in str(error.value)
     assert not (tmp_path / "out").exists()
@@ -267,7 +271,7 @@ def test_history_keys_statuses_and_national_rows(history: pl.DataFrame) -> None:
     assert set(history["status"]) == set(areas.HISTORY_STATUSES)
     assert history.equals(history.sort("la_code", "measure", "year"))
     england = history.filter(
-        (pl.col("la_code") == build.ENGLAND_CODE) & (pl.col("measure") == "ehcp_total")
+        (pl.col("la_code") == raw_files.ENGLAND_CODE) & (pl.col("measure") == "ehcp_total")
     )
     published = {2015: 240_183, 2019: 353_995, 2020: 390_109, 2021: 430_697, 2022: 473_255}
     by_year = dict(zip(england["year"], england["value"], strict=True))
@@ -292,7 +296,7 @@ def test_primary_icbs_and_dsg_balance(councils: pl.DataFrame, history: pl.DataFr
     assert council(councils, CUMBERLAND)["icb_name"] == "NHS North East and North Cumbria ICB"
     assert council(councils, WESTMORLAND)["icb_name"] == "NHS Lancashire and South Cumbria ICB"
     assert councils["icb_code"].n_unique() == 42
-    assert history_row(history, build.ENGLAND_CODE, "dsg_balance_pct", 2021)["value"] == -2.26
+    assert history_row(history, raw_files.ENGLAND_CODE, "dsg_balance_pct", 2021)["value"] == -2.26
     total = councils["dsg_cumulative_balance_2022_gbp"].sum()
     assert -1.3e9 < total < -1.0e9
 
@@ -302,3 +306,32 @@ def test_statistical_neighbours_are_council_codes(councils: pl.DataFrame) -> Non
     for own, neighbours in councils.select("la_code", "stat_neighbours").iter_rows():
         listed = neighbours.split(",")
         assert len(listed) == 10 and set(listed) <= codes and own not in listed
+
+
+def test_runs_never_import_the_data_build(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "import sendsim.cli, sendsim.app, sendsim.calibration\n"
+        "from sendsim.model.model import SendModel\n"
+        "from tests.conftest import make_config\n"
+        "SendModel(make_config())\n"
+        "print([m for m in sys.modules if m.startswith('sendsim.data.build')])\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_broken_workbook_names_the_file(tmp_path: Path) -> None:
+    book = tmp_path / "neighbours.xlsx"
+    book.write_bytes(b"not a workbook")
+    with pytest.raises(DataError, match="cannot read workbook") as error:
+        raw_files.read_xlsx_rows(book)
+    assert error.value.path == book
+
+
+def test_the_build_without_openpyxl_says_which_extra_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    with pytest.raises(SendsimError, match=r"pip install 'sendsim\[data\]'"):
+        raw_files.read_xlsx_rows(raw_files.RAW_DIR / raw_files.NEIGHBOURS)
