@@ -29,6 +29,7 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sendsim tests
+	$(BIN)/ruff format --check sendsim tests
 
 # requirements.lock: what `pip install sendsim` needs; requirements-dev.lock: that, every
 # extra (cluster, data) and the development tools

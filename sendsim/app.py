@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 from sendsim.config import store, validate
 from sendsim.config.schema import SendsimConfig
 from sendsim.errors import reported
-from sendsim.headlines import headlines
+from sendsim.headline import run_summary
 from sendsim.model.model import SendModel
 from sendsim.results import clear, complete, write_run
 
@@ -54,7 +54,7 @@ def run_app(cfg: DictConfig) -> None:
         except BaseException:
             forget_job(out_dir)
             raise
-        print(headlines(out_dir))
+        print(run_summary(out_dir))
 
 
 def forget_job(out_dir: Path) -> None:

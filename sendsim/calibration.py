@@ -28,7 +28,7 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -159,8 +159,18 @@ def fit(
     sample_fraction: float = 0.5,
     iterations: int = 4,
     seed: int = 1,
+    step_limit: float = 2.0,
+    damping: float = 0.8,
+    min_review_exit_rate: float = 0.002,
 ) -> pl.DataFrame:
-    """Fit the factors of every council in ``area`` to its history up to ``year``."""
+    """Fit the factors of every council in ``area`` to its history up to ``year``.
+
+    Each round runs two years and moves every factor towards its target by at most
+    ``step_limit`` either way; capacity and request trends close ``damping`` of their gap, and
+    the review exit rate aimed for is at least ``min_review_exit_rate`` (the settings of
+    ``sendsim calibrate``).
+    """
+    step = Step(step_limit, damping, min_review_exit_rate)
     from sendsim.model.model import SendModel  # the model imports this module
 
     goal = targets(year)
@@ -174,7 +184,7 @@ def fit(
         apply(model, factors)
         model.run(progress=False)
         achieved = _achieved(model)
-        factors = _update(factors, aligned, achieved)
+        factors = _update(factors, aligned, achieved, step)
     return _table(codes, factors, aligned, achieved, year, sample_fraction, iterations)
 
 
@@ -236,27 +246,40 @@ def _relative_rate(events: np.ndarray, chances: np.ndarray) -> np.ndarray:
     Published appealable decisions count every plan maintained, the model's only the decisions
     it simulates, so appeal rates compare across councils, not between data and model.
     """
-    return (events / np.maximum(chances, 1)) / (events.sum() / max(chances.sum(), 1))
+    national = events.sum() / max(chances.sum(), 1)
+    rate = events / np.maximum(chances, 1)
+    return rate / national if national > 0 else np.ones_like(rate)  # no events: all alike
+
+
+class Step(NamedTuple):
+    """How far one round of fitting moves the factors."""
+
+    limit: float  # largest change of a factor (ratio), either way
+    damping: float  # share of the gap closed for capacity and request trends
+    min_review_exit_rate: float  # least review exit rate aimed for
 
 
 def _update(
-    factors: dict[str, np.ndarray], goal: dict[str, np.ndarray], got: dict[str, np.ndarray]
+    factors: dict[str, np.ndarray],
+    goal: dict[str, np.ndarray],
+    got: dict[str, np.ndarray],
+    step: Step,
 ) -> dict[str, np.ndarray]:
     """One fixed-point step towards the targets (damped; factors kept in FACTOR_RANGE)."""
 
     def ratio(wanted: np.ndarray, achieved: np.ndarray) -> np.ndarray:
         out = np.divide(wanted, achieved, out=np.ones_like(wanted), where=achieved > 0)
-        return np.clip(out, 0.5, 2.0)
+        return np.clip(out, 1 / step.limit, step.limit)
 
     other_exits = got["outflow_rate"] - got["review_rate"]
-    wanted_reviews = np.maximum(goal["outflow_rate"] - other_exits, 0.002)
+    wanted_reviews = np.maximum(goal["outflow_rate"] - other_exits, step.min_review_exit_rate)
     growth_gap = goal["request_growth"] - got["request_growth"]
     moved = {
         "request_level": factors["request_level"] * ratio(goal["requests"], got["requests"]),
         "capacity_level": factors["capacity_level"]
-        * ratio(goal["new_plans"], got["new_plans"]) ** 0.8,
+        * ratio(goal["new_plans"], got["new_plans"]) ** step.damping,
         "cease_scale": factors["cease_scale"] * ratio(wanted_reviews, got["review_rate"]),
-        "request_trend": factors["request_trend"] + 0.8 * growth_gap,
+        "request_trend": factors["request_trend"] + step.damping * growth_gap,
         "dispute_scale": factors["dispute_scale"],
     }
     return {name: np.clip(value, *FACTOR_RANGE[name]) for name, value in moved.items()}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
@@ -28,7 +29,8 @@ from sendsim.config.schema import SendsimConfig
 from sendsim.dates import add_months, month_start
 from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.report import series as S
-from sendsim.report.units import DASH, SCALE, UNIT, Kind
+from sendsim.report.units import DASH, SCALE, UNIT, Kind, fmt
+from sendsim.results import ENGLAND_CODE, SUMMARY
 
 OVERRIDE_END_KEY = "policy.funding.statutory_override_end"
 Reading = Literal["stock", "flow", "ratio"]
@@ -204,3 +206,24 @@ def period_label(first: dt.date, last: dt.date) -> str:
     if first.month == 1 and last.month == 12 and first.year == last.year:
         return str(first.year)
     return f"{first:%b %Y}{DASH}{last:%b %Y}"
+
+
+#: What ``sendsim run`` prints when it has finished, read from the run's summary.
+RUN_SUMMARY = ("ehcp_caseload", "hn_spend_gbp", "dsg_cumulative_balance_gbp")
+
+
+def run_summary(out_dir: Path) -> str:
+    """Where a run's results are, and three headline figures at its end (England's row for an
+    England run): plans, high-needs spend over the last 12 months, the DSG balance."""
+    summary = pl.read_parquet(out_dir / SUMMARY)
+    england = summary.filter(pl.col("la_code") == ENGLAND_CODE)
+    row = (england if england.height else summary).row(0, named=True)
+    figures = [(BY_METRIC[m], row[m]) for m in RUN_SUMMARY]
+    width = max(len(i.label) for i, _ in figures)
+    return "\n".join(
+        (
+            f"sendsim: results in {out_dir}",
+            f"  {row['la_name']}, {row['horizon']:%B %Y} (spend: the last 12 months):",
+            *(f"    {i.label:<{width}}  {fmt(value, i.kind)}" for i, value in figures),
+        )
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sendsim import calibration, cli
+from sendsim import cli
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
@@ -82,8 +82,7 @@ def folder(tmp_path_factory) -> Path:
 @pytest.mark.parametrize(("args", "expected"), COMMANDS, ids=[" ".join(a) for a, _ in COMMANDS])
 def test_readme_command_runs(folder, monkeypatch, capsys, args, expected):
     monkeypatch.chdir(folder)
-    if args[0] == "calibrate":  # stored beside the test, not over the shipped fits
-        monkeypatch.setattr(calibration, "FIT_DIR", folder / "calibration")
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder / "data"))  # where calibrate stores fits
     try:
         cli.main(shortened(args))
         code = 0

@@ -44,6 +44,23 @@ class CalibrateSettings:
         0.5, 0.001, 1.0, unit="share", label="Share of children simulated"
     )
     iterations: int = setting(4, 1, 20, unit="iterations", label="Rounds of fitting")
+    step_limit: float = setting(
+        2.0, 1.1, 10.0, unit="ratio", label="Largest change of a factor in one round (either way)"
+    )
+    damping: float = setting(
+        0.8,
+        0.1,
+        1.0,
+        unit="share",
+        label="Share of the gap to new plans and request growth closed in one round",
+    )
+    min_review_exit_rate: float = setting(
+        0.002,
+        0.0,
+        0.05,
+        unit="per plan per year",
+        label="Least rate at which plans cease at review that a fit may aim for",
+    )
     seed: int = setting(1, 0, 2**31 - 1, unit="integer", label="Seed of the runs")
     out: str = setting(
         "",
