@@ -17,12 +17,12 @@ import numpy as np
 from scipy.special import expit
 
 from sendsim.config.params import param
+from sendsim.model import levers
 from sendsim.model.codes import STATUTORY_WEEKS, Sen
-from sendsim.model.levers import ratio
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
 from sendsim.model.ops import WEEKS_PER_MONTH, count_by
-from sendsim.model.recording import Census, Metric, count
+from sendsim.model.recording import Census, count, ratio
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -121,14 +121,13 @@ METRICS = (
     count("new_plans", "New EHC plans issued", "flow"),
     count("plans_not_issued", "Assessments completed without issuing a plan", "flow"),
     count("issued_within_20_weeks", "New plans issued within 20 weeks of the request", "flow"),
-    Metric(
+    ratio(
         "issued_within_20_weeks_share",
         "share",
         "Share of new plans issued within 20 weeks",
-        "flow",
         "issued_within_20_weeks",
         "new_plans",
-        scaled=False,
+        timing="flow",
     ),
 )
 
@@ -171,7 +170,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def capacity_weeks(model: SendModel) -> np.ndarray:
     """Weeks of casework each council can do this month."""
-    workforce = ratio(model.policy, "workforce.educational_psychologists")
+    workforce = levers.ratio(model.policy, "workforce.educational_psychologists")
     return model.councils.assessment_capacity * workforce * cases.casework_weeks(model)
 
 

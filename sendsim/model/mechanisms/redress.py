@@ -17,7 +17,7 @@ import numpy as np
 from sendsim.config.params import param
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
-from sendsim.model.recording import Metric, count
+from sendsim.model.recording import count, ratio
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -118,14 +118,13 @@ METRICS = (
         "appealable_decisions", "Decisions families can appeal (refusals, plans, no plan)", "flow"
     ),
     count("tribunal_decisions", "SEND Tribunal appeals decided", "flow"),
-    Metric(
+    ratio(
         "tribunal_appeal_rate",
         "share",
         "Appeals registered per appealable decision",
-        "flow",
         "tribunal_appeals",
         "appealable_decisions",
-        scaled=False,
+        timing="flow",
     ),
 )
 
