@@ -1,7 +1,7 @@
-"""``sendsim bench --profile CONFIG``: where a run's time goes, by phase and by function.
+"""``sendsim bench --profile CONFIG``: where a run's time goes, by mechanism and by function.
 
 The run is sampled with pyinstrument (every millisecond), after the same warm-up as the
-benchmark. The summary printed lists the model's build time, each monthly phase's share of
+benchmark. The summary printed lists the model's build time, each mechanism's share of
 the run and the functions with the most time of their own (numpy calls count towards the
 function that makes them). The full call tree is written as HTML and text.
 """

@@ -29,7 +29,7 @@ GB = 1e9
 def measure_sendsim(overrides: list[str], warmup: bool = True) -> dict[str, Any]:
     """Time building and running ``SendModel`` for the config ``sendsim run OVERRIDES`` uses.
 
-    The warm-up (Rutland, one year) imports every phase and loads the data tables, so
+    The warm-up (Rutland, one year) imports every mechanism and loads the data tables, so
     ``init_s`` is the cost of building this model, as in a process that runs many models.
 
     Args:

@@ -1,7 +1,7 @@
 """Policy levers and the sizes of their effects.
 
 Every lever's default is today's policy; scenarios (``conf/scenario``) set other values. A
-lever acts in the phase named in ``docs/levers.md``. Levers take effect from
+lever acts in the mechanism named in ``docs/levers.md``. Levers take effect from
 ``policy.reforms_from``; before then the model runs today's policy. How strongly each lever
 acts is an uncertain parameter in :class:`LeverEffects` (``behaviour.effects``).
 

@@ -1,7 +1,7 @@
 """Integer codes for the child state arrays (stored as int8).
 
 Codes are numpy int8 scalars rather than ``IntEnum`` members: numpy compares arrays with its
-own scalars several times faster than with int subclasses, and the phases do so thousands of
+own scalars several times faster than with int subclasses, and the mechanisms do so thousands of
 times a month. :class:`Codes` keeps the names.
 """
 

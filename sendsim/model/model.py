@@ -163,7 +163,7 @@ class SendModel(mesa.Model):
 
     # -- shared state changes ---------------------------------------------------------------
     def set_needy(self, idx: np.ndarray) -> None:
-        """Record the children with a need (sorted slots), read by the phases that follow.
+        """Record the children with a need (sorted slots), read by the mechanisms that follow.
 
         Also notes which of them hold places counted against a capacity (resourced provision,
         special schools), so that :meth:`occupants` need not pass over every child with a need.
