@@ -15,12 +15,15 @@ import mesa
 import numpy as np
 from scipy.special import expit, logit, ndtri
 
-from sendsim.config.params import param
+from sendsim.config.params import param, profile
 from sendsim.model.codes import N_AGES
 from sendsim.model.profile import Profiles, net_migration
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
+
+BOUNDS_UNIT = "share (lowest, highest)"
+BOUNDS_SOURCE = "Assumption: guards councils whose published rates rest on few cases"
 
 
 @dataclass
@@ -51,6 +54,38 @@ class CouncilParams:
         unit="per year",
         label="How fast families' trust follows the timeliness of plans",
         source="Assumption",
+    )
+    refusal_share_bounds: list[float] = profile(
+        (0.01, 0.9),
+        0.0,
+        1.0,
+        unit=BOUNDS_UNIT,
+        label="Range a council's published share of requests refused is held within",
+        source=BOUNDS_SOURCE,
+    )
+    issue_share_bounds: list[float] = profile(
+        (0.5, 0.995),
+        0.0,
+        1.0,
+        unit=BOUNDS_UNIT,
+        label="Range a council's published share of assessments ending in a plan is held within",
+        source=BOUNDS_SOURCE,
+    )
+    special_share_bounds: list[float] = profile(
+        (0.02, 0.9),
+        0.0,
+        1.0,
+        unit=BOUNDS_UNIT,
+        label="Range a council's share of new school-age plans in special schools is held within",
+        source=BOUNDS_SOURCE,
+    )
+    specialist_share_bounds: list[float] = profile(
+        (0.03, 0.95),
+        0.0,
+        1.0,
+        unit=BOUNDS_UNIT,
+        label="Range its share in special schools or resourced provision is held within",
+        source=BOUNDS_SOURCE,
     )
 
 
@@ -120,7 +155,7 @@ class Council(mesa.Agent):
     def create(model: SendModel, prof: Profiles, england: bool) -> CouncilTable:
         """The councils of the area, from their published starting position."""
         cfg = model.cfg
-        d = cfg.behaviour.demography
+        d, p = cfg.behaviour.demography, cfg.behaviour.council
         out_rate = np.where(
             np.arange(N_AGES) < d.adult_migration_age,
             d.out_migration_child_per_year,
@@ -128,7 +163,7 @@ class Council(mesa.Agent):
         )
         regions = sorted(set(prof.regions))
         needs = cfg.behaviour.needs
-        thresholds = placement_thresholds(prof, needs.new_plan_level, needs.level_spread)
+        thresholds = placement_thresholds(prof, p, needs.new_plan_level, needs.level_spread)
         table = CouncilTable(
             n=prof.n,
             key=prof.keys,
@@ -143,8 +178,8 @@ class Council(mesa.Agent):
                 out_rate[None, :] + net_migration(prof, d.max_net_migration_per_year), 0.0
             ),
             out_rate_by_age=out_rate,
-            refusal_logit=logit(np.clip(prof.refusal_share, 0.01, 0.9)),
-            issue_logit=logit(np.clip(prof.issue_share, 0.5, 0.995)),
+            refusal_logit=logit(np.clip(prof.refusal_share, *p.refusal_share_bounds)),
+            issue_logit=logit(np.clip(prof.issue_share, *p.issue_share_bounds)),
             assessment_capacity=prof.assessments_per_year
             / 12.0
             * model.sample_fraction
@@ -194,7 +229,7 @@ class Council(mesa.Agent):
 
 
 def placement_thresholds(
-    prof: Profiles, new_plan_level: float, spread: float
+    prof: Profiles, p: CouncilParams, new_plan_level: float, spread: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Need levels above which councils name resourced provision / special schools.
 
@@ -202,8 +237,9 @@ def placement_thresholds(
     ``new_plan_level``, log-odds ``spread``), the shares of school-age new plans match each
     council's 2022 shares (newplans.csv).
     """
-    special = np.clip(prof.new_plan_special_share, 0.02, 0.9)
-    resourced = np.clip(prof.new_plan_special_share + prof.new_plan_resourced_share, 0.03, 0.95)
+    special = np.clip(prof.new_plan_special_share, *p.special_share_bounds)
+    specialist = prof.new_plan_special_share + prof.new_plan_resourced_share
+    resourced = np.clip(specialist, *p.specialist_share_bounds)
     base = logit(new_plan_level)
 
     def quantile(top_share: np.ndarray) -> np.ndarray:
