@@ -21,10 +21,12 @@ def test_help_explains_the_commands():
         assert word in out.stdout
 
 
-def test_run_help_lists_groups_and_examples():
+def test_run_help_lists_groups_settings_and_examples():
     out = sendsim("run", "--help")
     assert out.returncode == 0
-    assert "scenario" in out.stdout and "area=leeds" in out.stdout
+    assert "scenario: baseline" in out.stdout and "Examples:" in out.stdout
+    assert "run.years=10  (1 to 30 years): Years simulated" in out.stdout  # from the schema
+    assert "E09000033" not in out.stdout, "councils are summarised, not listed"
 
 
 def test_areas_and_params_list():

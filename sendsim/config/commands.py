@@ -128,4 +128,6 @@ def _shown(default: Any) -> str:
 
 
 def _number(value: float | None) -> str:
-    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)  # years stay 2022
+    return f"{value:g}"

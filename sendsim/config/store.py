@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
+from omegaconf import OmegaConf
 
 from sendsim.config.schema import SendsimConfig
 from sendsim.data import areas
@@ -31,7 +32,11 @@ GROUPS = ("area", *FILE_GROUPS)
 
 
 def register() -> None:
-    """Store the schema and every area option (idempotent)."""
+    """Store the schema and every area option, and the resolvers ``--help`` uses
+    (idempotent)."""
+    if not OmegaConf.has_resolver("sendsim_groups"):
+        OmegaConf.register_new_resolver("sendsim_groups", groups_help)
+        OmegaConf.register_new_resolver("sendsim_run_settings", run_settings_help)
     cs = ConfigStore.instance()
     cs.store(name=SCHEMA_NAME, node=SendsimConfig)
     cs.store(group="area", name="default", node={"code": DEFAULT_AREA})
@@ -45,6 +50,25 @@ def group_options(group: str) -> list[str]:
     if group == "area":
         return ["default", ENGLAND, *areas.load_councils()["la_code"].to_list()]
     return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
+def groups_help() -> str:
+    """The config groups and their options, for ``--help`` (councils summarised)."""
+    lines = [
+        "  area: a council by ONS code, LA number, name or slug (sendsim areas lists them), "
+        f"{ENGLAND} for all of them, or default ({DEFAULT_AREA})"
+    ]
+    lines += [f"  {group}: {', '.join(group_options(group))}" for group in FILE_GROUPS]
+    return "\n".join(lines)
+
+
+def run_settings_help() -> str:
+    """The run and population settings, from their declarations, for ``--help``."""
+    from sendsim.config.commands import describe
+    from sendsim.config.schema import PopulationConfig, RunConfig
+
+    population = describe(PopulationConfig, "population.").split("\n", 1)[1]
+    return describe(RunConfig, "run.") + "\n" + population
 
 
 def resolve_area(value: str) -> str:
