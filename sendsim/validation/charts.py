@@ -12,6 +12,7 @@ import matplotlib as mpl
 import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sendsim.report.charts import STYLE, WIDTH_IN, colour, png
 from sendsim.validation.measures import MEASURE_BY_NAME
@@ -26,7 +27,7 @@ METHOD_LABELS = {
     "hnb_growth": "allocation grown",
 }
 SCALE = {"count": 1.0, "share": 100.0, "money": 1e-6}
-UNIT = {"count": "", "share": "%", "money": "£ m"}
+THOUSANDS = FuncFormatter(lambda value, _: f"{value:,.0f}")
 
 
 def _grid(panels: int, height: float = 2.4) -> tuple[Figure, list[Axes]]:
@@ -67,6 +68,7 @@ def forecast_panels(
             ax.set_title(title, fontsize=9)
             ax.set_ylim(bottom=0)
             ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.yaxis.set_major_formatter(THOUSANDS)
         axes[0].legend(loc="lower right")
         return png(fig)
 

@@ -121,8 +121,8 @@ def spend(model: SendModel, first_month: int) -> np.ndarray:
 # -- published -----------------------------------------------------------------------------
 def published(first: int, last: int) -> pl.DataFrame:
     """Published values (``measure, la_code, year, value``) of every measure, councils and
-        England, for years ``first`` .. ``last``; spend from the s251 budget lines (England's:
-    the sum of the councils that publish them)."""
+    England, for years ``first`` .. ``last``; spend from the s251 budget lines. Where England
+    has no figure of its own (appeals, spend) it is the sum of the councils that publish one."""
     history = areas.load_history().filter(pl.col("year").is_between(first, last))
     names = [m.name for m in MEASURES if m.name != SPEND]
     known = history.filter(pl.col("measure").is_in(names) & pl.col("value").is_not_null())
@@ -132,9 +132,16 @@ def published(first: int, last: int) -> pl.DataFrame:
         .agg(pl.col("value").sum())
         .with_columns(measure=pl.lit(SPEND))
     )
-    england = s251.group_by("measure", "year").agg(pl.col("value").sum(), la_code=pl.lit(NATIONAL))
     columns = ["measure", "la_code", pl.col("year").cast(pl.Int64), "value"]
-    return pl.concat([frame.select(columns) for frame in (known, s251, england)])
+    values = pl.concat([known.select(columns), s251.select(columns)])
+    national = pl.col("la_code") == NATIONAL
+    summed = (
+        values.filter(~national)
+        .group_by("measure", "year")
+        .agg(pl.col("value").sum(), la_code=pl.lit(NATIONAL))
+        .join(values.filter(national), on=["measure", "year"], how="anti")
+    )
+    return pl.concat([values, summed.select(values.columns)])
 
 
 def allocations() -> pl.DataFrame:
