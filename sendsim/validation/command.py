@@ -165,7 +165,7 @@ def long_run(spec: Validate) -> Part:
                 "year": ("year", "year"),
                 "plans_january": ("plans in January", "count"),
                 "requests": ("requests", "count"),
-                "conversion": ("share of requests becoming plans", "share"),
+                "conversion": ("new plans per request (same year)", "share"),
                 "new_plans": ("new plans", "count"),
                 "ceased": ("ceased", "count"),
                 "outflow_rate": ("ceased per plan", "share"),
@@ -174,7 +174,8 @@ def long_run(spec: Validate) -> Part:
                 "growth": ("growth", "share"),
             },
             "Growth = new plans per plan - plans ceased per plan + the rest; new "
-            "plans = requests x the share that become plans.",
+            "plans = requests x new plans per request (a year's plans may answer earlier "
+            "requests).",
         ),
         page.frame_table(
             money,
@@ -318,5 +319,5 @@ def write_docs(spec: Validate, outcome: Outcome) -> Path:
     for part in outcome.parts:
         for chart in part.charts:
             write_bytes(chart.png, DOCS / f"validation-{chart.slug}.png")
-    text = page.markdown(TITLE.capitalize(), preface, NOTES, outcome.parts)
+    text = page.markdown(TITLE, preface, NOTES, outcome.parts)
     return write_text(text, DOCS / "validation.md")
