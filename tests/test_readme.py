@@ -53,7 +53,7 @@ def test_the_readme_has_commands_of_every_kind():
 def shortened(args: list[str]) -> list[str]:
     """The command with settings that make it quick (replacing the README's where both set)."""
     command, rest = args[0], args[1:]
-    if "--help" in rest or command not in ("run", "sensitivity", "calibrate", "backtest", "validate"):
+    if "--help" in rest or command not in ("run", "sensitivity", *LONGER):
         return args
     flags = [a for a in rest if a.startswith("-")]
     settings = dict(a.split("=", 1) for a in rest if not a.startswith("-"))
