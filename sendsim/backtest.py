@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -25,6 +26,9 @@ from sendsim.config.params import setting
 from sendsim.config.validate import AREA_UNIT
 from sendsim.data import areas
 from sendsim.io import atomic_write, write_parquet
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
 
 TREND_YEARS = 4  # naive forecasts use the Januaries train_end-4 .. train_end (five points)
 NATIONAL_SHARE = 0.5  # share of a council's factor uncertainty common to all (assumption)
@@ -86,17 +90,23 @@ def forecast(spec: Backtest) -> pl.DataFrame:
 
 def _draw(spec: Backtest, fit: calibration.Fit, draw: int) -> tuple[list[str], np.ndarray]:
     """One run: its own seed and its own draw of the council factors."""
+    model = draw_model(spec, fit, draw, spec.horizon)
+    model.run(progress=False)
+    rows = 12 * (1 + np.arange(spec.horizon))  # Januaries after the start
+    return model.councils.code, model.recorder.stocks["ehcp_caseload"][rows] * model.scale
+
+
+def draw_model(spec: Backtest, fit: calibration.Fit, draw: int, years: int) -> SendModel:
+    """The model of one draw from January ``spec.train_end``, ready to run ``years`` years:
+    seed ``spec.seed + draw`` and its own draw of the council factors."""
     from sendsim.model.model import SendModel
 
     cfg = calibration.config(spec.area, spec.train_end, spec.sample_fraction, spec.seed + draw)
-    cfg.run.years = spec.horizon
+    cfg.run.years = years
     model = SendModel(cfg)
-    codes = model.councils.code
     rng = np.random.default_rng([spec.seed, draw, 0x5E4D])  # parameter draws, one per draw
-    calibration.apply(model, perturb(fit.factors(codes), rng))
-    model.run(progress=False)
-    rows = 12 * (1 + np.arange(spec.horizon))  # Januaries after the start
-    return codes, model.recorder.stocks["ehcp_caseload"][rows] * model.scale
+    calibration.apply(model, perturb(fit.factors(model.councils.code), rng))
+    return model
 
 
 def perturb(factors: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -32,6 +32,7 @@ examples:
   sendsim levers                            policy levers with defaults, ranges and sources
   sendsim calibrate area=leeds train_end=2022   refit a council to its history to January 2022
   sendsim backtest train_end=2022 horizon=3 forecast every council's caseload, vs naive trends
+  sendsim validate train_end=2019           score stocks and flows vs naive anchors, long run
   sendsim params --kind uncertain           uncertain parameters
 """
 
@@ -73,6 +74,7 @@ HYDRA_COMMANDS: dict[str, Callable[[list[str]], None]] = {
 def _parser() -> argparse.ArgumentParser:
     from sendsim.backtest import Backtest
     from sendsim.config.commands import CalibrateSettings, StudySettings
+    from sendsim.validation.settings import Validate
 
     parser = argparse.ArgumentParser(
         prog="sendsim",
@@ -119,6 +121,14 @@ def _parser() -> argparse.ArgumentParser:
         _backtest,
         "forecast every council's EHCP caseload from data up to a year, vs naive trends",
         Backtest,
+    )
+    _settings_command(
+        sub,
+        "validate",
+        _validate,
+        "score forecasts of stocks and flows against history and naive anchors; long-run "
+        "diagnostics",
+        Validate,
     )
     params = sub.add_parser("params", help="list every parameter: default, range, unit, source")
     params.add_argument("--kind", choices=("policy", "uncertain", "setting"), help="only this kind")
@@ -230,6 +240,24 @@ def _backtest(ns: argparse.Namespace) -> None:
     print(f"wrote {out / 'backtest.parquet'}")
     if scores.height:
         _print(scores, csv=False)
+
+
+def _validate(ns: argparse.Namespace) -> None:
+    from sendsim.config.commands import parse_settings
+    from sendsim.config.precheck import unwritable
+    from sendsim.validation import command
+    from sendsim.validation.settings import DOCS
+
+    spec = parse_settings(ns.schema, ns.settings)
+    out = spec.folder()
+    folders = {f"out={out}": out} | ({"docs=true": DOCS} if spec.docs else {})
+    problems = [f"{given}: {why}" for given, path in folders.items() if (why := unwritable(path))]
+    if problems:  # before minutes of runs, not after
+        raise ConfigError(problems)
+    outcome = command.run(spec)
+    command.write(spec, outcome, out)
+    print(f"wrote {out / 'validation.html'} and the scores in {out / 'validation.parquet'}")
+    _print(outcome.targets, csv=False)
 
 
 def _print(frame: pl.DataFrame, csv: bool) -> None:

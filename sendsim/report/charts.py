@@ -84,7 +84,7 @@ def fan_chart(
         _decorate(ax, kind, x, marker, zero_line)
         ax.set_title(title)
         _legend(fig, scenarios, single=_single(bands))
-        return _png(fig)
+        return png(fig)
 
 
 def panel_chart(
@@ -105,7 +105,7 @@ def panel_chart(
             ax.set_visible(False)
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         _legend(fig, scenarios, single=all(_single(b) for b in panels.values()))
-        return _png(fig)
+        return png(fig)
 
 
 def spend_income_chart(
@@ -127,7 +127,7 @@ def spend_income_chart(
             Line2D([], [], color="#444444", ls="--", label="income"),
         ]
         _legend(fig, scenarios, single=_single(spend), extra=style)
-        return _png(fig)
+        return png(fig)
 
 
 def tornado_chart(
@@ -195,7 +195,7 @@ def tornado_chart(
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}".replace("-", MINUS)))
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.legend(loc="outside lower center", ncol=3)
-        return _png(fig)
+        return png(fig)
 
 
 def _draw_fans(
@@ -294,7 +294,7 @@ def _single(bands: pl.DataFrame) -> bool:
     return bool(bands.is_empty() or bands["runs"].max() < 2)
 
 
-def _png(fig: Figure) -> bytes:
+def png(fig: Figure) -> bytes:
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})

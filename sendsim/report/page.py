@@ -87,11 +87,11 @@ def render(report: Report, files_folder: str) -> str:
         f'<p class="subtitle">{escape(subtitle)}</p></header>',
         _box("caveats", "Before the numbers", report.caveats, ordered=False),
         _box("messages", "Key messages", report.messages, ordered=True),
-        _section("Scenarios", _table(report.scenarios), keep=True),
-        _section("Scenarios compared", _table(report.comparison)),
-        _section(
+        section("Scenarios", table_html(report.scenarios), keep=True),
+        section("Scenarios compared", table_html(report.comparison)),
+        section(
             "Projections",
-            "".join(_figure(c, i) for i, c in enumerate(report.charts, start=1)),
+            "".join(figure_html(c, i) for i, c in enumerate(report.charts, start=1)),
         ),
     ]
     if report.sensitivity:
@@ -101,25 +101,29 @@ def render(report: Report, files_folder: str) -> str:
             "over their plausible ranges.</p>"
         )
         start = len(report.charts) + 1
-        figures = "".join(_figure(c, i) for i, c in enumerate(report.sensitivity, start=start))
-        parts.append(_section("What drives the results", intro + figures))
+        figures = "".join(figure_html(c, i) for i, c in enumerate(report.sensitivity, start=start))
+        parts.append(section("What drives the results", intro + figures))
     parts += [
-        _section(
+        section(
             "Caseload and unit cost by provision",
             '<p class="note">The breakdown used in DSG management plans (Delivering Better '
             "Value): spend on each provision is its caseload times its unit cost.</p>"
-            + _table(report.dbv),
+            + table_html(report.dbv),
             keep=True,
         ),
-        _section("Assumptions", _table(report.assumptions)),
+        section("Assumptions", table_html(report.assumptions)),
         _footer(report, files_folder),
     ]
-    body = "\n".join(parts)
+    return document(report.title, "\n".join(parts))
+
+
+def document(title: str, body: str) -> str:
+    """A self-contained page: ``body`` with the report's styles, loading nothing."""
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-        f"<title>{escape(report.title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
@@ -133,7 +137,7 @@ def _box(kind: str, heading: str, items: list[str], ordered: bool) -> str:
     )
 
 
-def _section(heading: str, content: str, keep: bool = False) -> str:
+def section(heading: str, content: str, keep: bool = False) -> str:
     """A titled section; ``keep`` prints it on one page when it fits."""
     anchor = heading.lower().replace(" ", "-")
     css = ' class="keep"' if keep else ""
@@ -143,7 +147,7 @@ def _section(heading: str, content: str, keep: bool = False) -> str:
     )
 
 
-def _table(table: Table, caption: bool = True) -> str:
+def table_html(table: Table, caption: bool = True) -> str:
     short = " short" if len(table.rows) <= SHORT_TABLE_ROWS else ""
     head = "".join(f'<th scope="col">{_breakable(h)}</th>' for h in table.header)
     spans = _row_spans(table)
@@ -210,7 +214,7 @@ def _row_spans(table: Table) -> list[int]:
     return spans
 
 
-def _figure(chart: Chart, number: int) -> str:
+def figure_html(chart: Chart, number: int) -> str:
     width, height = png_size(chart.png)
     data = base64.b64encode(chart.png).decode("ascii")
     return (
@@ -220,7 +224,7 @@ def _figure(chart: Chart, number: int) -> str:
         f"<figcaption><strong>Figure {number}. {escape(chart.title)}</strong> "
         f"{escape(chart.caption)}</figcaption>"
         f"<details><summary>Data table: {escape(chart.title)}</summary>"
-        f"{_table(chart.table, caption=False)}</details></figure>"
+        f"{table_html(chart.table, caption=False)}</details></figure>"
     )
 
 

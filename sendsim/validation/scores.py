@@ -1,0 +1,149 @@
+"""Scores: how far each forecast is from the published value, by measure, level and horizon.
+
+The error of a count or an amount is a percentage of the published value (forecast / actual
+- 1); of a share, the difference in percentage points. Per measure, level (councils or
+England), horizon and method: the median and mean absolute error, the bias (mean signed
+error: positive means too high) and, for sendsim, the share of areas whose published value
+lies within the 80% interval.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sendsim.validation.anchors import METHODS
+from sendsim.validation.measures import MEASURE_BY_NAME, NATIONAL
+
+#: Targets the forecast is checked against (issue 13).
+CASELOAD_MDAPE, CASELOAD_MAPE = 5.5, 7.5
+COVERAGE_RANGE = (0.75, 0.85)
+NATIONAL_NEW_PLANS = 10.0
+SCHEMA = {
+    "measure": pl.String,
+    "level": pl.String,
+    "horizon": pl.Int64,
+    "year": pl.Int64,
+    "method": pl.String,
+    "areas": pl.UInt32,
+    "mdape": pl.Float64,
+    "mape": pl.Float64,
+    "bias": pl.Float64,
+    "coverage_80": pl.Float64,
+}
+
+
+def errors(table: pl.DataFrame) -> pl.DataFrame:
+    """One row per area, year and method with a forecast and a published value: ``error``
+    in % (counts, money) or percentage points (shares), and whether the actual lies in the
+    80% interval (sendsim only)."""
+    methods = ["p50", *(m for m in METHODS if m in table.columns)]
+    shares = [name for name, m in MEASURE_BY_NAME.items() if m.kind == "share"]
+    share = pl.col("measure").is_in(shares)
+    long = table.filter(pl.col("actual").is_not_null()).unpivot(
+        index=["measure", "la_code", "year", "horizon", "actual", "p10", "p90"],
+        on=methods,
+        variable_name="method",
+        value_name="forecast",
+    )
+    error = (
+        pl.when(share)
+        .then((pl.col("forecast") - pl.col("actual")) * 100)
+        .otherwise((pl.col("forecast") / pl.col("actual") - 1) * 100)
+    )
+    inside = pl.col("actual").is_between(pl.col("p10"), pl.col("p90"))
+    return long.filter(pl.col("forecast").is_not_null() & (share | (pl.col("actual") > 0))).select(
+        "measure",
+        pl.when(pl.col("la_code") == NATIONAL)
+        .then(pl.lit("england"))
+        .otherwise(pl.lit("council"))
+        .alias("level"),
+        "la_code",
+        "year",
+        "horizon",
+        pl.col("method").replace({"p50": "sendsim"}),
+        error.alias("error"),
+        pl.when(pl.col("method") == "p50").then(inside).alias("inside"),
+    )
+
+
+def score(table: pl.DataFrame) -> pl.DataFrame:
+    """Scores by measure, level, horizon and method (see the module's words)."""
+    return (
+        errors(table)
+        .group_by("measure", "level", "horizon", "year", "method")
+        .agg(
+            pl.len().alias("areas"),
+            pl.col("error").abs().median().alias("mdape"),
+            pl.col("error").abs().mean().alias("mape"),
+            pl.col("error").mean().alias("bias"),
+            pl.col("inside").cast(pl.Float64).mean().alias("coverage_80"),
+        )
+        .select(list(SCHEMA))
+        .cast(SCHEMA)
+        .sort("measure", "level", "horizon", "method")
+    )
+
+
+def targets(scores: pl.DataFrame) -> pl.DataFrame:
+    """The forecast targets checked at each horizon scored: ``target, horizon, value, low,
+    high, met``: ``value`` must lie within ``low`` .. ``high``, or be at most ``high``, the
+    anchor's median error (below it, for spend), where ``low`` is empty."""
+
+    def pick(measure: str, level: str, method: str, column: str) -> pl.DataFrame:
+        chosen = scores.filter(
+            (pl.col("measure") == measure)
+            & (pl.col("level") == level)
+            & (pl.col("method") == method)
+        )
+        return chosen.select("horizon", pl.col(column).alias("value"))
+
+    def versus(target: str, measure: str, anchor: str, strictly: bool = False) -> pl.DataFrame:
+        ours = pick(measure, "council", "sendsim", "mdape")
+        theirs = pick(measure, "council", anchor, "mdape").rename({"value": "high"})
+        met = pl.col("value") < pl.col("high") if strictly else pl.col("value") <= pl.col("high")
+        return ours.join(theirs, on="horizon").with_columns(
+            target=pl.lit(target), low=pl.lit(None, pl.Float64), met=met
+        )
+
+    def within(target: str, frame: pl.DataFrame, low: float, high: float) -> pl.DataFrame:
+        return frame.with_columns(
+            target=pl.lit(target),
+            low=pl.lit(low, pl.Float64),
+            high=pl.lit(high, pl.Float64),
+            met=pl.col("value").is_between(low, high),
+        )
+
+    bias = pick("new_plans", "england", "sendsim", "bias")
+    parts = [
+        within(
+            "caseload per council: median abs. % error",
+            pick("ehcp_total", "council", "sendsim", "mdape"),
+            0,
+            CASELOAD_MDAPE,
+        ),
+        within(
+            "caseload per council: mean abs. % error",
+            pick("ehcp_total", "council", "sendsim", "mape"),
+            0,
+            CASELOAD_MAPE,
+        ),
+        within(
+            "caseload per council: % inside the 80% interval",
+            pick("ehcp_total", "council", "sendsim", "coverage_80").with_columns(
+                pl.col("value") * 100
+            ),
+            COVERAGE_RANGE[0] * 100,
+            COVERAGE_RANGE[1] * 100,
+        ),
+        versus("requests per council: no worse than constant growth", "requests", "growth"),
+        versus("new plans per council: no worse than persistence", "new_plans", "persistence"),
+        within("new plans in England: % error", bias, -NATIONAL_NEW_PLANS, NATIONAL_NEW_PLANS),
+        versus(
+            "high needs spend per council: better than its allocation grown",
+            "hn_spend_gbp",
+            "hnb_growth",
+            strictly=True,
+        ),
+    ]
+    columns = ["target", "horizon", "value", "low", "high", "met"]
+    return pl.concat(p.select(columns).sort("horizon") for p in parts)
