@@ -188,8 +188,8 @@ def plans_by_band(history: pl.DataFrame, year: int) -> np.ndarray:
 
 def age_weights(year: int = 2022, sample_fraction: float = 0.05) -> np.ndarray:
     """Request propensity by age band relative to ages 5-10: each band's share of England's
-    new plans in ``year`` over its share of the request weight of the children who may be put
-    forward in January ``year`` (request weights without an age profile; 1 for a band with no
+    new plans in ``year`` over its share of the expected requests of the children who may be
+    put forward in January ``year`` (calibrated, without an age profile; 1 for a band with no
     such child)."""
     from sendsim.calibration import config
     from sendsim.model.mechanisms import requests
@@ -201,7 +201,9 @@ def age_weights(year: int = 2022, sample_fraction: float = 0.05) -> np.ndarray:
     model: SendModel = SendModel(cfg)
     idx = requests.request_candidates(model)
     band = requests.AGE_BAND[model.children.age[idx]]
-    pool = np.bincount(band, weights=requests.request_weight(model, idx), minlength=len(BAND_AGES))
+    expected = model.councils.request_scale[model.children.la[idx]]
+    expected = expected * requests.request_weight(model, idx)  # this month's requests
+    pool = np.bincount(band, weights=expected, minlength=len(BAND_AGES))
     plans = plans_by_band(areas.load_history(), year)
     ratio = (plans / plans.sum()) / np.maximum(pool / pool.sum(), 1e-12)
     return np.where(pool > 0, ratio / ratio[1], 1.0)

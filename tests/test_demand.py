@@ -3,6 +3,7 @@ propensity varies by age band and need type as declared."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -46,7 +47,7 @@ def test_the_multiple_starts_at_the_fitted_growth_and_its_growth_slows():
 def test_the_declared_ceiling_is_the_form_the_scores_choose():
     table = demand.scores()
     assert demand.best(table) == demand.SATURATING.format(RequestParams().trend_ceiling)
-    assert table.filter(pl.col("form") == "constant growth").height == 3 * 4  # series × years
+    assert table.filter(pl.col("form") == "constant growth").height == 3 * 4  # series, years
 
 
 def synthetic_history(form: str) -> pl.DataFrame:
@@ -102,3 +103,13 @@ def test_request_weights_by_age_and_need_move_requests(key, value, chosen):
 def test_request_weights_are_validated():
     with pytest.raises(Exception, match="weight_by_age_band"):
         make_config(**{"behaviour.requests.weight_by_age_band": [1.0, 1.0]})
+
+
+def test_docs_show_the_scores_the_module_computes():
+    docs = (Path(__file__).parents[1] / "docs" / "backtest.md").read_text()
+    assert demand.markdown(demand.scores()) in docs
+
+
+def test_declared_age_weights_are_the_estimate():
+    declared = RequestParams().weight_by_age_band
+    np.testing.assert_allclose(declared, demand.age_weights(), atol=0.006)
