@@ -114,7 +114,7 @@ def targets(year: int, ceiling: float | None = None) -> pl.DataFrame:
         .group_by("la_code")
         .agg(  # uncertainty of each fitted level, assuming yearly deviations independent
             pl.col("outflow").std().alias("outflow_sd"),  # fitted to one year
-            pl.col("growth").std().alias("growth_sd"),  # extrapolated: its yearly drift
+            pl.col("growth").std().alias("growth_sd"),  # the initial growth: its yearly drift
             (pl.col("conversion").diff().std() / np.sqrt(2)).alias("conversion_sd"),  # one year
         )
     )
