@@ -2,7 +2,9 @@
 
 Families and schools ask when need on SEN support stays unmet; schools ask more once a pupil's
 support costs more than the notional SEN threshold the school must meet itself; families ask
-more when trust in the local system is low. The council decides within six weeks (the next
+more when trust in the local system is low. Propensity varies by age band and need type, and
+each council's follows its fitted trend, which saturates (``trend_ceiling``: the form
+:mod:`sendsim.demand` chose by out-of-sample fit). The council decides within six weeks (the next
 month, :meth:`Council.refusal_probability`): it refuses more often for lower needs and, in
 deficit, tightens its gatekeeping.
 """
