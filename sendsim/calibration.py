@@ -11,8 +11,10 @@ as declared):
 - assessment capacity, so that the first year's new plans are the published ones;
 - how often plans cease (``cease_scale``), so that plans leave at the rate the council's last
   published year implies (new plans less the caseload's growth);
-- the yearly trend of request propensity (``request_trend``), so that requests grow as they
-  did over the three years before (median yearly growth).
+- the initial yearly growth of request propensity (``request_trend``), which saturates
+  towards ``behaviour.requests.trend_ceiling``, so that requests grow in the second year as
+  that form forecasts from the council's growth over the three years before (median yearly
+  growth; :mod:`sendsim.demand` chose the form by out-of-sample fit).
 
 Noisy targets of small councils are pooled towards the national figure. Fits are stored as
 package data (``sendsim/data/calibration/fit_<year>.parquet``, with diagnostics) and applied to
@@ -38,6 +40,7 @@ from sendsim.config.schema import SendsimConfig
 from sendsim.data import areas
 from sendsim.errors import DataError
 from sendsim.io import write_parquet
+from sendsim.model.ops import saturating_multiple
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -80,15 +83,19 @@ def fit_path(year: int, given: str | Path | None = None) -> Path:
 
 
 # -- targets from history ------------------------------------------------------------------
-def targets(year: int) -> pl.DataFrame:
+def targets(year: int, ceiling: float | None = None) -> pl.DataFrame:
     """Per-council targets from data published by the end of ``year`` only.
 
     Columns: ``la_code``, ``plans`` (January ``year``), ``requests``, ``new_plans`` (calendar
     ``year``), ``outflow_rate`` (plans leaving per plan in the year before), ``request_growth``
-    (yearly, the median over the three years before), ``appeal_ratio`` (appeals per appealable
-    decision in ``year`` relative to England's), each pooled towards England's, and the
-    spreads over the five years before (:data:`UNCERTAINTY`) for forecast uncertainty.
+    (the growth of requests in ``year`` + 1 that a trend saturating towards ``ceiling``, by
+    default ``behaviour.requests.trend_ceiling``, forecasts from the median yearly growth over
+    the three years before), ``appeal_ratio`` (appeals per appealable decision in ``year``
+    relative to England's), each pooled towards England's, and the spreads over the five years
+    before (:data:`UNCERTAINTY`) for forecast uncertainty.
     """
+    if ceiling is None:
+        ceiling = SendsimConfig().behaviour.requests.trend_ceiling
     h = areas.load_history().filter(pl.col("year") <= year)
     wide = h.pivot(on="measure", index=["la_code", "year"], values="value").sort("la_code", "year")
     wide = wide.with_columns(
@@ -107,7 +114,7 @@ def targets(year: int) -> pl.DataFrame:
         .group_by("la_code")
         .agg(  # uncertainty of each fitted level, assuming yearly deviations independent
             pl.col("outflow").std().alias("outflow_sd"),  # fitted to one year
-            pl.col("growth").std().alias("growth_sd"),  # extrapolated: its yearly drift
+            pl.col("growth").std().alias("growth_sd"),  # the initial growth: its yearly drift
             (pl.col("conversion").diff().std() / np.sqrt(2)).alias("conversion_sd"),  # one year
         )
     )
@@ -130,7 +137,9 @@ def targets(year: int) -> pl.DataFrame:
         .join(recent, on="la_code")
         .join(spread, on="la_code")
     )
-    return _pool(out)
+    pooled = _pool(out)
+    forecast = saturating_multiple(pooled["request_growth"].to_numpy(), 1.0, ceiling) - 1
+    return pooled.with_columns(request_growth=pl.Series(forecast))
 
 
 def _pool(frame: pl.DataFrame) -> pl.DataFrame:

@@ -86,3 +86,15 @@ def logit_normal(median: np.ndarray | float, spread: float, u: np.ndarray) -> np
     m = np.clip(np.asarray(median, dtype=np.float64), 0.01, 0.99)
     z = np.log(m / (1 - m)) + spread * ndtri(np.clip(u, 1e-12, 1 - 1e-12))
     return expit(z).astype(np.float32)
+
+
+def saturating_multiple(
+    growth: np.ndarray | float, years: np.ndarray | float, ceiling: float
+) -> np.ndarray:
+    """A level's multiple of its starting value after ``years``, growing at first by ``growth``
+    a year and saturating towards ``ceiling`` times the start (falling towards 1 / ``ceiling``
+    when ``growth`` is negative): ``exp(L tanh(log(1 + growth) years / L))``, ``L = log
+    ceiling``. Bounded for any growth and time."""
+    bound = np.log(ceiling)
+    rate = np.log1p(np.asarray(growth, dtype=np.float64))
+    return np.exp(bound * np.tanh(rate * np.asarray(years, dtype=np.float64) / bound))

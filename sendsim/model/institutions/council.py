@@ -114,7 +114,7 @@ class CouncilTable:
     unit_cost_gbp: np.ndarray = field(init=False)  # (n, N_PLACE) yearly cost of a plan
     central_spend_gbp_per_year: np.ndarray = field(init=False)  # spend not tied to plans
     cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
-    request_trend: np.ndarray = field(init=False)  # fitted: yearly growth of request propensity
+    request_trend: np.ndarray = field(init=False)  # fitted: initial yearly growth of requests
     dispute_scale: np.ndarray = field(init=False)  # council's appeal rate relative to England's
     next_serial: np.ndarray = field(init=False)
     gatekeeping: np.ndarray = field(init=False)  # extra refusal log-odds from deficit pressure

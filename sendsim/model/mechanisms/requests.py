@@ -2,7 +2,9 @@
 
 Families and schools ask when need on SEN support stays unmet; schools ask more once a pupil's
 support costs more than the notional SEN threshold the school must meet itself; families ask
-more when trust in the local system is low. The council decides within six weeks (the next
+more when trust in the local system is low. Propensity varies by age band and need type, and
+each council's follows its fitted trend, which saturates (``trend_ceiling``: the form
+:mod:`sendsim.demand` chose by out-of-sample fit). The council decides within six weeks (the next
 month, :meth:`Council.refusal_probability`): it refuses more often for lower needs and, in
 deficit, tightens its gatekeeping.
 """
@@ -14,12 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import param
-from sendsim.model.codes import STATUTORY_WEEKS, Place, Sen
+from sendsim.config.params import param, profile
+from sendsim.model.codes import STATUTORY_WEEKS, Need, Place, Sen
 from sendsim.model.institutions.council import Council
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
-from sendsim.model.ops import WEEKS_PER_MONTH, count_by, rank_within
+from sendsim.model.ops import WEEKS_PER_MONTH, count_by, rank_within, saturating_multiple
+from sendsim.model.profile import BAND_AGES
 from sendsim.model.recording import count
 
 if TYPE_CHECKING:
@@ -87,6 +90,37 @@ class RequestParams:
         label="Highest monthly chance that a child is put forward for assessment",
         source="Assumption: a cap on the request hazard for the neediest children",
     )
+    trend_ceiling: float = param(
+        1.25,
+        1.1,
+        3.0,
+        unit="ratio to the starting propensity",
+        label="Ceiling of each council's request propensity relative to the start (the floor "
+        "is its inverse): the fitted trend saturates towards it",
+        source="Estimated by sendsim/demand.py: of no trend, constant growth, linear, damped "
+        "and saturating trends fitted to each council's history to 2018, the saturating trend "
+        "with this ceiling forecast 2019-2022 requests and new plans best (docs/backtest.md)",
+    )
+    weight_by_age_band: list[float] = profile(
+        (2.6, 1.0, 0.87, 1.43, 1.0),
+        0.0,
+        10.0,
+        unit="relative to ages 5-10, by SEN2 age band (under 5, 5-10, 11-15, 16-19, 20-25)",
+        label="Request propensity by age band",
+        source="Estimated by sendsim/demand.py: SEN2 new plans by age in 2022 "
+        "(sendsim/data/raw/dfe-ehcp/newplans.csv) per child put forward in the January 2022 "
+        "population; 20-25: none is put forward, so 1",
+    )
+    weight_by_need: list[float] = profile(
+        (1.0,) * 12,
+        0.2,
+        3.0,
+        unit="relative, by primary need (ASD, SLCN, SEMH, MLD, SLD, PMLD, SpLD, PD, HI, VI, "
+        "MSI, other)",
+        label="Request propensity by primary need type, beyond its need level",
+        source="Assumption: alike; the repository holds no requests or new plans by need type, "
+        "and need types already differ in need level (behaviour.needs.level_shift_by_need)",
+    )
     open_request_weeks: float = param(
         2.0,
         0.0,
@@ -96,6 +130,11 @@ class RequestParams:
         source="Assumption: half a month, on average",
     )
 
+
+#: SEN2 age band (index into ``weight_by_age_band``) of each academic age 0-25.
+AGE_BAND = np.repeat(np.arange(len(BAND_AGES)), [hi - lo + 1 for lo, hi in BAND_AGES])
+
+FIRST_YEAR_MIDDLE = 5.5  # months: the centre of the run's first twelve months
 
 FIELDS = {
     "cooldown": ChildField(np.int8, 0, "months before the family asks again after a refusal"),
@@ -175,10 +214,24 @@ def request_weight(model: SendModel, idx: np.ndarray) -> np.ndarray:
     )
     weight *= 1 + p.school_incentive * costly
     weight *= 1 + p.trust_weight * (1 - c.trust[ch.la[idx]])
+    weight *= np.asarray(p.weight_by_age_band)[AGE_BAND[ch.age[idx]]]
+    by_need = np.ones(Need.count())
+    by_need[Need.NONE + 1 :] = p.weight_by_need
+    weight *= by_need[ch.need[idx]]
     # national standards raise families' expectations (brief ¶7)
     return weight * (
         1 + model.cfg.behaviour.effects.standards_expectations * pol.standards.national_standards
     )
+
+
+def trend_multiple(model: SendModel) -> np.ndarray:
+    """Each council's request propensity relative to the first year's: growing at first by
+    its fitted yearly growth (``request_trend``) and saturating towards ``trend_ceiling``,
+    counted from the middle of the first year (whose published requests the calibration
+    matches), as :mod:`sendsim.demand` scored the form."""
+    years = (model.months_elapsed - FIRST_YEAR_MIDDLE) / 12
+    ceiling = model.cfg.behaviour.requests.trend_ceiling
+    return saturating_multiple(model.councils.request_trend, years, ceiling)
 
 
 def request_candidates(model: SendModel) -> np.ndarray:
@@ -193,8 +246,7 @@ def request(model: SendModel) -> None:
     cooling = model.needy[ch.cooldown[model.needy] > 0]
     ch.cooldown[cooling] -= 1
     idx = request_candidates(model)
-    trend = (1 + c.request_trend) ** (model.months_elapsed / 12)  # each council's fitted trend
-    weight = (c.request_scale * trend)[ch.la[idx]] * request_weight(model, idx)
+    weight = (c.request_scale * trend_multiple(model))[ch.la[idx]] * request_weight(model, idx)
     chance = np.minimum(weight, model.cfg.behaviour.requests.max_monthly_chance)
     asked = idx[model.streams.uniform("request", ch.uid[idx], model.months_elapsed) < chance]
     cases.open_case(model, asked)
