@@ -224,10 +224,11 @@ def test_profile_names_the_mechanisms_and_writes_the_call_tree(tmp_path):
 
     config = harness.Configuration("rutland", "Rutland", (f"area={RUTLAND}",))
     summary = profile(config, tmp_path, years=1, warmup=False)
-    assert "monthly steps by mechanism" in summary and "mechanisms/needs.py" in summary
+    assert "monthly steps by mechanism" in summary
+    assert "sendsim/model/mechanisms/" in summary  # sampled: which ones vary from run to run
     assert "build the model" in summary
     assert (tmp_path / "profile-rutland.html").stat().st_size > 0
-    assert "mechanisms/needs.py" in (tmp_path / "profile-rutland.txt").read_text()
+    assert "sendsim/model/mechanisms/" in (tmp_path / "profile-rutland.txt").read_text()
 
 
 def test_numpy_reference_is_a_positive_time():
