@@ -157,7 +157,7 @@ def targets_table(targets: pl.DataFrame) -> Table:
         ["target", "years ahead", "sendsim", "target", "met"],
         rows,
         targets,
-        "The scores issue 13 sets for forecasts from January 2022, applied to this forecast.",
+        "The scores sendsim is held to for forecasts from January 2022, applied to this forecast.",
         merge_first=True,
     )
 

@@ -14,7 +14,7 @@ import polars as pl
 from sendsim.validation.anchors import METHODS
 from sendsim.validation.measures import MEASURE_BY_NAME, NATIONAL
 
-#: Targets the forecast is checked against (issue 13).
+#: Targets the forecast is checked against (those set for forecasts from January 2022).
 CASELOAD_MDAPE, CASELOAD_MAPE = 5.5, 7.5
 COVERAGE_RANGE = (0.75, 0.85)
 NATIONAL_NEW_PLANS = 10.0
