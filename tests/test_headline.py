@@ -22,12 +22,14 @@ from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.report.collect import NEEDED_METRICS, load
 from sendsim.report.messages import INFLATION_KEY
 from sendsim.report.tables import comparison_table
-from sendsim.results import TIMESERIES
+from sendsim.report.units import fmt
+from sendsim.results import SUMMARY, TIMESERIES
 from sendsim.sensitivity import outputs as outs
 from sendsim.sensitivity.config import CONFIG_NAME, SensitivityRoot, register
 from sendsim.sensitivity.study import Study
 from sendsim.study import compare
 from tests.conftest import make_config
+from tests.test_cli import sendsim
 
 START = dt.date(2022, 1, 1)
 OVERRIDE_END = "2022-12"  # inside a two-year run, so both points are reached
@@ -171,3 +173,23 @@ def test_nested_differences_and_lookup():
     assert differences(a, b) == [("run.seed", 1, 2), ("area", "leeds", None), ("extra", None, True)]
     assert lookup(a, "run.years") == 10 and lookup(a, "run.start") is None
     assert lookup(None, "run") is None
+
+
+def test_run_summary_names_the_folder_and_three_figures_with_units(tmp_path):
+    simulate(make_config(), tmp_path, progress=False)
+    row = pl.read_parquet(tmp_path / SUMMARY).row(0, named=True)
+    text = H.run_summary(tmp_path)
+    assert text.splitlines()[0] == f"sendsim: results in {tmp_path}"
+    assert "Rutland, January 2023" in text
+    assert f"{fmt(row['ehcp_caseload'], 'count')}" in text.splitlines()[2]
+    assert "EHC plans" in text and "High-needs spend" in text
+    assert fmt(row["hn_spend_gbp"], "money") in text
+    assert "Cumulative DSG balance" in text
+
+
+def test_sendsim_run_prints_the_summary_last(tmp_path):
+    out = sendsim("run", "area=rutland", "run.years=1", f"hydra.run.dir={tmp_path / 'r'}")
+    assert out.returncode == 0, out.stderr
+    last = out.stdout.strip().splitlines()[-5:]
+    assert last[0] == f"sendsim: results in {tmp_path / 'r'}"
+    assert "Cumulative DSG balance" in last[-1] and "£" in last[-1]
