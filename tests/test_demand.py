@@ -88,7 +88,7 @@ def plans_of(model, chosen) -> int:
     ("key", "value", "chosen"),
     [
         ("weight_by_age_band", [10.0, 1.0, 1.0, 1.0, 1.0], lambda ch: ch.age <= 5),
-        ("weight_by_age_band", [2.6, 1.0, 5.0, 1.43, 1.0], lambda ch: ch.age >= 12),
+        ("weight_by_age_band", [2.32, 1.0, 5.0, 1.13, 1.0], lambda ch: ch.age >= 12),
         ("weight_by_need", [3.0] + [1.0] * 11, lambda ch: ch.need == Need.ASD),
         ("weight_by_need", [1.0] * 6 + [0.2] + [1.0] * 5, lambda ch: ch.need != Need.SPLD),
     ],

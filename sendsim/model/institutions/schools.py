@@ -76,11 +76,14 @@ class MainstreamSchool(mesa.Agent):
 
     @staticmethod
     def create(model: SendModel, prof: Profiles) -> SchoolTable:
-        """Synthesise each council's primary and secondary schools from its pupil numbers."""
-        support = model.cfg.behaviour.support
-        n_primary = np.maximum(np.round(prof.primary_pupils / support.primary_school_pupils), 1)
+        """Synthesise each council's primary and secondary schools from its pupil numbers: as
+        many schools of average size as the simulated pupils fill."""
+        support, f = model.cfg.behaviour.support, model.sample_fraction
+        # schools of full size at any sample: a school's SEN load, and so the support it
+        # gives, must not depend on how many of its pupils are simulated
+        n_primary = np.maximum(np.round(prof.primary_pupils * f / support.primary_school_pupils), 1)
         n_secondary = np.maximum(
-            np.round(prof.secondary_pupils / support.secondary_school_pupils), 1
+            np.round(prof.secondary_pupils * f / support.secondary_school_pupils), 1
         )
         n_primary, n_secondary = n_primary.astype(np.int64), n_secondary.astype(np.int64)
         la = np.concatenate(

@@ -102,7 +102,7 @@ class RequestParams:
         "with this ceiling forecast 2019-2022 requests and new plans best (docs/backtest.md)",
     )
     weight_by_age_band: list[float] = profile(
-        (2.6, 1.0, 0.87, 1.43, 1.0),
+        (2.32, 1.0, 0.84, 1.13, 1.0),
         0.0,
         10.0,
         unit="relative to ages 5-10, by SEN2 age band (under 5, 5-10, 11-15, 16-19, 20-25)",
