@@ -37,20 +37,27 @@ INTERVAL = (0.1, 0.9)
 
 
 @dataclass(frozen=True)
-class Backtest:
-    """What a backtest run needs: the last data year, years ahead, draws, scale and area
-    (the settings of ``sendsim backtest``)."""
+class Draws:
+    """The forecast's draws, shared by ``sendsim backtest`` and ``sendsim validate``: years
+    ahead, runs, scale, area and seed."""
+
+    horizon: int = setting(3, 1, 10, unit="years", label="Years forecast ahead")
+    draws: int = setting(20, 2, 1000, unit="runs", label="Runs, each with its own seed and factors")
+    sample_fraction: float = setting(
+        0.25, 0.001, 1.0, unit="share", label="Share of children simulated in the forecast"
+    )
+    area: str = setting("england", unit=AREA_UNIT, label="Council, or england for all of them")
+    seed: int = setting(1, 0, 2**31 - 1, unit="integer", label="Seed of the first draw")
+
+
+@dataclass(frozen=True)
+class Backtest(Draws):
+    """What a backtest run needs: the last data year and the draws (the settings of
+    ``sendsim backtest``)."""
 
     train_end: int = setting(
         LAST_YEAR, FIRST_YEAR, LAST_YEAR, unit="year", label="Last January of data used"
     )
-    horizon: int = setting(3, 1, 10, unit="years", label="Years forecast ahead")
-    draws: int = setting(20, 2, 1000, unit="runs", label="Runs, each with its own seed and factors")
-    sample_fraction: float = setting(
-        0.25, 0.001, 1.0, unit="share", label="Share of children simulated"
-    )
-    area: str = setting("england", unit=AREA_UNIT, label="Council, or england for all of them")
-    seed: int = setting(1, 0, 2**31 - 1, unit="integer", label="Seed of the first draw")
     out: str = setting(
         "", unit="path", label="Folder of the results; empty: results/backtest/train_end=YEAR"
     )

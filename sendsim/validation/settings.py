@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
-from sendsim.backtest import Backtest
+from sendsim.backtest import Backtest, Draws
 from sendsim.config.commands import FIRST_YEAR, LAST_YEAR
 from sendsim.config.params import setting
-from sendsim.config.validate import AREA_UNIT
 
 DOCS = Path("docs")
 
 
 @dataclass(frozen=True)
-class Validate:
+class Validate(Draws):
     """What a validation runs: the forecast from January ``train_end`` and the long run."""
 
     train_end: int = setting(
@@ -24,13 +23,6 @@ class Validate:
         unit="year",
         label="Last January of data used (later years are scored)",
     )
-    horizon: int = setting(3, 1, 10, unit="years", label="Years forecast ahead")
-    draws: int = setting(20, 2, 1000, unit="runs", label="Runs, each with its own seed and factors")
-    sample_fraction: float = setting(
-        0.25, 0.001, 1.0, unit="share", label="Share of children simulated in the forecast"
-    )
-    area: str = setting("england", unit=AREA_UNIT, label="Council, or england for all of them")
-    seed: int = setting(1, 0, 2**31 - 1, unit="integer", label="Seed of the first draw")
     long_run_years: int = setting(
         10, 0, 30, unit="years", label="Baseline run of England from January 2022 (0: none)"
     )
@@ -50,14 +42,8 @@ class Validate:
 
     def backtest(self) -> Backtest:
         """The same forecast as ``sendsim backtest`` settings (its draws are shared)."""
-        return Backtest(
-            train_end=self.train_end,
-            horizon=self.horizon,
-            draws=self.draws,
-            sample_fraction=self.sample_fraction,
-            area=self.area,
-            seed=self.seed,
-        )
+        draws = {f.name: getattr(self, f.name) for f in fields(Draws)}
+        return Backtest(train_end=self.train_end, **draws)
 
     @property
     def national(self) -> bool:
