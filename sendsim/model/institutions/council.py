@@ -44,8 +44,8 @@ class CouncilParams:
         1.0,
         unit="share per year",
         label="Share of the gap to demand plus a year's backlog clearance closed each April",
-        source="Assumption; with it national plans grow from 473,000 (2022) to ~650,000 in 2025, "
-        "near the ~638,000 reported for 2025 [ccn-isos-2025]",
+        source="Assumption: how fast councils add assessment capacity, pending supply limited "
+        "by educational psychologists and caseworkers",
     )
     trust_adjust_per_year: float = param(
         0.5,
