@@ -399,6 +399,7 @@ def apply(model: SendModel, factors: dict[str, np.ndarray]) -> None:
     c = model.councils
     c.request_scale *= factors["request_level"]
     c.assessment_capacity *= factors["capacity_level"]
+    c.casework_efficiency[:] = factors["capacity_level"]
     c.assessment_demand = c.assessment_capacity.copy()
     c.cease_scale[:] = factors["cease_scale"]
     c.request_trend[:] = factors["request_trend"]

@@ -52,10 +52,10 @@ class WorkforcePolicy:
         1.0,
         0.4,
         2.0,
-        unit="ratio to 2015",
-        label="Educational psychologists and caseworkers per child, relative to 2015",
-        source="Assumption: no published series; 1.0 = each council's 2022 assessment throughput "
-        "(sendsim/data/raw/dfe-ehcp/assessments.csv)",
+        unit="ratio to today",
+        label="Educational psychologists councils can field and recruit, relative to today",
+        source="1.0 = today's council EP workforce [lga-soulbury-2024] and funded training "
+        "places [pq-ep-training-2022]; no published series by council",
     )
     therapists: float = lever(
         1.0,

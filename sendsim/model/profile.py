@@ -95,6 +95,7 @@ class Profiles:
     national_refusal_share: float
     issue_share: np.ndarray
     assessments_per_year: np.ndarray
+    national_assessments_per_year: float  # England
     within_20_weeks_share: np.ndarray
     new_plan_special_share: np.ndarray  # school-age new plans in special schools (state + ISS)
     new_plan_resourced_share: np.ndarray
@@ -176,10 +177,8 @@ def load_profiles(area: str, year: int, spread: PlanSpread) -> Profiles:
         issue_share=_ratio(
             rows, all_councils, "new_plans_2022", ("new_plans_2022", "plans_not_issued_2022")
         ),
-        # SEN2 new plans, not assessments.csv "issued" (which disagrees for a few councils):
-        # new plans are what the caseload series counts
-        assessments_per_year=_fill_per_plan(rows, all_councils, "new_plans_2022")
-        + _fill_per_plan(rows, all_councils, "plans_not_issued_2022"),
+        assessments_per_year=_assessments(rows, all_councils),
+        national_assessments_per_year=float(_assessments(all_councils, all_councils).sum()),
         within_20_weeks_share=_fill_share(rows, all_councils, "within_20_weeks_share_2022"),
         new_plan_special_share=_ratio(
             rows,
@@ -210,6 +209,15 @@ def _nullable(rows: pl.DataFrame, cols: str | tuple[str, ...]) -> np.ndarray:
     values = rows.select(pl.sum_horizontal(*cols)).to_series().to_numpy().astype(np.float64)
     values[any_null.to_numpy()] = np.nan
     return values
+
+
+def _assessments(rows: pl.DataFrame, all_rows: pl.DataFrame) -> np.ndarray:
+    """Assessments completed in the year: SEN2 new plans, not assessments.csv "issued" (which
+    disagrees for a few councils; new plans are what the caseload series counts), and
+    assessments that ended without a plan."""
+    return _fill_per_plan(rows, all_rows, "new_plans_2022") + _fill_per_plan(
+        rows, all_rows, "plans_not_issued_2022"
+    )
 
 
 def _national_ratio(all_rows: pl.DataFrame, num, den) -> float:

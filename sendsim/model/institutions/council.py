@@ -1,7 +1,8 @@
 """Councils (local authorities): they assess, name placements, pay, and manage their deficit.
 
-A council's decisions: each April it resources assessments and sets how hard it gatekeeps
-(:meth:`Council.plan_financial_year`); each month it decides whether to assess the requests it
+A council's decisions: each April it sets how hard it gatekeeps
+(:meth:`Council.plan_financial_year`) and staffs its assessments
+(:meth:`Council.staff_assessments`); each month it decides whether to assess the requests it
 received (:meth:`Council.refusal_probability`); each September it commissions resourced
 provision (:meth:`Council.commission_resourced_places`).
 """
@@ -17,11 +18,14 @@ from scipy.special import expit, logit, ndtri
 
 from sendsim.config.params import param, profile
 from sendsim.model.codes import N_AGES
+from sendsim.model.levers import ratio
+from sendsim.model.ops import MONTHS_PER_YEAR
 from sendsim.model.profile import Profiles, net_migration
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
+EP_LEVER = "workforce.educational_psychologists"  # scales the EPs councils field and hire
 BOUNDS_UNIT = "share (lowest, highest)"
 BOUNDS_SOURCE = "Assumption: guards councils whose published rates rest on few cases"
 
@@ -37,15 +41,6 @@ class CouncilParams:
         unit="log-odds per deficit/income",
         label="How much a council in deficit tightens its decisions to assess",
         source="Assumption: deficit recovery plans tighten thresholds [dfe-dbv-sv]",
-    )
-    capacity_response: float = param(
-        0.35,
-        0.0,
-        1.0,
-        unit="share per year",
-        label="Share of the gap to demand plus a year's backlog clearance closed each April",
-        source="Assumption: how fast councils add assessment capacity, pending supply limited "
-        "by educational psychologists and caseworkers",
     )
     trust_adjust_per_year: float = param(
         0.5,
@@ -120,6 +115,12 @@ class CouncilTable:
     gatekeeping: np.ndarray = field(init=False)  # extra refusal log-odds from deficit pressure
     trust: np.ndarray = field(init=False)  # families' trust in the local system, 0-1
     assessment_demand: np.ndarray = field(init=False)  # cases entering assessment per month
+    ep_fte: np.ndarray = field(init=False)  # educational psychologists in post (full scale)
+    ep_posts: np.ndarray = field(init=False)  # EP posts, filled or vacant
+    ep_recruit_share: np.ndarray = field(init=False)  # share of the newly qualified it can hire
+    ep_assessment_share: np.ndarray = field(init=False)  # share of EP time on assessments
+    case_officer_fte: np.ndarray = field(init=False)  # SEND case officers (full scale)
+    casework_efficiency: np.ndarray = field(init=False)  # fitted: assessments per staff hour
     deficit_exposed_gbp: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -133,6 +134,12 @@ class CouncilTable:
         self.gatekeeping = np.zeros(self.n)
         self.trust = np.full(self.n, 0.5)
         self.assessment_demand = self.assessment_capacity.copy()
+        self.ep_fte = np.zeros(self.n)
+        self.ep_posts = np.zeros(self.n)
+        self.ep_recruit_share = np.zeros(self.n)
+        self.ep_assessment_share = np.zeros(self.n)
+        self.case_officer_fte = np.zeros(self.n)
+        self.casework_efficiency = np.ones(self.n)
         self.deficit_exposed_gbp = np.zeros(self.n)
 
 
@@ -193,21 +200,59 @@ class Council(mesa.Agent):
         Council.create_agents(model, prof.n, index=list(range(prof.n)))
         return table
 
-    def plan_financial_year(self, income_gbp: np.ndarray, open_cases: np.ndarray) -> None:
-        """Each April: resource assessments towards demand and the backlog; gatekeep harder in
-        deficit.
+    def plan_financial_year(self, income_gbp: np.ndarray) -> None:
+        """Each April: gatekeep harder in deficit.
 
         Args:
             income_gbp: every council's high needs block for the year.
-            open_cases: every council's assessments under way (sample scale).
         """
         c, p = self.model.councils, self.model.cfg.behaviour.council
         i = self.index
-        usual_open = c.assessment_demand[i] * self.model.assessment_months
-        target = c.assessment_demand[i] + max(open_cases[i] - usual_open, 0.0) / 12.0
-        c.assessment_capacity[i] += p.capacity_response * (target - c.assessment_capacity[i])
         deficit_share = max(0.0, -c.dsg_balance_gbp[i] / max(income_gbp[i], 1.0))
         c.gatekeeping[i] = p.gatekeeping_response * deficit_share
+
+    def staff_assessments(self, plans: np.ndarray, open_cases: np.ndarray, recruits: float) -> None:
+        """Each April: staff the year's assessments (demand, plus clearing a year's backlog) and
+        the plans held.
+
+        EP time moves towards what assessments need by at most a step a year, never beyond the
+        ceiling; EP posts are added for what the ceiling leaves short and filled from the
+        council's share of the newly qualified; case officers follow the work. Staff grow or
+        shrink no faster than the council's staffing budget can change in a year.
+
+        Args:
+            plans: every council's plans held (full scale).
+            open_cases: every council's assessments under way (sample scale).
+            recruits: EPs qualifying this year who join councils (England).
+        """
+        model, c, i = self.model, self.model.councils, self.index
+        p = model.cfg.behaviour.workforce
+        usual_open = c.assessment_demand[i] * model.assessment_months
+        wanted = c.assessment_demand[i] + max(open_cases[i] - usual_open, 0.0) / MONTHS_PER_YEAR
+        per_year = wanted * MONTHS_PER_YEAR * model.scale / c.casework_efficiency[i]
+        ep_hours = c.ep_fte[i] * ratio(model.policy, EP_LEVER) * p.hours_per_fte_year
+        share = c.ep_assessment_share[i]
+        ceiling = max(p.ep_assessment_share_max, share)  # councils above it stay there
+        wanted_share = per_year * p.ep_hours_per_assessment / max(ep_hours, 1e-9)
+        step = p.ep_assessment_share_step
+        c.ep_assessment_share[i] = min(max(wanted_share, share - step), share + step, ceiling)
+        short = wanted_share / ceiling - 1.0  # EP posts short at the ceiling, per EP in post
+        c.ep_posts[i] = max(c.ep_posts[i], c.ep_fte[i] * (1.0 + short))
+        hires = min(
+            c.ep_posts[i] - c.ep_fte[i],
+            recruits * c.ep_recruit_share[i],
+            p.staff_budget_change_max * c.ep_fte[i],
+        )
+        c.ep_fte[i] += max(hires, 0.0)
+        hours = p.hours_per_fte_year
+        officers = (
+            plans[i] / p.case_officer_caseload
+            + per_year * p.case_officer_hours_per_assessment / hours
+        )
+        change = p.staff_budget_change_max * c.case_officer_fte[i]
+        c.case_officer_fte[i] = np.clip(
+            officers, c.case_officer_fte[i] - change, c.case_officer_fte[i] + change
+        )
 
     @staticmethod
     def refusal_probability(model: SendModel, idx: np.ndarray) -> np.ndarray:

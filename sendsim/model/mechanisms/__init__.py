@@ -20,6 +20,7 @@ ORDER = (
     "identification",  # by health visitors, schools and school nurses
     "support",  # the need level each setting meets
     "requests",  # requests for assessment, and the council's decision to assess
+    "workforce",  # educational psychologists and case officers: assessments they can do
     "assessment",  # casework against capacity; plans issued or not
     "placement",  # moves to more specialist settings, AP, NEET
     "reviews",  # annual reviews, plans ceasing

@@ -2,10 +2,11 @@
 
 Each case needs a certain number of weeks of work (``due_weeks``) if the council is not
 overloaded: the six-week decision, advice from educational psychologists, health and care,
-drafting. A council has capacity for so many weeks of casework a month (educational
-psychologists, caseworkers). When open cases need more, every case slows, cases still inside
-the statutory 20 weeks less than overdue ones (``on_time_weight``). The share of plans issued
-within 20 weeks then falls as demand outruns capacity, and a backlog of overdue cases builds.
+drafting. A council has capacity for so many weeks of casework a month, set by its
+educational psychologists and case officers (:mod:`.workforce`). When open cases need more,
+every case slows, cases still inside the statutory 20 weeks less than overdue ones
+(``on_time_weight``). The share of plans issued within 20 weeks then falls as demand outruns
+capacity, and a backlog of overdue cases builds.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import numpy as np
 from scipy.special import expit
 
 from sendsim.config.params import param
-from sendsim.model import levers
 from sendsim.model.codes import STATUTORY_WEEKS, Sen
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
@@ -169,9 +169,8 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def capacity_weeks(model: SendModel) -> np.ndarray:
-    """Weeks of casework each council can do this month."""
-    workforce = levers.ratio(model.policy, "workforce.educational_psychologists")
-    return model.councils.assessment_capacity * workforce * cases.casework_weeks(model)
+    """Weeks of casework each council's staff can do this month (see :mod:`.workforce`)."""
+    return model.councils.assessment_capacity * cases.casework_weeks(model)
 
 
 def conclude(model: SendModel, idx: np.ndarray) -> None:

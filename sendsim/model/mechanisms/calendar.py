@@ -27,7 +27,7 @@ from sendsim.model.institutions.council import Council
 from sendsim.model.institutions.specialist import IndependentSchool, SpecialSchool
 from sendsim.model.mechanism import Mechanism
 from sendsim.model.operations import placing, population
-from sendsim.model.ops import count_by, scale_share
+from sendsim.model.ops import scale_share
 from sendsim.model.recording import count
 
 if TYPE_CHECKING:
@@ -115,9 +115,7 @@ def finish_post19_courses(model: SendModel, idx: np.ndarray) -> None:
 
 def new_financial_year(model: SendModel) -> None:
     """Each April: councils plan the year against their high needs income."""
-    ch = model.children
-    open_cases = count_by(ch.la[ch.sen == Sen.ASSESSING], model.councils.n)
-    model.agents_by_type[Council].do("plan_financial_year", model.hnb_this_year(), open_cases)
+    model.agents_by_type[Council].do("plan_financial_year", model.hnb_this_year())
 
 
 MECHANISM = Mechanism(name="calendar", step=step, metrics=METRICS)

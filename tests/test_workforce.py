@@ -1,0 +1,57 @@
+"""Assessment supply from educational psychologists and case officers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sendsim.model.mechanisms import workforce
+from sendsim.model.model import SendModel
+from tests.conftest import make_config
+from tests.test_mechanisms import BASE
+
+
+def model(**changes) -> SendModel:
+    return SendModel(make_config(**{**BASE, **changes}))
+
+
+def test_councils_start_staffed_for_their_throughput():
+    m = model(**{"area.code": "england", "population.sample_fraction": 0.01})
+    c, p = m.councils, m.cfg.behaviour.workforce
+    supply = workforce.assessments_per_month(m, workforce.plans_held(m)) * m.sample_fraction
+    np.testing.assert_allclose(supply, c.assessment_capacity, rtol=1e-9)
+    assert np.isclose(c.ep_fte.sum(), p.ep_fte_england)  # every council: England's workforce
+    share = c.ep_assessment_share
+    assert 0.2 < share.min() <= share.max() < p.ep_assessment_share_max  # room to respond
+
+
+def test_the_scarcer_staff_limit_assessments():
+    m = model()
+    plans = workforce.plans_held(m)
+    full = workforce.assessments_per_month(m, plans)
+    m.councils.case_officer_fte *= 0.5
+    assert (workforce.assessments_per_month(m, plans) < full).all()
+    m.councils.ep_assessment_share[:] = 0.0
+    assert (workforce.assessments_per_month(m, plans) == 0).all()
+
+
+def test_councils_recruit_no_more_than_their_share_of_the_newly_qualified():
+    m = model(**{"behaviour.workforce.ep_leaving_per_year": 0.02})
+    c, p = m.councils, m.cfg.behaviour.workforce
+    before = c.ep_fte.copy()
+    m.run(progress=False)  # three Aprils (leavers only lower the count)
+    most = 3 * p.newly_qualified_per_year_later * p.share_joining_councils * c.ep_recruit_share
+    assert (c.ep_fte - before <= most + 1e-9).all()
+
+
+def test_the_psychologist_lever_is_not_undone():
+    """With 40% fewer EPs, councils move EP time onto assessments and recruit, but within the
+    same ceiling and intake: EP hours on assessments stay below today's every January."""
+    ten_years = {"run.years": 10}
+    today = model(**ten_years)
+    fewer = model(**ten_years, **{"policy.workforce.educational_psychologists": 0.6})
+    for m in (today, fewer):
+        m.run(progress=False)
+    hours = lambda m: m.recorder.stocks["ep_hours_on_assessments"][12::12].sum(axis=1)  # noqa: E731
+    assert (hours(fewer) < hours(today)).all(), (hours(fewer), hours(today))
+    done = lambda m: m.recorder.flows["assessments"].sum()  # noqa: E731
+    assert done(fewer) < done(today)
