@@ -8,7 +8,8 @@ simulation, all councils at once in one England model (national shapes and param
 as declared):
 
 - the level of request propensity, so that the first year's requests are the published ones;
-- assessment capacity, so that the first year's new plans are the published ones;
+- assessment capacity (assessments per hour of its staff), so that the first year's new plans
+  are the published ones;
 - how often plans cease (``cease_scale``), so that plans leave at the rate the council's last
   published year implies (new plans less the caseload's growth);
 - the initial yearly growth of request propensity (``request_trend``), which saturates

@@ -3,7 +3,8 @@
 Every assessment takes hours of an educational psychologist's (EP) advice and of a case
 officer's drafting [dfe-ehcp-time-2026]; case officers also keep up the plans they hold. A
 council completes as many assessments a month as the scarcer of the two allows. Councils start
-staffed for their published throughput (EPs spread in proportion to it). Each April a council
+staffed for their published throughput (EPs spread in proportion to it, as no series by council
+is published). Each April a council
 moves EP time onto assessments or back (a step a year, up to a ceiling), recruits EPs from its
 share of the newly qualified, and resizes its case officer team within how far its staffing
 budget can change in a year (:meth:`Council.staff_assessments`); EPs leave every year. The lever
@@ -197,7 +198,9 @@ def build(model: SendModel) -> None:
     """Staff every council for the throughput it starts with."""
     c, p, prof = model.councils, model.cfg.behaviour.workforce, model.profiles
     per_year = throughput_per_year(model)
-    c.ep_fte = p.ep_fte_england * prof.assessments_per_year / prof.national_assessments_per_year
+    # a council that completed no assessments (Isles of Scilly, 2019) still employs some EP time
+    weight = np.maximum(prof.assessments_per_year, 1.0)
+    c.ep_fte = p.ep_fte_england * weight / prof.national_assessments_per_year
     c.ep_posts = c.ep_fte / (1.0 - p.ep_vacancy_share)
     c.ep_recruit_share = c.ep_fte / p.ep_fte_england
     c.ep_assessment_share = per_year * p.ep_hours_per_assessment / (c.ep_fte * p.hours_per_fte_year)
