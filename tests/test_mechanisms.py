@@ -58,6 +58,7 @@ CASES = [
     ("behaviour.needs.emergence_per_year", 0.03, "identifications", +1),
     ("behaviour.needs.escalation_per_year", 0.25, "requests", +1),
     ("behaviour.needs.resolution_per_year", 0.4, "sen_support", -1),
+    ("behaviour.needs.resolution_after_education_per_year", 0.5, "send_16_25", -1),
     ("behaviour.support.mainstream_capability", 0.6, "unmet_mean", -1),
     ("behaviour.support.mainstream_capability", 0.6, "requests", -1),
     ("behaviour.support.sen_capacity_share", 0.06, "unmet_mean", +1),
@@ -126,3 +127,30 @@ def test_spill_over_to_independent_schools_when_the_market_can_grow():
     base = outcome_pair(free_market)["independent_places"]
     fewer = outcome_pair(free_market, ("behaviour.placement.independent_when_full", 0.0))
     assert fewer["independent_places"] < base
+
+
+def test_no_need_exceeds_what_a_special_school_meets():
+    model = SendModel(make_config(**BASE))
+    top = model.cfg.behaviour.support.level_special
+    assert model.children.severity.max() <= top  # the starting levels are drawn within it
+    model.run(progress=False)
+    assert model.children.severity.max() <= top  # and unmet needs escalate no further
+
+
+def test_needs_stop_escalating_once_education_ends():
+    """Young people in work or NEET with unmet needs keep their level; those in school climb."""
+    from sendsim.model.codes import Place
+    from sendsim.model.mechanisms import needs
+
+    model = SendModel(
+        make_config(**{**BASE, "behaviour.needs.resolution_after_education_per_year": 0.0})
+    )
+    ch = model.children
+    idx = np.flatnonzero((ch.severity > 0.3) & (ch.severity < 0.5) & (ch.sen == 1))[:20]
+    ch.place[idx[:10]] = Place.NEET
+    ch.place[idx[10:]] = Place.MAINSTREAM
+    ch.unmet[idx] = True
+    before = ch.severity[idx].copy()
+    needs.evolve(model)
+    assert (ch.severity[idx[:10]] == before[:10]).all()
+    assert (ch.severity[idx[10:]] > before[10:]).all()

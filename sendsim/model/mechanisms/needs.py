@@ -1,8 +1,9 @@
 """Needs: emergence by age and need type, escalation while unmet, improvement and resolution.
 
 A child without a need carries the month one emerges, drawn in advance
-(:mod:`sendsim.model.events`); a need's level then rises while unmet and falls while met, and
-a mild met need may resolve.
+(:mod:`sendsim.model.events`); a need's level then rises while unmet, never beyond what a
+special school meets, and falls while met; a mild met need may resolve. Once education has
+ended (in work or NEET) a need no longer escalates, and one without a plan may lapse.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from sendsim.config.params import param, profile
 from sendsim.model.children import NEVER
-from sendsim.model.codes import MAX_AGE, POST16_START_AGE, Need, Place, Sen
+from sendsim.model.codes import MAX_AGE, POST16_START_AGE, Need, Place, Sen, member
 from sendsim.model.events import schedule_needs
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import placing, population
@@ -22,6 +23,8 @@ from sendsim.model.ops import per_month
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
+
+EDUCATION_ENDED = (Place.EMPLOYMENT, Place.NEET)  # needs no longer escalate
 
 NEED_MIX_UNIT = (
     "share of new needs, by need type (ASD, SLCN, SEMH, MLD, SLD, PMLD, SpLD, PD, HI, VI, MSI, "
@@ -78,6 +81,15 @@ class NeedsParams:
         label="Yearly chance a mild met need resolves",
         source="Assumption: turnover of the SEN support register",
     )
+    resolution_after_education_per_year: float = param(
+        0.2,
+        0.0,
+        0.6,
+        unit="per year",
+        label="Yearly chance a need without a plan lapses once education has ended",
+        source="Fitted by sendsim.emergence so that the share of young people aged 20-25 with a "
+        "need in January 2022 (plans [dfe-ehcp] and needs not yet identified) holds a year on",
+    )
     mild_level: float = param(
         0.25,
         0.1,
@@ -95,16 +107,17 @@ class NeedsParams:
         source="Assumption",
     )
     emergence_by_age: list[float] = profile(
-        (0.3, 0.6, 1.0, 1.3, 1.4, 1.3, 1.2, 1.1, 1.0, 0.9, 0.8, 0.9, 0.8, 0.7, 0.6, 0.5)
-        + (0.3, 0.25, 0.15)
+        (2.01, 1.78, 1.49, 1.64, 1.87, 1.57, 1.29, 1.21, 1.15, 0.71, 0.0, 0.0, 0.16, 0.16, 0.13)
+        + (0.5, 0.3, 0.25, 0.15)
         + (0.1,) * (MAX_AGE - 18),
         0.0,
         3.0,
-        unit="relative to ages 5-10, by academic age 0-25",
+        unit="relative to emergence_per_year, by academic age 0-25",
         label="Chance of a new need by age, relative to emergence_per_year",
-        source="Assumption: onset and recognition concentrate in early childhood and primary "
-        "school, as the age profile of new plans shows (26% of 2022 plans started at 4-5: "
-        "sendsim/data/raw/dfe-ehcp/newplans.csv)",
+        source="Ages 0-14 fitted by sendsim.emergence so that the share of children with a "
+        "need at each age 1-15 in January 2022 (plans [dfe-ehcp], SEN support "
+        "[dfe-sen-in-england], needs not yet identified) holds a year on; ages 15-25: "
+        "assumption, few needs first arise after school",
     )
     need_mix_early_years: list[float] = profile(
         (0.16, 0.46, 0.04, 0.05, 0.06, 0.03, 0.00, 0.06, 0.03, 0.02, 0.01, 0.08),
@@ -208,11 +221,17 @@ def evolve(model: SendModel) -> None:
     ch, p = model.children, model.cfg.behaviour.needs
     has = np.flatnonzero(ch.severity > 0)
     unmet = ch.unmet[has]
-    change = np.where(unmet, p.escalation_per_year, -p.improvement_per_year) / 12.0
-    ch.severity[has] = np.clip(ch.severity[has] + change, p.min_level, 1.0)
-    mild = has[~unmet & (ch.severity[has] < p.mild_level) & (ch.sen[has] <= Sen.SUPPORT)]
-    u = model.streams.uniform("resolve", ch.uid[mild], model.months_elapsed)
-    resolved = mild[u < per_month(p.resolution_per_year)]
+    ended = member(ch.place[has], EDUCATION_ENDED)
+    change = np.where(unmet, p.escalation_per_year * ~ended, -p.improvement_per_year) / 12.0
+    top = population.highest_level(model)
+    ch.severity[has] = np.clip(ch.severity[has] + change, p.min_level, top)
+    mild = ~unmet & (ch.severity[has] < p.mild_level)
+    may_resolve = (ch.sen[has] <= Sen.SUPPORT) & (mild | ended)
+    pool = has[may_resolve]
+    rate = np.where(ended[may_resolve], p.resolution_after_education_per_year, 0.0)
+    rate = np.maximum(rate, np.where(mild[may_resolve], p.resolution_per_year, 0.0))
+    u = model.streams.uniform("resolve", ch.uid[pool], model.months_elapsed)
+    resolved = pool[u < per_month(rate)]
     ch.severity[resolved] = 0.0
     ch.need[resolved] = Need.NONE
     ch.sen[resolved] = Sen.NONE

@@ -107,7 +107,15 @@ def give_need(
     ch.need[idx] = need
     ch.need_month[idx] = NEVER
     ch.unmet_history[idx] = 0
-    ch.severity[idx] = logit_normal(shifted, p.level_spread, u_level)
+    ch.severity[idx] = np.minimum(
+        logit_normal(shifted, p.level_spread, u_level), highest_level(model)
+    )
+
+
+def highest_level(model: SendModel) -> float:
+    """The highest need level: what a special school meets. No need exceeds what some setting
+    can meet."""
+    return model.cfg.behaviour.support.level_special
 
 
 @functools.cache
