@@ -113,7 +113,7 @@ class CouncilTable:
     dispute_scale: np.ndarray = field(init=False)  # council's appeal rate relative to England's
     next_serial: np.ndarray = field(init=False)
     gatekeeping: np.ndarray = field(init=False)  # extra refusal log-odds from deficit pressure
-    trust: np.ndarray = field(init=False)  # families' trust in the local system, 0-1
+    trust: np.ndarray  # families' trust in the local system, 0-1
     assessment_demand: np.ndarray = field(init=False)  # cases entering assessment per month
     ep_fte: np.ndarray = field(init=False)  # educational psychologists in post (full scale)
     ep_posts: np.ndarray = field(init=False)  # EP posts, filled or vacant
@@ -132,7 +132,6 @@ class CouncilTable:
         self.request_trend = np.zeros(self.n)
         self.dispute_scale = np.ones(self.n)
         self.gatekeeping = np.zeros(self.n)
-        self.trust = np.full(self.n, 0.5)
         self.assessment_demand = self.assessment_capacity.copy()
         self.ep_fte = np.zeros(self.n)
         self.ep_posts = np.zeros(self.n)
@@ -195,6 +194,7 @@ class Council(mesa.Agent):
             special_threshold=thresholds[1],
             hnb_gbp_by_year=dict(prof.hnb_gbp),
             dsg_balance_gbp=prof.dsg_balance_start_gbp.copy(),
+            trust=prof.within_20_weeks_share.copy(),  # where trust settles (see outcomes)
         )
         model.national_refusal_logit = float(logit(prof.national_refusal_share))
         Council.create_agents(model, prof.n, index=list(range(prof.n)))

@@ -3,7 +3,8 @@
 Progress follows the fit between need and support: a met need gives full progress, an unmet
 need much less, and a more specialist setting than the need calls for a little less
 (inclusion evidence). Wellbeing falls with unmet need, therapy waits, placements far from home
-and NEET. Both are 12-month moving averages. Families' trust follows timeliness.
+and NEET. Both are 12-month moving averages, starting where a year in today's circumstances
+leaves them. Families' trust follows timeliness.
 """
 
 from __future__ import annotations
@@ -110,15 +111,37 @@ METRICS = (
 )
 
 
+def build(model: SendModel) -> None:
+    """Progress and wellbeing in January as a year in today's circumstances leaves them."""
+    ch = model.children
+    idx = identified(model)
+    progress, wellbeing = this_month(model, idx)
+    ch.progress[idx] = progress
+    ch.wellbeing[idx] = wellbeing
+
+
 def step(model: SendModel) -> None:
     """Update progress and wellbeing of identified children, then council-level trust."""
+    ch = model.children
+    idx = identified(model)
+    progress, wellbeing = this_month(model, idx)
+    weight = np.float32(SMOOTHING)
+    ch.progress[idx] += weight * (progress - ch.progress[idx])
+    ch.wellbeing[idx] += weight * (wellbeing - ch.wellbeing[idx])
+    update_trust(model)
+
+
+def identified(model: SendModel) -> np.ndarray:
+    """Children with identified SEND (sorted slots)."""
+    return model.needy[model.children.sen[model.needy] >= Sen.SUPPORT]
+
+
+def this_month(model: SendModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Progress fit and wellbeing of children ``idx`` in their circumstances this month."""
     ch, p, c = model.children, model.cfg.behaviour.outcomes, model.councils
-    idx = model.needy[ch.sen[model.needy] >= Sen.SUPPORT]
     unmet, place, la = ch.unmet[idx], ch.place[idx], ch.la[idx]
     over = member(place, SPECIALIST) & (ch.severity[idx] < c.resourced_threshold[la])
     fit = np.where(unmet, p.unmet_fit, np.where(over, p.over_restrictive_fit, 1.0))
-    progress = ch.progress[idx]
-    ch.progress[idx] = progress + np.float32(SMOOTHING) * (fit.astype(np.float32) - progress)
     away = np.zeros(len(idx), bool)
     away[np.searchsorted(idx, model.placed_away())] = True  # placed away: plans, so in idx
     loss = (
@@ -127,11 +150,7 @@ def step(model: SendModel) -> None:
         + p.wellbeing_loss_out_of_area * away
         + p.wellbeing_loss_neet * (place == Place.NEET)
     )
-    wellbeing = ch.wellbeing[idx]
-    ch.wellbeing[idx] = wellbeing + np.float32(SMOOTHING) * (
-        (1.0 - loss).astype(np.float32) - wellbeing
-    )
-    update_trust(model)
+    return fit.astype(np.float32), (1.0 - loss).astype(np.float32)
 
 
 def update_trust(model: SendModel) -> None:
@@ -164,5 +183,6 @@ MECHANISM = Mechanism(
     params=OutcomeParams,
     fields=FIELDS,
     metrics=METRICS,
+    build=build,
     count=count_stocks,
 )

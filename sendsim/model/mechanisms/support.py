@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 UNMET_BITS = np.uint16(0x0FFF)  # the last 12 months
-HISTORY_MONTHS = 12
 
 
 @dataclass
@@ -189,12 +188,12 @@ METRICS = (
 
 
 def build(model: SendModel) -> None:
-    """Whether each need is met in January, and a history of up to a year like it."""
+    """Whether each need is met in January, and a year like it: needs and the support that
+    meets them change slowly, so a need unmet today was unmet all year (the history a run
+    settles into, not one that fills up over its first year)."""
     ch, has = model.children, model.needy
     ch.unmet[has] = ch.severity[has] > support_level(model)
-    u = model.streams.uniform("init.unmet", ch.uid[has])
-    bits = (1 + u * HISTORY_MONTHS).astype(np.uint16)
-    ch.unmet_history[has] = np.where(ch.unmet[has], (1 << bits) - 1, 0).astype(np.uint16)
+    ch.unmet_history[has] = np.where(ch.unmet[has], UNMET_BITS, 0).astype(np.uint16)
 
 
 def step(model: SendModel) -> None:
