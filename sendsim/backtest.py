@@ -2,12 +2,14 @@
 
 ``forecast`` runs England from January ``train_end`` for ``horizon`` years, ``draws`` times.
 Each draw has its own random seed (stochastic replicate) and its own draw of the calibrated
-factors within their uncertainty (parameter uncertainty): each council's request trend and
-plan outflow move by their year-to-year spread in the council's history, partly together
-across councils (a national shock) and partly on their own. The forecast's 10th, 50th and 90th
-percentiles are set beside the naive forecasts councils use (persistence, linear trend and
-constant growth over the five Januaries to ``train_end``) and, where published, the actual
-caseload, with scores by horizon.
+factors within their uncertainty (parameter uncertainty): each council's request trend,
+plan outflow and assessment capacity move by their year-to-year spread in the council's
+history, partly together across councils (a national shock) and partly on their own; and its
+own form of the request trend (structural uncertainty): where demand levels off, one of the
+saturating forms that forecast 2019-2022 nearly as well as the best (:mod:`sendsim.demand`).
+The forecast's 10th, 50th and 90th percentiles are set beside the naive forecasts councils
+use (persistence, linear trend and constant growth over the five Januaries to ``train_end``)
+and, where published, the actual caseload, with scores by horizon.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
 
 TREND_YEARS = 4  # naive forecasts use the Januaries train_end-4 .. train_end (five points)
 NATIONAL_SHARE = 0.5  # share of a council's factor uncertainty common to all (assumption)
+#: Ceilings of the request trend drawn from, one per draw: the saturating forms whose score
+#: (docs/backtest.md, "Demand trend") is within ``demand.NEAR_BEST`` of the best form's.
+TREND_CEILINGS = (1.1, 1.25, 1.5)
 METHODS = ("sendsim", "persistence", "linear", "growth")
 INTERVAL = (0.1, 0.9)
 
@@ -105,13 +110,15 @@ def _draw(spec: Backtest, fit: calibration.Fit, draw: int) -> tuple[list[str], n
 
 def draw_model(spec: Backtest, fit: calibration.Fit, draw: int, years: int) -> SendModel:
     """The model of one draw from January ``spec.train_end``, ready to run ``years`` years:
-    seed ``spec.seed + draw`` and its own draw of the council factors."""
+    seed ``spec.seed + draw``, its own form of the request trend and its own draw of the
+    council factors."""
     from sendsim.model.model import SendModel
 
     cfg = calibration.config(spec.area, spec.train_end, spec.sample_fraction, spec.seed + draw)
     cfg.run.years = years
-    model = SendModel(cfg)
     rng = np.random.default_rng([spec.seed, draw, 0x5E4D])  # parameter draws, one per draw
+    cfg.behaviour.requests.trend_ceiling = float(rng.choice(TREND_CEILINGS))
+    model = SendModel(cfg)
     calibration.apply(model, perturb(fit.factors(model.councils.code), rng))
     return model
 

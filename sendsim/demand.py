@@ -42,6 +42,7 @@ RECENT_YEARS = 3  # growth is the median over the last three years, as the calib
 HALF_LIVES = (0.5, 1.0, 2.0, 3.0, 5.0)  # candidate half-lives of a damped trend (years)
 CEILINGS = (1.1, 1.25, 1.5, 2.0, 3.0)  # candidate ceilings of a saturating trend (ratio)
 SATURATING = "saturating, ceiling {:g}"
+NEAR_BEST = 2.0  # points of score within which a form is as defensible as the best
 
 
 # -- candidate forms -----------------------------------------------------------------------
@@ -155,6 +156,14 @@ def _score_rows(measure: str, form: str, forecast: np.ndarray, actual: np.ndarra
         }
         for h in range(actual.shape[1])
     ]
+
+
+def near_best_ceilings(table: pl.DataFrame) -> tuple[float, ...]:
+    """Ceilings of the saturating forms scoring within :data:`NEAR_BEST` of the best form:
+    the forecast's draws take each as the trend's form (structural uncertainty)."""
+    ranked = ranking(table)
+    near = ranked.filter(pl.col("score") <= ranked["score"][0] + NEAR_BEST)["form"].to_list()
+    return tuple(c for c in CEILINGS if SATURATING.format(c) in near)
 
 
 def ranking(table: pl.DataFrame) -> pl.DataFrame:
