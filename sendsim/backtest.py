@@ -143,6 +143,8 @@ def perturb(factors: dict[str, np.ndarray], rng: np.random.Generator) -> dict[st
     wanted = np.maximum(review + factors["outflow_sd"] * shock(), 0.1 * review)
     out["cease_scale"] = factors["cease_scale"] * wanted / review
     out["capacity_level"] = factors["capacity_level"] * np.exp(factors["conversion_sd"] * shock())
+    for name, bounds in calibration.FACTOR_RANGE.items():  # a draw is a fit the model accepts
+        out[name] = np.clip(out[name], *bounds)
     return out
 
 

@@ -189,3 +189,16 @@ def test_bad_settings_exit_2_naming_the_key(args, message, tmp_path):
     out = sendsim(*args, cwd=tmp_path)
     assert out.returncode == 2 and message in out.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_drawn_factors_stay_within_the_ranges_a_fit_may_take():
+    """However wide a council's history spreads, a draw is a fit the model accepts (a request
+    trend below -100% a year once made the trend's multiple not a number)."""
+    n, ranges = 50, calibration.FACTOR_RANGE
+    factors = {name: np.full(n, (low + high) / 2) for name, (low, high) in ranges.items()}
+    factors |= {name: np.full(n, 5.0) for name in calibration.UNCERTAINTY}  # absurdly wide
+    factors["review_rate"] = np.full(n, 0.03)
+    drawn = backtest.perturb(factors, np.random.default_rng(0))
+    for name, (low, high) in ranges.items():
+        assert np.isfinite(drawn[name]).all() and (low <= drawn[name]).all(), name
+        assert (drawn[name] <= high).all(), name
