@@ -215,21 +215,24 @@ class Council(mesa.Agent):
         """Each April: staff the year's assessments (demand, plus clearing a year's backlog) and
         the plans held.
 
-        EP time moves towards what assessments need by at most a step a year, never beyond the
-        ceiling; EP posts are added for what the ceiling leaves short and filled from the
-        council's share of the newly qualified; case officers follow the work. Staff grow or
-        shrink no faster than the council's staffing budget can change in a year.
-
         Args:
             plans: every council's plans held (full scale).
             open_cases: every council's assessments under way (sample scale).
             recruits: EPs qualifying this year who join councils (England).
         """
         model, c, i = self.model, self.model.councils, self.index
-        p = model.cfg.behaviour.workforce
         usual_open = c.assessment_demand[i] * model.assessment_months
         wanted = c.assessment_demand[i] + max(open_cases[i] - usual_open, 0.0) / MONTHS_PER_YEAR
         per_year = wanted * MONTHS_PER_YEAR * model.scale / c.casework_efficiency[i]
+        self._deploy_and_recruit_psychologists(per_year, recruits)
+        self._resize_case_officer_team(plans[i], per_year)
+
+    def _deploy_and_recruit_psychologists(self, per_year: float, recruits: float) -> None:
+        """EP time moves towards what ``per_year`` assessments need by at most a step a year,
+        never beyond the ceiling; posts are added for what the ceiling leaves short and filled
+        from the council's share of the ``recruits``, within its staffing budget."""
+        model, c, i = self.model, self.model.councils, self.index
+        p = model.cfg.behaviour.workforce
         ep_hours = c.ep_fte[i] * ratio(model.policy, EP_LEVER) * p.hours_per_fte_year
         share = c.ep_assessment_share[i]
         ceiling = max(p.ep_assessment_share_max, share)  # councils above it stay there
@@ -244,14 +247,18 @@ class Council(mesa.Agent):
             p.staff_budget_change_max * c.ep_fte[i],
         )
         c.ep_fte[i] += max(hires, 0.0)
-        hours = p.hours_per_fte_year
-        officers = (
-            plans[i] / p.case_officer_caseload
-            + per_year * p.case_officer_hours_per_assessment / hours
+
+    def _resize_case_officer_team(self, plans: float, per_year: float) -> None:
+        """Case officers for the ``plans`` held and ``per_year`` assessments, within how far
+        the staffing budget can change in a year."""
+        c, i = self.model.councils, self.index
+        p = self.model.cfg.behaviour.workforce
+        needed = plans / p.case_officer_caseload + (
+            per_year * p.case_officer_hours_per_assessment / p.hours_per_fte_year
         )
         change = p.staff_budget_change_max * c.case_officer_fte[i]
         c.case_officer_fte[i] = np.clip(
-            officers, c.case_officer_fte[i] - change, c.case_officer_fte[i] + change
+            needed, c.case_officer_fte[i] - change, c.case_officer_fte[i] + change
         )
 
     @staticmethod
