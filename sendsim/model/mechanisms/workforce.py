@@ -219,8 +219,6 @@ def throughput_per_year(model: SendModel) -> np.ndarray:
 def plans_held(model: SendModel) -> np.ndarray:
     """Plans each council maintains (full scale)."""
     ch, needy = model.children, model.needy
-    if not len(needy):  # while building, before the children with needs are noted
-        needy = np.flatnonzero(ch.severity > 0)
     held = needy[ch.sen[needy] == Sen.EHCP]
     return count_by(ch.la[held], model.councils.n) * model.scale
 
