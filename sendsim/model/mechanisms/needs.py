@@ -214,7 +214,8 @@ def emerge(model: SendModel) -> None:
 
 
 def evolve(model: SendModel) -> None:
-    """Unmet needs escalate, met needs improve; mild met needs may resolve.
+    """Unmet needs escalate while in education, met needs improve; mild met needs may resolve,
+    and needs without a plan may lapse once education has ended.
 
     Leaves ``model.needy``, the children with a need, for the mechanisms that follow.
     """
