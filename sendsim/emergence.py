@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 LAST_FITTED_AGE = 15  # the last age whose share a year on is a target (see above)
 ADULT_AGES = (20, 25)  # ages whose share a year on sets how fast needs lapse after education
-PROFILE_RANGE = (0.0, 3.0)  # as declared for ``emergence_by_age``
 
 
 def prevalence_by_age(model: SendModel) -> np.ndarray:
@@ -66,9 +65,13 @@ def fit(
 ) -> tuple[np.ndarray, float, np.ndarray]:
     """The emergence profile and the lapse rate after education that hold the starting
     shares by age, and each age's share a year on less its starting share."""
+    from sendsim.config.params import iter_params
     from sendsim.config.schema import SendsimConfig
+    from sendsim.model.mechanisms.needs import NeedsParams
 
     needs = SendsimConfig().behaviour.needs
+    declared = next(p for p in iter_params(NeedsParams) if p.path == "emergence_by_age")
+    bounds = (declared.meta.low, declared.meta.high)
     profile = np.asarray(needs.emergence_by_age, dtype=np.float64)
     lapse = needs.resolution_after_education_per_year
     for _ in range(iterations):
@@ -77,7 +80,7 @@ def fit(
         fitted = slice(0, LAST_FITTED_AGE)  # emergence at age a fills the share at a + 1
         hazard = needs.emergence_per_year * (1.0 - start[fitted])  # per unit of the profile
         shift = -gap[1 : LAST_FITTED_AGE + 1] / np.maximum(hazard, 1e-9)
-        profile[fitted] = np.clip(smooth(profile[fitted] + shift), *PROFILE_RANGE)
+        profile[fitted] = np.clip(smooth(profile[fitted] + shift), *bounds)
         adults = slice(ADULT_AGES[0], ADULT_AGES[1] + 1)  # a year on, from a year younger
         younger = slice(ADULT_AGES[0] - 1, ADULT_AGES[1])
         lapse = max(lapse + gap[adults].sum() / max(start[younger].sum(), 1e-9), 0.0)
