@@ -69,7 +69,7 @@ def test_the_start_is_where_the_dynamics_settle():
     """Under the baseline the outcome indices and months of unmet need do not jump in the
     first year: the January state is one a year in today's circumstances leaves (unmet-need
     histories, progress and wellbeing were once initialised at their best and fell 14%, and
-    months of unmet need more than doubled, within a year)."""
+    months of unmet need more than doubled, within a year), and therapy waiting lists hold."""
     model = SendModel(make_config(**{"area.code": "england", "population.sample_fraction": 0.02}))
     model.run(progress=False)
     stocks = model.recorder.stocks
@@ -78,3 +78,5 @@ def test_the_start_is_where_the_dynamics_settle():
         per_child = stocks[name].sum(axis=1) / children
         change = per_child[12] / per_child[0] - 1
         assert abs(change) < most, (name, per_child[0], per_child[12])
+    waiting = stocks["therapy_waiting"].sum(axis=1)  # fell 15% when no course was under way
+    assert abs(waiting[12] / waiting[0] - 1) < 0.1, (waiting[0], waiting[12])

@@ -94,7 +94,13 @@ METRICS = (
 
 
 def build(model: SendModel) -> None:
-    """Waiting lists of ``initial_wait_months`` of referrals; capacity to keep them stable."""
+    """Waiting lists of ``initial_wait_months`` of referrals, children part-way through
+    courses, and capacity to keep both stable.
+
+    Of the children who could be referred, a share ``m L / (1 + m L)`` (monthly referral
+    chance ``m``, course of ``L`` months) is in therapy: then the referrals of the others
+    equal the courses that end each month, and ICBs start as many as are referred.
+    """
     ch, h = model.children, model.cfg.behaviour.health
     idx = referral_candidates(model)
     monthly = per_month(h.referral_per_year)
@@ -104,7 +110,11 @@ def build(model: SendModel) -> None:
         model.streams.uniform("init.wait", ch.uid[waiting]) * 2 * h.initial_wait_months
     ).astype(np.int16)
     rest = referral_candidates(model)
-    icb = model.councils.icb[ch.la[rest]]
+    in_course = monthly * h.course_months
+    treated = model.streams.uniform("init.course", ch.uid[rest]) < in_course / (1 + in_course)
+    left = model.streams.uniform("init.course_left", ch.uid[rest[treated]]) * h.course_months
+    ch.therapy_left[rest[treated]] = 1 + left.astype(np.int16)  # 1 to L months to go
+    icb = model.councils.icb[ch.la[rest[~treated]]]
     model.icbs.capacity[:] = count_by(icb, model.icbs.n) * monthly
 
 
