@@ -233,7 +233,7 @@ class Council(mesa.Agent):
         from the council's share of the ``recruits``, within its staffing budget."""
         model, c, i = self.model, self.model.councils, self.index
         p = model.cfg.behaviour.workforce
-        ep_hours = c.ep_fte[i] * ratio(model.policy, EP_LEVER) * p.hours_per_fte_year
+        ep_hours = ep_hours_per_year(model)[i]
         share = c.ep_assessment_share[i]
         ceiling = max(p.ep_assessment_share_max, share)  # councils above it stay there
         wanted_share = per_year * p.ep_hours_per_assessment / max(ep_hours, 1e-9)
@@ -278,6 +278,12 @@ class Council(mesa.Agent):
     def commission_resourced_places(model: SendModel) -> None:
         """Each September: resourced provision and SEN units grow by the capital programme."""
         model.councils.resourced_places *= 1 + model.policy.capital.resourced_places_growth_per_year
+
+
+def ep_hours_per_year(model: SendModel) -> np.ndarray:
+    """Hours a year of the EPs each council fields (scaled by the EP lever in force)."""
+    hours = model.cfg.behaviour.workforce.hours_per_fte_year
+    return model.councils.ep_fte * ratio(model.policy, EP_LEVER) * hours
 
 
 def placement_thresholds(

@@ -19,7 +19,7 @@ from sendsim.model.codes import MAX_AGE, POST16_START_AGE, Need, Place, Sen, mem
 from sendsim.model.events import schedule_needs
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import placing, population
-from sendsim.model.ops import per_month
+from sendsim.model.ops import MONTHS_PER_YEAR, per_month
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -223,7 +223,8 @@ def evolve(model: SendModel) -> None:
     has = np.flatnonzero(ch.severity > 0)
     unmet = ch.unmet[has]
     ended = member(ch.place[has], EDUCATION_ENDED)
-    change = np.where(unmet, p.escalation_per_year * ~ended, -p.improvement_per_year) / 12.0
+    yearly = np.where(unmet, p.escalation_per_year * ~ended, -p.improvement_per_year)
+    change = yearly / MONTHS_PER_YEAR
     top = population.highest_level(model)
     ch.severity[has] = np.clip(ch.severity[has] + change, p.min_level, top)
     mild = ~unmet & (ch.severity[has] < p.mild_level)

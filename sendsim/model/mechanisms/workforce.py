@@ -3,11 +3,11 @@
 Every assessment takes hours of an educational psychologist's (EP) advice and of a case
 officer's drafting [dfe-ehcp-time-2026]; case officers also keep up the plans they hold. A
 council completes as many assessments a month as the scarcer of the two allows. Councils start
-staffed for their published throughput (EPs spread in proportion to it, as no series by council
-is published). Each April a council
-moves EP time onto assessments or back (a step a year, up to a ceiling), recruits EPs from its
-share of the newly qualified, and resizes its case officer team within how far its staffing
-budget can change in a year (:meth:`Council.staff_assessments`); EPs leave every year. The lever
+staffed for their published throughput (EPs spread in proportion to it, as no series by
+council is published). Each April a council moves EP time onto assessments or back (a step a
+year, up to a ceiling), recruits EPs from its share of the newly qualified, and resizes its
+case officer team within how far its staffing budget can change in a year
+(:meth:`Council.staff_assessments`); EPs leave every year. The lever
 ``workforce.educational_psychologists`` scales the EPs councils field and can recruit, and no
 council decision restores what it takes: the ceiling and the recruits are the same.
 """
@@ -23,7 +23,7 @@ from sendsim.config.params import param
 from sendsim.dates import APRIL
 from sendsim.model import levers
 from sendsim.model.codes import Sen
-from sendsim.model.institutions.council import EP_LEVER, Council
+from sendsim.model.institutions.council import EP_LEVER, Council, ep_hours_per_year
 from sendsim.model.mechanism import Mechanism
 from sendsim.model.ops import MONTHS_PER_YEAR, count_by
 from sendsim.model.recording import Census, Metric, money, ratio
@@ -251,7 +251,7 @@ def assessments_per_month(model: SendModel, plans: np.ndarray) -> np.ndarray:
     """Assessments each council's EPs and case officers can complete in a month (full scale)."""
     c, p = model.councils, model.cfg.behaviour.workforce
     hours = p.hours_per_fte_year / MONTHS_PER_YEAR
-    ep_hours = c.ep_fte * levers.ratio(model.policy, EP_LEVER) * c.ep_assessment_share * hours
+    ep_hours = ep_hours_per_year(model) * c.ep_assessment_share / MONTHS_PER_YEAR
     officer_hours = np.maximum(
         c.case_officer_fte * hours - plans * hours / p.case_officer_caseload, 0.0
     )
@@ -263,8 +263,8 @@ def assessments_per_month(model: SendModel, plans: np.ndarray) -> np.ndarray:
 
 def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
     """Staff in post, and EP hours a year in all and on assessments."""
-    c, p = model.councils, model.cfg.behaviour.workforce
-    ep_hours = c.ep_fte * levers.ratio(model.policy, EP_LEVER) * p.hours_per_fte_year
+    c = model.councils
+    ep_hours = ep_hours_per_year(model)
     return {
         "educational_psychologists": c.ep_fte.copy(),
         "case_officers": c.case_officer_fte.copy(),
