@@ -28,6 +28,7 @@ from sendsim.config.params import setting
 from sendsim.config.validate import AREA_UNIT
 from sendsim.data import areas
 from sendsim.io import atomic_write, write_parquet
+from sendsim.model.codes import Rate
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -45,6 +46,12 @@ TREND_CEILINGS = (1.1, 1.25, 1.5)
 #: (docs/backtest.md, "Forecast uncertainty"); the forecast from 2019 checks it.
 SPREAD_SCALE = 1.7
 METHODS = ("sendsim", "persistence", "linear", "growth")
+#: The fit's spread of each rate that varies from year to year in a draw.
+YEARLY_SPREADS = {
+    Rate.REQUESTS: "request_noise_sd",
+    Rate.REFUSAL: "refusal_noise_sd",
+    Rate.APPEALS: "appeal_noise_sd",
+}
 INTERVAL = (0.1, 0.9)
 
 
@@ -136,7 +143,9 @@ def perturb(factors: dict[str, np.ndarray], rng: np.random.Generator) -> dict[st
 
     Request trend moves by the spread of yearly request growth; plan outflow by the spread of
     its yearly rate, turned into a change of how often plans cease at review; assessment
-    capacity by the spread of the yearly change in new plans per request.
+    capacity by the spread of the yearly change in new plans per request. The draw also
+    carries each council's yearly spreads of the rates that vary from year to year
+    (:mod:`sendsim.model.mechanisms.variation`).
     """
     n = len(factors["request_trend"])
 
@@ -154,6 +163,8 @@ def perturb(factors: dict[str, np.ndarray], rng: np.random.Generator) -> dict[st
     out["capacity_level"] = factors["capacity_level"] * np.exp(factors["conversion_sd"] * shock())
     for name, bounds in calibration.FACTOR_RANGE.items():  # a draw is a fit the model accepts
         out[name] = np.clip(out[name], *bounds)
+    spreads = [factors.get(name, np.zeros(n)) for name in YEARLY_SPREADS.values()]
+    out[calibration.YEARLY_SD] = np.column_stack(spreads)  # a fit without them: no variation
     return out
 
 

@@ -3,7 +3,7 @@
 Most rates are estimated directly from the council's published flows when the model starts
 (requests, refusals, plans issued and not, timeliness, placements of new plans, costs: see
 :mod:`sendsim.model.profile`), and here the council's tribunal appeals per appealable decision
-relative to England's (``dispute_scale``). Four per-council factors are then fitted by
+relative to England's (``dispute_scale``). These per-council factors are then fitted by
 simulation, all councils at once in one England model (national shapes and parameters stay
 as declared):
 
@@ -15,7 +15,11 @@ as declared):
 - the initial yearly growth of request propensity (``request_trend``), which saturates
   towards ``behaviour.requests.trend_ceiling``, so that requests grow in the second year as
   that form forecasts from the council's growth over the three years before (median yearly
-  growth; :mod:`sendsim.demand` chose the form by out-of-sample fit).
+  growth; :mod:`sendsim.demand` chose the form by out-of-sample fit);
+- request propensity by age band (``request_age_<band>``), so that the first year's new plans
+  fall into the SEN2 age bands as the council's did: its share of new plans in each band
+  relative to England's (estimated directly, pooled) times a correction for all councils
+  alike, fitted by simulation so that England's new plans by band are the published ones.
 
 Noisy targets of small councils are pooled towards the national figure. Fits are stored as
 package data (``sendsim/data/calibration/fit_<year>.parquet``, with diagnostics) and applied to
@@ -47,6 +51,8 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 STORED_DIR = Path(__file__).resolve().parent / "data" / "calibration"  # fits shipped as data
+AGE_FACTORS = tuple(f"request_age_{band}" for band in areas.AGE_BANDS)
+AGE_SHARES = tuple(f"age_share_{band}" for band in areas.AGE_BANDS)  # of the year's new plans
 #: Fitted per-council factors and the range each may take (wider would be implausible).
 FACTOR_RANGE = {
     "request_level": (0.1, 10.0),
@@ -54,11 +60,25 @@ FACTOR_RANGE = {
     "cease_scale": (0.05, 20.0),
     "request_trend": (-0.3, 0.5),
     "dispute_scale": (0.1, 5.0),
-}
+} | {name: (0.05, 20.0) for name in AGE_FACTORS}
 FACTORS = tuple(FACTOR_RANGE)
-#: Spreads of each council's history (and the review exit rate achieved) that forecasts draw
-#: parameters from: plan outflow, request growth, change of new plans per request (log).
-UNCERTAINTY = ("outflow_sd", "growth_sd", "conversion_sd", "review_rate")
+#: Spreads of each council's history that forecasts draw parameters from: plan outflow,
+#: request growth, change of new plans per request (log); and the yearly variation of its
+#: requests around their trend (log), of refusals (log-odds) and of appeals per appealable
+#: decision (log).
+SPREADS = (
+    "outflow_sd",
+    "growth_sd",
+    "conversion_sd",
+    "request_noise_sd",
+    "refusal_noise_sd",
+    "appeal_noise_sd",
+)
+UNCERTAINTY = (*SPREADS, "review_rate")  # with the review exit rate the fit achieved
+#: Published flows of the fitted year that the council's directly estimated rates should give:
+#: recorded beside what the fit achieved, as diagnostics.
+CHECKED = ("refusals", "plans_not_issued", "within_20_weeks_share")
+YEARLY_SD = "yearly_sd"  # a forecast draw's spreads of yearly variation, (councils, Rate)
 POOLING_PLANS = 1000  # a council with this many plans weighs its own history half (assumption)
 NATIONAL = "E92000001"
 GROWTH_RANGE = (-0.25, 0.5)  # yearly request growth a target may take (larger: recording breaks)
@@ -88,23 +108,34 @@ def targets(year: int, ceiling: float | None = None) -> pl.DataFrame:
     """Per-council targets from data published by the end of ``year`` only.
 
     Columns: ``la_code``, ``plans`` (January ``year``), ``requests``, ``new_plans`` (calendar
-    ``year``), ``outflow_rate`` (plans leaving per plan in the year before), ``request_growth``
-    (the growth of requests in ``year`` + 1 that a trend saturating towards ``ceiling``, by
-    default ``behaviour.requests.trend_ceiling``, forecasts from the median yearly growth over
-    the three years before), ``appeal_ratio`` (appeals per appealable decision in ``year``
-    relative to England's), each pooled towards England's, and the spreads over the five years
-    before (:data:`UNCERTAINTY`) for forecast uncertainty.
+    ``year``) and their shares by age band (:data:`AGE_SHARES`, with England's as
+    ``england_<share>``), ``outflow_rate`` (plans leaving per plan in the year before),
+    ``request_growth`` (the growth of requests in ``year`` + 1 that a trend saturating towards
+    ``ceiling``, by default ``behaviour.requests.trend_ceiling``, forecasts from the median
+    yearly growth over the three years before), ``appeal_ratio`` (appeals per appealable
+    decision in ``year`` relative to England's), each pooled towards England's, and the spreads
+    over the five years before (:data:`UNCERTAINTY`) for forecast uncertainty.
     """
     if ceiling is None:
         ceiling = SendsimConfig().behaviour.requests.trend_ceiling
     h = areas.load_history().filter(pl.col("year") <= year)
     wide = h.pivot(on="measure", index=["la_code", "year"], values="value").sort("la_code", "year")
     wide = wide.with_columns(
+        *(
+            (pl.col(band) / pl.sum_horizontal(areas.NEW_PLANS_BY_BAND)).alias(share)
+            for band, share in zip(areas.NEW_PLANS_BY_BAND, AGE_SHARES, strict=True)
+        ),
         outflow=(pl.col("new_plans").shift(1) - pl.col("ehcp_total").diff()).over("la_code")
         / pl.col("ehcp_total").shift(1).over("la_code"),
         growth=pl.col("requests").pct_change().over("la_code").clip(*GROWTH_RANGE),
         conversion=pl.when((pl.col("new_plans") > 0) & (pl.col("requests") > 0)).then(
             (pl.col("new_plans") / pl.col("requests")).log()
+        ),
+        refusal_logit=pl.when(pl.col("refusals").is_between(1, pl.col("requests") - 1)).then(
+            (pl.col("refusals") / (pl.col("requests") - pl.col("refusals"))).log()
+        ),
+        appeal_log=pl.when(pl.col("tribunal_appeals") > 0).then(
+            (pl.col("tribunal_appeals") / pl.col("appealable_decisions")).log()
         ),
     )
     now = wide.filter(pl.col("year") == year)
@@ -117,6 +148,10 @@ def targets(year: int, ceiling: float | None = None) -> pl.DataFrame:
             pl.col("outflow").std().alias("outflow_sd"),  # fitted to one year
             pl.col("growth").std().alias("growth_sd"),  # the initial growth: its yearly drift
             (pl.col("conversion").diff().std() / np.sqrt(2)).alias("conversion_sd"),  # one year
+            # a year's deviation from a smooth trend: second differences have 6 times its var.
+            (pl.col("growth").diff().std() / np.sqrt(6)).alias("request_noise_sd"),
+            (pl.col("refusal_logit").diff().std() / np.sqrt(2)).alias("refusal_noise_sd"),
+            (pl.col("appeal_log").diff().std() / np.sqrt(2)).alias("appeal_noise_sd"),
         )
     )
     recent = (  # the median damps one-off recording changes
@@ -134,6 +169,8 @@ def targets(year: int, ceiling: float | None = None) -> pl.DataFrame:
             (pl.col("tribunal_appeals") / pl.col("appealable_decisions") / national_appeals)
             .fill_null(1.0)
             .alias("appeal_ratio"),
+            *AGE_SHARES,
+            *CHECKED,
         )
         .join(recent, on="la_code")
         .join(spread, on="la_code")
@@ -154,12 +191,14 @@ def _pool(frame: pl.DataFrame) -> pl.DataFrame:
     weight = pl.col("plans") / (pl.col("plans") + POOLING_PLANS)
     centres = {rate: national[rate][0] for rate in ("outflow_rate", "request_growth")}
     centres["appeal_ratio"] = 1.0
-    centres |= {spread: councils[spread].median() for spread in UNCERTAINTY[:-1]}
+    centres |= {share: national[share][0] for share in AGE_SHARES}
+    centres |= {spread: councils[spread].median() for spread in SPREADS}
     pooled = []
     for rate, centre in centres.items():
         own = pl.col(rate).fill_null(centre).fill_nan(centre)
         pooled.append((weight * own + (1 - weight) * centre).alias(rate))
-    return councils.with_columns(*pooled, pooling_weight=weight)
+    england = {f"england_{share}": national[share][0] for share in AGE_SHARES}
+    return councils.with_columns(*pooled, pooling_weight=weight, **england)
 
 
 # -- fitting by simulation -----------------------------------------------------------------
@@ -206,6 +245,9 @@ def _initial_factors(aligned: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "capacity_level": np.ones(n),
         "cease_scale": np.ones(n),
         "request_trend": np.zeros(n),
+    } | {  # the council's age mix relative to England's; the fit corrects all alike
+        factor: aligned[share] / aligned[f"england_{share}"]
+        for factor, share in zip(AGE_FACTORS, AGE_SHARES, strict=True)
     }
 
 
@@ -238,15 +280,28 @@ def _achieved(model: SendModel) -> dict[str, np.ndarray]:
     net_out = total("ceased_plans", first) - total("transfers_in", first)
     on_review = total("ceased_on_review", first)
     requests = total("requests", first)
+    new_plans = total("new_plans", first)
+    by_band = np.array([total(name, first) for name in areas.NEW_PLANS_BY_BAND])
+    shares = by_band / np.maximum(by_band.sum(axis=0), 1)
+    england = by_band.sum(axis=1) / max(by_band.sum(), 1)
     return {
         "requests": requests,
-        "new_plans": total("new_plans", first),
+        "new_plans": new_plans,
+        "refusals": total("refusals_to_assess", first),
+        "plans_not_issued": total("plans_not_issued", first),
+        "within_20_weeks_share": total("issued_within_20_weeks", first) / np.maximum(new_plans, 1),
         "outflow_rate": net_out / np.maximum(plans, 1),
         "review_rate": on_review / np.maximum(plans, 1),
         "request_growth": total("requests", second) / np.maximum(requests, 1) - 1,
         "appeal_ratio": _relative_rate(
             total("tribunal_appeals", first), total("appealable_decisions", first)
         ),
+    } | {
+        **dict(zip(AGE_SHARES, shares, strict=True)),
+        **{
+            f"england_{s}": np.full(len(requests), e)
+            for s, e in zip(AGE_SHARES, england, strict=True)
+        },
     }
 
 
@@ -291,6 +346,10 @@ def _update(
         "cease_scale": factors["cease_scale"] * ratio(wanted_reviews, got["review_rate"]),
         "request_trend": factors["request_trend"] + step.damping * growth_gap,
         "dispute_scale": factors["dispute_scale"],
+    } | {  # England's shares by band, moved for every council alike
+        factor: factors[factor]
+        * ratio(goal[f"england_{share}"], got[f"england_{share}"]) ** step.damping
+        for factor, share in zip(AGE_FACTORS, AGE_SHARES, strict=True)
     }
     return {name: np.clip(value, *FACTOR_RANGE[name]) for name, value in moved.items()}
 
@@ -298,14 +357,12 @@ def _update(
 def _table(codes, factors, goal, got, year, fraction, iterations) -> pl.DataFrame:
     columns = {"la_code": codes, "train_end": year}
     columns |= factors
-    for name in ("requests", "new_plans", "outflow_rate", "request_growth", "appeal_ratio"):
+    fitted = ("requests", "new_plans", "outflow_rate", "request_growth", "appeal_ratio")
+    for name in (*fitted, *AGE_SHARES, *CHECKED):
         columns[f"target_{name}"] = goal[name]
         columns[f"achieved_{name}"] = got[name]
+    columns |= {"review_rate": got["review_rate"]} | {spread: goal[spread] for spread in SPREADS}
     columns |= {
-        "review_rate": got["review_rate"],
-        "outflow_sd": goal["outflow_sd"],
-        "growth_sd": goal["growth_sd"],
-        "conversion_sd": goal["conversion_sd"],
         "pooling_weight": goal["pooling_weight"],
         "sample_fraction": fraction,
         "iterations": iterations,
@@ -313,12 +370,39 @@ def _table(codes, factors, goal, got, year, fraction, iterations) -> pl.DataFram
     return pl.DataFrame(columns)
 
 
+def diagnostics(table: pl.DataFrame) -> pl.DataFrame:
+    """How close a fit's first year came to the published figures: per ``measure``, the
+    ``councils`` with one, the ``median_error`` across them (% of the published figure for
+    counts, percentage points for rates and shares) and, for counts, England's ``error``."""
+    rows = []
+    for name in ("requests", "new_plans", *CHECKED, "outflow_rate", *AGE_SHARES[:-1]):
+        got, want = pl.col(f"achieved_{name}"), pl.col(f"target_{name}")
+        count = name in ("requests", "new_plans", "refusals", "plans_not_issued")
+        pair = table.select(got.alias("got"), want.alias("want")).drop_nulls()
+        if count:
+            pair = pair.filter(pl.col("want") > 0)
+        error = (pl.col("got") / pl.col("want") - 1) if count else (pl.col("got") - pl.col("want"))
+        rows.append(
+            {
+                "measure": name,
+                "councils": pair.height,
+                "median_error": pair.select((100 * error).abs().median()).item(),
+                "england_error": 100 * (pair["got"].sum() / pair["want"].sum() - 1)
+                if count
+                else None,
+            }
+        )
+    return pl.DataFrame(rows)
+
+
 def store(table: pl.DataFrame, year: int, out_dir: Path) -> Path:
     """Write a fit to ``out_dir/fit_<year>.parquet``. Councils it does not cover are kept from
-    the fit already there, else from the stored one, so the file always covers every council."""
+    the fit already there, else from the stored one, so the file always covers every council
+    (a fit of every council replaces the file whole)."""
     path = out_dir / fit_name(year)
     base = path if path.exists() else fit_path(year)
-    if base.exists():
+    every = set(table["la_code"]) >= set(areas.load_councils()["la_code"])
+    if base.exists() and not every:
         kept = load(year, base).table
         kept = kept.filter(~pl.col("la_code").is_in(table["la_code"].implode()))
         table = pl.concat([kept, table.select(kept.columns)]) if kept.height else table
@@ -405,6 +489,9 @@ def apply(model: SendModel, factors: dict[str, np.ndarray]) -> None:
     c.cease_scale[:] = factors["cease_scale"]
     c.request_trend[:] = factors["request_trend"]
     c.dispute_scale[:] = factors["dispute_scale"]
+    c.request_age_factor[:] = np.column_stack([factors[name] for name in AGE_FACTORS])
+    if YEARLY_SD in factors:  # forecast draws: rates vary from year to year
+        c.yearly_sd[:] = factors[YEARLY_SD]
 
 
 def apply_stored(model: SendModel) -> None:

@@ -213,6 +213,8 @@ def _levers(ns: argparse.Namespace) -> None:
 def _calibrate(ns: argparse.Namespace) -> None:
     from pathlib import Path
 
+    import polars as pl
+
     from sendsim import calibration
     from sendsim.config.commands import parse_settings
 
@@ -222,6 +224,9 @@ def _calibrate(ns: argparse.Namespace) -> None:
     out = Path(given.pop("out") or calibration.user_fit_dir())
     table = calibration.fit(year, **given)
     path = calibration.store(table, year, out)
+    with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
+        print("the first year against the published figures (errors in %; pp for rates):")
+        print(calibration.diagnostics(table))
     print(f"stored the fit of {table.height} councils to {year} in {path}")
     print(f"runs starting in {year} use it with run.fit={path}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 MONTHS_PER_YEAR = 12
+JANUARY = 1  # calendar years, and runs, start in January
 APRIL = 4  # financial years start in April
 SEPTEMBER = 9  # academic years start in September
 

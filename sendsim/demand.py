@@ -1,5 +1,4 @@
-"""Demand: the form of each council's request trend, chosen by out-of-sample fit, and request
-propensity by age estimated from the age of new plans.
+"""Demand: the form of each council's request trend, chosen by out-of-sample fit.
 
 Each candidate form projects a council's series from its last training year with the
 council's recent growth (estimated as the calibration estimates it: the median yearly growth
@@ -10,15 +9,13 @@ series (requests and new plans: the trend is one of request propensity, a flow),
 the requests mechanism uses (``behaviour.requests.trend_ceiling``). Caseloads are scored too,
 for information.
 
-``python -m sendsim.demand`` prints the tables of ``docs/backtest.md`` ("Demand trend") and
-the request weights by age band estimated from SEN2 new plans by age.
+``python -m sendsim.demand`` prints the tables of ``docs/backtest.md`` ("Demand trend").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -26,10 +23,6 @@ import polars as pl
 from sendsim.calibration import GROWTH_RANGE, NATIONAL, POOLING_PLANS
 from sendsim.data import areas
 from sendsim.model.ops import saturating_multiple
-from sendsim.model.profile import BAND_AGES
-
-if TYPE_CHECKING:
-    from sendsim.model.model import SendModel
 
 #: A projection: (training values (councils, years), recent growth, horizons) → forecasts.
 Projection = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -182,42 +175,6 @@ def best(table: pl.DataFrame) -> str:
     return ranking(table)["form"][0]
 
 
-# -- request propensity by age -------------------------------------------------------------
-def plans_by_band(history: pl.DataFrame, year: int) -> np.ndarray:
-    """England's new plans in ``year`` by SEN2 age band (single ages published from 2)."""
-    rows = history.filter(
-        (pl.col("la_code") == NATIONAL)
-        & (pl.col("year") == year)
-        & pl.col("measure").str.starts_with("new_plans_age_")
-    )
-    ages = rows["measure"].str.replace("new_plans_age_", "").cast(pl.Int64).to_numpy()
-    band = np.searchsorted([hi for _, hi in BAND_AGES], ages)
-    return np.bincount(band, weights=rows["value"].to_numpy(), minlength=len(BAND_AGES))
-
-
-def age_weights(year: int = 2022, sample_fraction: float = 0.05) -> np.ndarray:
-    """Request propensity by age band relative to ages 5-10: each band's share of England's
-    new plans in ``year`` over its share of the expected requests of the children who may be
-    put forward in January ``year`` (calibrated, without an age profile; 1 for a band with no
-    such child)."""
-    from sendsim.calibration import config
-    from sendsim.model.mechanisms import requests
-    from sendsim.model.model import SendModel
-
-    cfg = config("england", year, sample_fraction, seed=1, years=1)
-    cfg.run.calibrated = True
-    cfg.behaviour.requests.weight_by_age_band = [1.0] * len(BAND_AGES)
-    model: SendModel = SendModel(cfg)
-    idx = requests.request_candidates(model)
-    band = requests.AGE_BAND[model.children.age[idx]]
-    expected = model.councils.request_scale[model.children.la[idx]]
-    expected = expected * requests.request_weight(model, idx)  # this month's requests
-    pool = np.bincount(band, weights=expected, minlength=len(BAND_AGES))
-    plans = plans_by_band(areas.load_history(), year)
-    ratio = (plans / plans.sum()) / np.maximum(pool / pool.sum(), 1e-12)
-    return np.where(pool > 0, ratio / ratio[1], 1.0)
-
-
 # -- the tables ----------------------------------------------------------------------------
 def markdown(table: pl.DataFrame) -> str:
     """The scores as markdown: one table per series, a row per form, MdAPE (MAPE) by horizon."""
@@ -242,14 +199,13 @@ def markdown(table: pl.DataFrame) -> str:
 
 
 def main() -> None:
-    """Print the form scores, the ranking and the request weights by age band."""
+    """Print the form scores and the ranking."""
     table = scores()
     print(markdown(table))
     ranked = ranking(table)
     print("| form | score (mean MdAPE, requests and new plans, 2019-2022) |\n|---|---|")
     for form, score in ranked.iter_rows():
         print(f"| {form} | {score:.1f}% |")
-    print("\nrequest weight by age band:", np.round(age_weights(), 2).tolist())
 
 
 if __name__ == "__main__":

@@ -110,12 +110,6 @@ def test_docs_show_the_scores_the_module_computes():
     assert demand.markdown(demand.scores()) in docs
 
 
-def test_declared_age_weights_are_the_estimate():
-    declared = RequestParams().weight_by_age_band
-    # the estimate moves a little with the fit it is made in, and the fit with the weights
-    np.testing.assert_allclose(declared, demand.age_weights(), atol=0.015)
-
-
 def test_the_forecast_draws_the_trend_forms_that_score_near_the_best():
     from sendsim import backtest
 

@@ -20,6 +20,7 @@ LONGER = ("run.years", 5)  # for levers that act from April 2025 or later
 FREE_MARKET = ("behaviour.placement.iss_growth_per_year", 0.5)
 NO_LEAD_TIME = ("policy.capital.build_lead_time_years", 0)
 MORE_AP = ("behaviour.placement.ap_per_year", 0.2)  # enough moves to AP to see a change
+WHOLE = ("population.sample_fraction", 1.0)  # enough appeals to see a change in their rate
 
 LEVER_CASES = [
     # (lever, value, metric, direction, context)
@@ -27,7 +28,7 @@ LEVER_CASES = [
     ("policy.workforce.school_nurses", 1.3, "identifications", +1, ()),
     ("policy.workforce.educational_psychologists", 0.6, "within_20_weeks_share", -1, ()),
     ("policy.workforce.educational_psychologists", 0.6, "assessment_backlog", +1, ()),
-    ("policy.workforce.educational_psychologists", 0.6, "appeal_rate", +1, ()),
+    ("policy.workforce.educational_psychologists", 0.6, "appeal_rate", +1, (WHOLE,)),
     ("policy.workforce.therapists", 0.5, "therapy_waiting", +1, ()),
     ("policy.workforce.mental_health_support_teams", 0.9, "therapy_waiting", -1, ()),
     ("policy.workforce.mental_health_support_teams", 0.9, "unmet_mean", -1, ()),

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from sendsim.data.areas import load_councils
-from sendsim.model.codes import Place
+from sendsim.model.codes import Place, Sen
 from sendsim.model.model import SendModel
 from sendsim.model.profile import DATA_PLACE
 from tests.conftest import make_config
@@ -80,3 +80,14 @@ def test_the_start_is_where_the_dynamics_settle():
         assert abs(change) < most, (name, per_child[0], per_child[12])
     waiting = stocks["therapy_waiting"].sum(axis=1)  # fell 15% when no course was under way
     assert abs(waiting[12] / waiting[0] - 1) < 0.1, (waiting[0], waiting[12])
+
+
+def test_cases_open_in_january_are_drawn_as_requests_are():
+    def young_share(weights: list[float]) -> float:
+        model = SendModel(make_config(**{"behaviour.requests.weight_by_age_band": weights}))
+        ch = model.children
+        open_case = ch.active & ((ch.sen == Sen.REQUESTED) | (ch.sen == Sen.ASSESSING))
+        return float((open_case & (ch.age < 5)).sum() / open_case.sum())
+
+    alike = young_share([1.0] * 5)
+    assert young_share([10.0, 1.0, 1.0, 1.0, 1.0]) > 2 * alike > 0

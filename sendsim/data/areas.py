@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from sendsim.errors import DataError
@@ -38,6 +39,11 @@ PLACEMENTS = (
 )
 NEW_PLAN_PLACEMENTS = tuple(p for p in PLACEMENTS if p != "neet")
 AGE_BANDS = ("under_5", "5_10", "11_15", "16_19", "20_25")
+BAND_AGES = ((0, 4), (5, 10), (11, 15), (16, 19), (20, 25))  # their academic ages, inclusive
+AGE_BAND_LABELS = tuple("under 5" if lo == 0 else f"{lo}-{hi}" for lo, hi in BAND_AGES)
+NEW_PLANS_BY_BAND = tuple(f"new_plans_aged_{band}" for band in AGE_BANDS)  # measures and flows
+#: The age band (index into AGE_BANDS) of each academic age 0-25.
+BAND_OF_AGE = np.repeat(np.arange(len(BAND_AGES)), [hi - lo + 1 for lo, hi in BAND_AGES])
 NEW_PLAN_AGES = tuple(range(21))
 S251_PHASES = ("early_years", "primary", "secondary", "special", "pru_ap", "post_school")
 S251_SERVICES = ("sen_support_inclusion_services", "ap_services", "hospital_education")

@@ -139,3 +139,11 @@ def member(codes: np.ndarray, members: tuple[int, ...] | np.ndarray) -> np.ndarr
     for m in members[1:]:
         out |= codes == m
     return out
+
+
+class Rate(Codes):
+    """Council rates that vary from year to year around their fitted level (forecast draws)."""
+
+    REQUESTS = 0  # request propensity (log)
+    REFUSAL = 1  # refusal to assess (log-odds)
+    APPEALS = 2  # appeals per appealable decision (log)

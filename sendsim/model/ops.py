@@ -34,6 +34,13 @@ def is_in_sorted(values: np.ndarray, sorted_array: np.ndarray) -> np.ndarray:
     return sorted_array[pos] == values
 
 
+def sampling_key(u: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Priorities whose highest k draw k items without replacement, each with a chance in
+    proportion to its ``weight`` (Gumbel top-k), from uniform draws ``u``."""
+    u = np.clip(u, 1e-12, 1 - 1e-12)
+    return np.log(np.maximum(weight, 1e-300)) - np.log(-np.log(u))
+
+
 def rank_within(group: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """Rank of each element within its group, highest priority first (ties keep order)."""
     if len(group) == 0:

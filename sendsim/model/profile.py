@@ -36,7 +36,6 @@ DATA_PLACE = np.array(
         Place.OTHER,
     ]
 )
-BAND_AGES = ((0, 4), (5, 10), (11, 15), (16, 19), (20, 25))  # SEN2 age bands, inclusive
 
 #: Ages (inclusive) at which each data placement can occur.
 PLACE_AGES = (
@@ -294,7 +293,7 @@ def _age_place_weights(age_weight_in_band: np.ndarray) -> np.ndarray:
     for j, (lo, hi) in enumerate(PLACE_AGES):
         allowed[lo : hi + 1, j] = 1.0
     weights = age_weight_in_band[:, None] * allowed
-    for lo, hi in BAND_AGES:
+    for lo, hi in areas.BAND_AGES:
         band = weights[lo : hi + 1]
         weights[lo : hi + 1] = band / np.maximum(band.sum(axis=0), 1e-12)
     return weights
@@ -310,7 +309,7 @@ def _plans_by_age_and_place(rows: pl.DataFrame, spread: PlanSpread) -> np.ndarra
     out = np.zeros((len(rows), N_AGES, N_PLACE))
     for i in range(len(rows)):
         joint = ipf(prior, bands[i], places[i])
-        for b, (lo, hi) in enumerate(BAND_AGES):
+        for b, (lo, hi) in enumerate(areas.BAND_AGES):
             out[i, lo : hi + 1][:, DATA_PLACE] += joint[b] * age_weights[lo : hi + 1]
     return out
 

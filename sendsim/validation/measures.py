@@ -45,15 +45,9 @@ class Measure:
 
 #: Published SEN2 age bands of the caseload (academic age, first and last year of age).
 AGE_BANDS = {
-    "ehcp_age_under_5": (0, 4),
-    "ehcp_age_5_10": (5, 10),
-    "ehcp_age_11_15": (11, 15),
-    "ehcp_age_16_19": (16, 19),
-    "ehcp_age_20_25": (20, 25),
+    f"ehcp_age_{band}": ages for band, ages in zip(areas.AGE_BANDS, areas.BAND_AGES, strict=True)
 }
-BAND_LABELS = {"ehcp_age_under_5": "under 5"} | {
-    name: f"{low}-{high}" for name, (low, high) in AGE_BANDS.items() if low
-}
+BAND_LABELS = dict(zip(AGE_BANDS, areas.AGE_BAND_LABELS, strict=True))
 SPEND = "hn_spend_gbp"
 MEASURES = (
     Measure("ehcp_total", "EHC plans (caseload)", "january"),
@@ -62,6 +56,10 @@ MEASURES = (
     Measure("refusals", "Refusals to assess", "calendar", source="refusals_to_assess"),
     Measure("assessments", "Assessments completed", "calendar", source="assessments"),
     Measure("new_plans", "New EHC plans", "calendar", source="new_plans"),
+    *(  # 20-25s: a few hundred new plans a year in England
+        Measure(name, f"New plans aged {label}", "calendar", source=name)
+        for name, label in zip(areas.NEW_PLANS_BY_BAND[:-1], areas.AGE_BAND_LABELS, strict=False)
+    ),
     Measure("plans_not_issued", "Assessed, no plan", "calendar", source="plans_not_issued"),
     Measure(
         "within_20_weeks_share",

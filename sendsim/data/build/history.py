@@ -21,6 +21,7 @@ from sendsim.data.build.schools_finance import (
 from sendsim.data.build.sen2 import (
     caseload_age_facts,
     flow_facts,
+    new_plan_band_facts,
     new_plan_facts,
     placement_facts,
     sen2_mi_facts,
@@ -38,6 +39,7 @@ def source_facts(raw_dir: Path) -> pl.DataFrame:
     older = older.join(newer.select(key), on=key, how="anti")  # prefer the 2019-2022 files
     parts = [
         caseload_age_facts(raw_dir),
+        new_plan_band_facts(raw_dir),
         placement_facts(raw_dir),
         newer,
         older,

@@ -10,10 +10,17 @@ from pathlib import Path
 
 import polars as pl
 
-from sendsim.data.areas import NEW_PLAN_AGES, NEW_PLAN_PLACEMENTS, PLACEMENTS
+from sendsim.data.areas import (
+    BAND_OF_AGE,
+    NEW_PLAN_AGES,
+    NEW_PLAN_PLACEMENTS,
+    NEW_PLANS_BY_BAND,
+    PLACEMENTS,
+)
 from sendsim.data.build.geography import numbers_from_names
 from sendsim.data.build.raw import (
     AGE_CASELOAD,
+    AGE_NEW_PLANS,
     ASSESSMENTS,
     EES_AREA,
     ENGLAND_NUMBER,
@@ -84,6 +91,7 @@ AGE_CASELOAD_BANDS = {
     "Age 16 to 19": "ehcp_age_16_19",
     "Age 20 to 25": "ehcp_age_20_25",
 }
+AGE_NEW_PLAN_BANDS = dict(zip(list(AGE_CASELOAD_BANDS)[1:], NEW_PLANS_BY_BAND, strict=True))
 
 
 def caseload_age_facts(raw_dir: Path) -> pl.DataFrame:
@@ -97,6 +105,44 @@ def caseload_age_facts(raw_dir: Path) -> pl.DataFrame:
     )
     wide = frame.pivot(on="characteristic_age", index=["la_number", "year"], values="Total_all")
     return wide_to_facts(wide, AGE_CASELOAD_BANDS, AGE_CASELOAD)
+
+
+def new_plan_band_facts(raw_dir: Path) -> pl.DataFrame:
+    """New statements and EHC plans in the calendar year by age band, 2009-2021.
+
+    A band the publisher does not list for a council had no new plan when the listed bands add
+    up to the council's total (20-25s before 2014 had none); otherwise it is withheld.
+    """
+    path = raw_dir / AGE_NEW_PLANS
+    frame = read_raw(raw_dir, AGE_NEW_PLANS, [*EES_AREA, "characteristic_age", "Total_new_all"])
+    frame = ees_areas(parse_numbers(frame, ["Total_new_all"], path))
+    wide = frame.filter(pl.col("la_number").is_not_null()).pivot(
+        on="characteristic_age", index=["la_number", "year"], values="Total_new_all"
+    )
+    bands = list(AGE_NEW_PLAN_BANDS)
+    wide = wide.with_columns(
+        pl.lit(None, pl.Float64).alias(b) for b in bands if b not in wide.columns
+    )
+    complete = pl.sum_horizontal(bands) == pl.col("Total")
+    wide = wide.with_columns(
+        pl.when(complete).then(pl.col(b).fill_null(0.0)).otherwise(b).alias(b) for b in bands
+    )
+    return wide_to_facts(wide, AGE_NEW_PLAN_BANDS, AGE_NEW_PLANS)
+
+
+def new_plan_bands_from_ages(age_facts: pl.DataFrame) -> pl.DataFrame:
+    """New plans by age band from single ages at start (2022: 'age 2 and under' is under 5,
+    'age 20 and over' 20-25); a council whose ages are withheld has its bands withheld."""
+    band = {f"new_plans_age_{a}": NEW_PLANS_BY_BAND[BAND_OF_AGE[a]] for a in NEW_PLAN_AGES}
+    sums = age_facts.group_by(
+        "source", "la_number", pl.col("measure").replace_strict(band), "year"
+    ).agg(pl.when(pl.col("value").null_count() == 0).then(pl.col("value").sum()).alias("value"))
+    return sums.with_columns(
+        pl.when(pl.col("value").is_null())
+        .then(pl.lit("suppressed"))
+        .otherwise(pl.lit("published"))
+        .alias("status")
+    )
 
 
 def placement_facts(raw_dir: Path) -> pl.DataFrame:
@@ -232,7 +278,14 @@ def new_plan_facts(raw_dir: Path) -> pl.DataFrame:
     measures = {g: f"new_plans_{g}" for g in NEW_PLAN_PLACEMENTS}
     totals_facts = wide_to_facts(totals, {"new_ehc_plans": "new_plans"}, NEW_PLANS)
     age_facts = new_plan_age_facts(ages, totals)
-    return pl.concat([totals_facts, wide_to_facts(grouped, measures, NEW_PLANS), age_facts])
+    return pl.concat(
+        [
+            totals_facts,
+            wide_to_facts(grouped, measures, NEW_PLANS),
+            age_facts,
+            new_plan_bands_from_ages(age_facts).select(age_facts.columns),
+        ]
+    )
 
 
 def repair_new_plan_totals(totals: pl.DataFrame, ages: pl.DataFrame, path: Path) -> pl.DataFrame:

@@ -17,7 +17,8 @@ import numpy as np
 from scipy.special import expit, logit, ndtri
 
 from sendsim.config.params import param, profile
-from sendsim.model.codes import N_AGES
+from sendsim.data import areas
+from sendsim.model.codes import N_AGES, Rate
 from sendsim.model.levers import ratio
 from sendsim.model.ops import MONTHS_PER_YEAR
 from sendsim.model.profile import Profiles, net_migration
@@ -110,6 +111,9 @@ class CouncilTable:
     central_spend_gbp_per_year: np.ndarray = field(init=False)  # spend not tied to plans
     cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
     request_trend: np.ndarray = field(init=False)  # fitted: initial yearly growth of requests
+    request_age_factor: np.ndarray = field(init=False)  # fitted: (n, age bands) vs England's
+    yearly_sd: np.ndarray = field(init=False)  # (n, Rate) spread of each rate's yearly shift
+    yearly_shift: np.ndarray = field(init=False)  # (n, Rate) this year's shift (log, log-odds)
     dispute_scale: np.ndarray = field(init=False)  # council's appeal rate relative to England's
     next_serial: np.ndarray = field(init=False)
     gatekeeping: np.ndarray = field(init=False)  # extra refusal log-odds from deficit pressure
@@ -130,6 +134,9 @@ class CouncilTable:
         self.next_serial = np.zeros(self.n, np.int64)
         self.cease_scale = np.ones(self.n)
         self.request_trend = np.zeros(self.n)
+        self.request_age_factor = np.ones((self.n, len(areas.AGE_BANDS)))
+        self.yearly_sd = np.zeros((self.n, Rate.count()))
+        self.yearly_shift = np.zeros((self.n, Rate.count()))
         self.dispute_scale = np.ones(self.n)
         self.gatekeeping = np.zeros(self.n)
         self.assessment_demand = self.assessment_capacity.copy()
@@ -271,6 +278,7 @@ class Council(mesa.Agent):
         local = 1 - model.policy.standards.national_standards
         national = model.national_refusal_logit
         logit_ = national + local * (c.refusal_logit[la] - national) + c.gatekeeping[la]
+        logit_ += c.yearly_shift[la, Rate.REFUSAL]
         logit_ += p.refusal_severity_slope * (p.refusal_reference_level - ch.severity[idx])
         return expit(logit_)
 

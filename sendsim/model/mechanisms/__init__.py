@@ -15,6 +15,7 @@ from sendsim.model.mechanism import Mechanism
 #: The monthly order, after the stock census at the first of the month.
 ORDER = (
     "calendar",  # September ageing and phase transfers, new places; April budgets
+    "variation",  # January: councils' rates move around their fitted level (forecast draws)
     "demography",  # births, moves out and in
     "needs",  # emergence, escalation while unmet, improvement, resolution
     "identification",  # by health visitors, schools and school nurses

@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import expit
 
 from sendsim.config.params import param
+from sendsim.data.areas import AGE_BAND_LABELS, NEW_PLANS_BY_BAND
 from sendsim.model.codes import STATUTORY_WEEKS, Sen
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
@@ -72,8 +73,9 @@ class AssessmentParams:
         20.0,
         unit="ratio",
         label="How much faster councils work cases inside 20 weeks than overdue ones",
-        source="Assumption: councils prioritise cases that can still meet the deadline; keeps "
-        "~50% within 20 weeks 2022-2024 as requests grow ([dfe-ehcp], [nao-2024])",
+        source="Estimated: of 4, 8, 12 and 16, the weight with which a run from January 2019 "
+        "forecasts England's share of plans issued within 20 weeks in 2020-2022 best "
+        "(sendsim/data/raw/dfe-ehcp/timeliness_20_week.csv; docs/backtest.md)",
     )
     capacity_headroom: float = param(
         1.0,
@@ -119,6 +121,10 @@ METRICS = (
     count("waiting_over_20_weeks", "Open requests older than 20 weeks", "stock"),
     count("assessments", "EHC needs assessments completed", "flow"),
     count("new_plans", "New EHC plans issued", "flow"),
+    *(
+        count(name, f"New EHC plans issued to children aged {label}", "flow")
+        for name, label in zip(NEW_PLANS_BY_BAND, AGE_BAND_LABELS, strict=True)
+    ),
     count("plans_not_issued", "Assessments completed without issuing a plan", "flow"),
     count("issued_within_20_weeks", "New plans issued within 20 weeks of the request", "flow"),
     ratio(

@@ -17,12 +17,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.config.params import param, profile
-from sendsim.model.codes import STATUTORY_WEEKS, Need, Place, Sen
+from sendsim.data.areas import BAND_OF_AGE
+from sendsim.model.codes import STATUTORY_WEEKS, Need, Place, Rate, Sen
 from sendsim.model.institutions.council import Council
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
-from sendsim.model.ops import WEEKS_PER_MONTH, count_by, rank_within, saturating_multiple
-from sendsim.model.profile import BAND_AGES
+from sendsim.model.ops import (
+    WEEKS_PER_MONTH,
+    count_by,
+    rank_within,
+    sampling_key,
+    saturating_multiple,
+)
 from sendsim.model.recording import count
 
 if TYPE_CHECKING:
@@ -102,14 +108,14 @@ class RequestParams:
         "with this ceiling forecast 2019-2022 requests and new plans best (docs/backtest.md)",
     )
     weight_by_age_band: list[float] = profile(
-        (2.32, 1.0, 0.84, 1.13, 1.0),
+        (2.85, 1.0, 0.74, 0.96, 1.0),
         0.0,
         10.0,
         unit="relative to ages 5-10, by SEN2 age band (under 5, 5-10, 11-15, 16-19, 20-25)",
-        label="Request propensity by age band",
-        source="Estimated by sendsim/demand.py: SEN2 new plans by age in 2022 "
-        "(sendsim/data/raw/dfe-ehcp/newplans.csv) per child put forward in the January 2022 "
-        "population; 20-25: none is put forward, so 1",
+        label="Request propensity by age band (England's; councils' fitted mixes multiply it)",
+        source="Fitted by sendsim calibrate to England's new plans by age band in 2022 "
+        "(sendsim/data/raw/dfe-ehcp/newplans.csv): the 2022 fit corrects it by less than 10% "
+        "(tests/test_calibration.py); 20-25: no one of that age is put forward, so 1",
     )
     weight_by_need: list[float] = profile(
         (1.0,) * 12,
@@ -130,9 +136,6 @@ class RequestParams:
         source="Assumption: half a month, on average",
     )
 
-
-#: SEN2 age band (index into ``weight_by_age_band``) of each academic age 0-25.
-AGE_BAND = np.repeat(np.arange(len(BAND_AGES)), [hi - lo + 1 for lo, hi in BAND_AGES])
 
 FIRST_YEAR_MIDDLE = 5.5  # months: the centre of the run's first twelve months
 
@@ -164,7 +167,8 @@ def open_cases(model: SendModel) -> None:
 
     A month of requests awaits a decision. Open assessments are as many as keep the council's
     published throughput busy at the speed that reproduces its share of plans issued within
-    20 weeks (see :mod:`.assessment`); each is part-way through its work.
+    20 weeks (see :mod:`.assessment`); each is part-way through its work. The children are
+    drawn from those on SEN support as requests are, in proportion to their propensity.
     """
     ch, f, prof = model.children, model.sample_fraction, model.profiles
     speed = initial_speed(model, prof.within_20_weeks_share)
@@ -173,8 +177,9 @@ def open_cases(model: SendModel) -> None:
     open_assessments = per_month * cases.casework_weeks(model) / (WEEKS_PER_MONTH * speed)
     support_kids = np.flatnonzero(ch.sen == Sen.SUPPORT)
     la = ch.la[support_kids]
-    priority = ch.severity[support_kids] + model.streams.uniform("init.case", ch.uid[support_kids])
-    rank = rank_within(la.astype(np.int64), priority)
+    u = model.streams.uniform("init.case", ch.uid[support_kids])
+    weight = request_weight(model, support_kids)
+    rank = rank_within(la.astype(np.int64), sampling_key(u, weight))
     requested = support_kids[rank < open_requests[la]]
     assessing = support_kids[
         (rank >= open_requests[la]) & (rank < (open_requests + open_assessments)[la])
@@ -214,7 +219,8 @@ def request_weight(model: SendModel, idx: np.ndarray) -> np.ndarray:
     )
     weight *= 1 + p.school_incentive * costly
     weight *= 1 + p.trust_weight * (1 - c.trust[ch.la[idx]])
-    weight *= np.asarray(p.weight_by_age_band)[AGE_BAND[ch.age[idx]]]
+    band = BAND_OF_AGE[ch.age[idx]]
+    weight *= np.asarray(p.weight_by_age_band)[band] * c.request_age_factor[ch.la[idx], band]
     by_need = np.ones(Need.count())
     by_need[Need.NONE + 1 :] = p.weight_by_need
     weight *= by_need[ch.need[idx]]
@@ -246,7 +252,8 @@ def request(model: SendModel) -> None:
     cooling = model.needy[ch.cooldown[model.needy] > 0]
     ch.cooldown[cooling] -= 1
     idx = request_candidates(model)
-    weight = (c.request_scale * trend_multiple(model))[ch.la[idx]] * request_weight(model, idx)
+    scale = c.request_scale * trend_multiple(model) * np.exp(c.yearly_shift[:, Rate.REQUESTS])
+    weight = scale[ch.la[idx]] * request_weight(model, idx)
     chance = np.minimum(weight, model.cfg.behaviour.requests.max_monthly_chance)
     asked = idx[model.streams.uniform("request", ch.uid[idx], model.months_elapsed) < chance]
     cases.open_case(model, asked)

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.model.codes import POST16_START_AGE, STATUTORY_WEEKS, Codes, Place, Sen, member
+from sendsim.data.areas import BAND_OF_AGE, NEW_PLANS_BY_BAND
+from sendsim.model.codes import (
+    POST16_START_AGE,
+    STATUTORY_WEEKS,
+    Codes,
+    Place,
+    Rate,
+    Sen,
+    member,
+)
 from sendsim.model.operations import placing
 from sendsim.model.ops import WEEKS_PER_MONTH
 
@@ -55,6 +64,9 @@ def issue_plan(model: SendModel, idx: np.ndarray, dispute_it: bool = True) -> No
     ch.plan_months[idx] = 0
     ch.had_sen[idx] = True
     model.flows.add("new_plans", ch.la[idx])
+    band = BAND_OF_AGE[ch.age[idx]]
+    for b, name in enumerate(NEW_PLANS_BY_BAND):
+        model.flows.add(name, ch.la[idx[band == b]])
     model.flows.add("issued_within_20_weeks", ch.la[idx[ch.weeks[idx] <= STATUTORY_WEEKS]])
     placing.place(model, idx)
     if dispute_it:
@@ -88,7 +100,8 @@ def dispute(model: SendModel, idx: np.ndarray, about: Appeal) -> None:
     trust = 1 + model.cfg.behaviour.requests.trust_weight * (1 - c.trust[ch.la[idx]])
     late = np.where(ch.weeks[idx] > STATUTORY_WEEKS, p.late_dispute_multiplier, 1.0)
     u = model.streams.uniform(f"dispute.{Appeal.name(about)}", ch.uid[idx], model.months_elapsed)
-    local = c.dispute_scale[ch.la[idx]]  # each council's appeal rate relative to England's
+    # each council's appeal rate relative to England's, as it varies this year
+    local = c.dispute_scale[ch.la[idx]] * np.exp(c.yearly_shift[ch.la[idx], Rate.APPEALS])
     disputed = idx[u < chance * trust * late * local]
     uid, month = ch.uid[disputed], model.months_elapsed
     mandatory = model.policy.redress.mandatory_mediation

@@ -1,0 +1,61 @@
+"""Year-to-year variation in forecast draws: councils' rates move each January by their
+history's spread, ordinary runs do not vary, and the draws carry the fit's spreads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sendsim import backtest, calibration
+from sendsim.model.codes import Rate
+from sendsim.model.model import SendModel
+from tests.conftest import make_config
+
+ENGLAND = {"area.code": "england", "population.sample_fraction": 0.01, "run.years": 2}
+
+
+def england(spread: float) -> SendModel:
+    model = SendModel(make_config(**ENGLAND))
+    model.councils.yearly_sd[:] = spread
+    model.run(progress=False)
+    return model
+
+
+@pytest.fixture(scope="module")
+def steady_and_varying() -> tuple[SendModel, SendModel]:
+    return england(0.0), england(0.5)
+
+
+def test_ordinary_runs_do_not_vary(steady_and_varying):
+    steady, _ = steady_and_varying
+    assert not steady.councils.yearly_shift.any()
+
+
+def test_each_rate_moves_by_the_fitted_years_and_its_own_deviation(steady_and_varying):
+    _, varying = steady_and_varying
+    shift = varying.councils.yearly_shift
+    refusal = shift[:, Rate.REFUSAL] / 0.5  # log-odds: no mean correction
+    assert abs(refusal.mean()) < 0.3 and 1.1 < refusal.std() < 1.7  # sd of two draws: 1.41
+    requests = shift[:, Rate.REQUESTS]
+    assert np.exp(requests).mean() == pytest.approx(1.0, abs=0.15)  # mean-one multipliers
+    assert not np.allclose(shift[:, Rate.REQUESTS], shift[:, Rate.APPEALS])  # own draws
+
+
+def test_second_year_requests_follow_each_councils_shift(steady_and_varying):
+    steady, varying = steady_and_varying
+    second = slice(12, 24)
+    moved = np.log(
+        (varying.recorder.flows["requests"][second].sum(axis=0) + 1)
+        / (steady.recorder.flows["requests"][second].sum(axis=0) + 1)
+    )
+    assert np.corrcoef(moved, varying.councils.yearly_shift[:, Rate.REQUESTS])[0, 1] > 0.5
+
+
+def test_draws_carry_the_fits_yearly_spreads():
+    fit = calibration.load(2022)
+    codes = fit.table["la_code"].to_list()
+    factors = fit.factors(codes)
+    drawn = backtest.perturb(factors, np.random.default_rng(1))
+    for rate, spread in backtest.YEARLY_SPREADS.items():
+        np.testing.assert_allclose(drawn[calibration.YEARLY_SD][:, rate], factors[spread])
+    assert (factors["request_noise_sd"] > 0).all()  # pooled towards the median council's
