@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from sendsim.model.codes import (
     Place,
     Sen,
 )
+from sendsim.model.institutions.specialist import PlaceTable
 from sendsim.model.model import COUNTERS, SendModel
 from sendsim.model.operations import placing
 from sendsim.model.recording import stock_quantities
@@ -53,9 +55,14 @@ def check_states(model: SendModel) -> None:
 
 
 def check_capacity(model: SendModel) -> None:
-    """No special school, independent school or council's resourced provision is over-full."""
+    """No market of special or independent schools holds a whole place more than its places
+    (its fraction of a place is used at random), no school more than its places rounded up,
+    and no council's resourced provision more than its places."""
     for table in (model.specials, model.iss):
-        assert (table.occupancy(model) <= np.floor(table.places) + 1e-9).all()
+        occupancy, markets = table.occupancy(model), len(table.refused)
+        held = np.bincount(table.market, occupancy, minlength=markets)
+        assert (held < np.bincount(table.market, table.places, minlength=markets) + 1).all()
+        assert (occupancy <= np.ceil(table.places) + 1e-9).all()
     ch = model.children
     rp = np.bincount(ch.la[ch.place == Place.RESOURCED], minlength=model.councils.n)
     assert (rp <= model.councils.resourced_places + 1e-9).all()
@@ -133,6 +140,25 @@ def test_overflow_is_recorded_when_special_places_run_out():
     model.run(progress=False)
     assert model.recorder.flows["special_place_shortfall"].sum() > 0
     check_capacity(model)
+
+
+def test_free_places_add_up_over_a_market_as_at_full_scale():
+    """At a sample, schools hold fractions of places; a market's fractions add up, and the
+    last fraction is used as often as it is large, rather than each school's being lost."""
+    model = SendModel(make_config())
+    table = PlaceTable(
+        Place.STATE_SPECIAL,
+        np.zeros(4, int),
+        np.zeros(4, int),
+        np.array([0, 0, 0, 1]),
+        np.array([1.4, 1.4, 1.4, 1.4]),
+    )
+    draws = []
+    for month in range(400):
+        model.months_elapsed = month
+        draws.append(table.free_by_market(model, np.ones(4)))
+    assert set(np.unique(draws)) <= {0.0, 1.0, 2.0}  # whole places
+    assert np.mean(draws, axis=0) == pytest.approx([1.2, 0.4], abs=0.07)
 
 
 def test_occupants_are_found_after_admissions_within_a_month():

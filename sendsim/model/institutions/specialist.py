@@ -18,7 +18,7 @@ import numpy as np
 
 from sendsim.dates import SEPTEMBER
 from sendsim.model.codes import Place
-from sendsim.model.ops import allocate, count_by, fill_slots
+from sendsim.model.ops import allocate, count_by, fill_slots, stochastic_round
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -33,7 +33,7 @@ class PlaceTable:
     owner: np.ndarray  # council whose demand the places were sized for
     host: np.ndarray  # council the school is in (-1: outside the simulated area)
     market: np.ndarray  # which children may use it: council index or market index
-    places: np.ndarray  # funded places (sample scale; whole places usable)
+    places: np.ndarray  # funded places (sample scale; a market's fraction used at random)
     refused: np.ndarray = field(init=False)  # children turned away per market since September
 
     def __post_init__(self) -> None:
@@ -46,6 +46,18 @@ class PlaceTable:
     def occupancy(self, model: SendModel) -> np.ndarray:
         """Places taken in each school."""
         return count_by(model.children.school[model.occupants(self.place)], self.n)
+
+    def free_by_market(self, model: SendModel, occupancy: np.ndarray) -> np.ndarray:
+        """Whole places free in each market: its places less its pupils, counted over the
+        market and rounded at random (up with the chance of the fraction), so that a sample
+        uses its places as the whole population would: a place at 1 in 20 stands for 20."""
+        n_markets = len(self.refused)
+        spare = count_by(self.market, n_markets, self.places) - count_by(
+            self.market, n_markets, occupancy
+        )
+        keys = np.arange(n_markets) * Place.count() + self.place
+        u = model.streams.uniform("places.free", keys, model.months_elapsed)
+        return stochastic_round(np.maximum(spare, 0.0), u).astype(np.float64)
 
     def places_by_council(self, n_councils: int) -> np.ndarray:
         return count_by(self.owner, n_councils, self.places)
@@ -62,19 +74,16 @@ class PlaceTable:
         if len(new) == 0:
             return new
         group = self.child_market(model, new)
-        free_by_school = np.maximum(np.floor(self.places) - self.occupancy(model), 0)
-        n_markets = int(self.market.max()) + 1 if self.n else 0
-        free = count_by(self.market, n_markets, free_by_school)
+        occupancy = self.occupancy(model)
+        free = self.free_by_market(model, occupancy)
         if force:
-            short = np.maximum(count_by(group, n_markets) - free, 0)
+            short = np.maximum(count_by(group, len(free)) - free, 0)
             free += self._expand(short)
-            free_by_school = np.maximum(np.floor(self.places) - self.occupancy(model), 0)
         ok = allocate(group, ch.severity[new], free)
         self.refused += count_by(group[~ok], len(self.refused))
         admitted = new[ok]
-        ch.school[admitted] = fill_slots(
-            self.market, free_by_school, group[ok], ch.severity[admitted]
-        )
+        slots = np.maximum(np.ceil(self.places) - occupancy, 0)  # at least the market's free
+        ch.school[admitted] = fill_slots(self.market, slots, group[ok], ch.severity[admitted])
         ch.place[admitted] = self.place
         model.note_admissions(admitted)
         return new[~ok]
@@ -173,9 +182,11 @@ def create_place_tables(
         ch.school[pupils] = fill_slots(
             owner, table_free, ch.la[pupils].astype(np.int64), ch.severity[pupils]
         )
+        # places sized per council, as many as its plans call for or its pupils take: each
+        # school keeps its pupils and an equal part of the council's spare places
         occupancy = table.occupancy(model)
-        target = np.repeat(plans * model.sample_fraction * headroom / n_schools, n_schools)
-        table.places[:] = np.maximum(target, occupancy)
+        spare = plans * model.sample_fraction * headroom - count_by(owner, prof.n, occupancy)
+        table.places[:] = occupancy + np.maximum(spare, 0.0)[owner] / n_schools[owner]
         kind.create_agents(model, len(owner), index=list(range(len(owner))))
         tables.append(table)
     return tables[0], tables[1]
