@@ -77,7 +77,13 @@ SPREADS = (
 UNCERTAINTY = (*SPREADS, "review_rate")  # with the review exit rate the fit achieved
 #: Published flows of the fitted year that the council's directly estimated rates should give:
 #: recorded beside what the fit achieved, as diagnostics.
-CHECKED = ("refusals", "plans_not_issued", "within_20_weeks_share")
+CHECKED = (
+    "refusals",
+    "plans_not_issued",
+    "within_20_weeks_share",
+    "new_plans_state_special",
+    "new_plans_independent",
+)
 YEARLY_SD = "yearly_sd"  # a forecast draw's spreads of yearly variation, (councils, Rate)
 POOLING_PLANS = 1000  # a council with this many plans weighs its own history half (assumption)
 NATIONAL = "E92000001"
@@ -289,6 +295,8 @@ def _achieved(model: SendModel) -> dict[str, np.ndarray]:
         "new_plans": new_plans,
         "refusals": total("refusals_to_assess", first),
         "plans_not_issued": total("plans_not_issued", first),
+        "new_plans_state_special": total("new_plans_state_special", first),
+        "new_plans_independent": total("new_plans_independent", first),
         "within_20_weeks_share": total("issued_within_20_weeks", first) / np.maximum(new_plans, 1),
         "outflow_rate": net_out / np.maximum(plans, 1),
         "review_rate": on_review / np.maximum(plans, 1),
@@ -377,8 +385,8 @@ def diagnostics(table: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for name in ("requests", "new_plans", *CHECKED, "outflow_rate", *AGE_SHARES[:-1]):
         got, want = pl.col(f"achieved_{name}"), pl.col(f"target_{name}")
-        count = name in ("requests", "new_plans", "refusals", "plans_not_issued")
-        pair = table.select(got.alias("got"), want.alias("want")).drop_nulls()
+        count = not ("share" in name or "rate" in name)
+        pair = table.select(got.alias("got"), want.alias("want")).drop_nulls().drop_nans()
         if count:
             pair = pair.filter(pl.col("want") > 0)
         error = (pl.col("got") / pl.col("want") - 1) if count else (pl.col("got") - pl.col("want"))

@@ -224,7 +224,7 @@ def _calibrate(ns: argparse.Namespace) -> None:
     out = Path(given.pop("out") or calibration.user_fit_dir())
     table = calibration.fit(year, **given)
     path = calibration.store(table, year, out)
-    with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
+    with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_rows=-1):
         print("the first year against the published figures (errors in %; pp for rates):")
         print(calibration.diagnostics(table))
     print(f"stored the fit of {table.height} councils to {year} in {path}")

@@ -12,6 +12,7 @@ from sendsim.config.commands import start_years
 from sendsim.data import areas
 from sendsim.model.mechanisms.demography import DemographyParams
 from sendsim.model.model import SendModel
+from sendsim.model.operations import cases
 from sendsim.model.profile import load_profiles
 from tests.conftest import make_config, run_model
 from tests.test_cli import sendsim
@@ -165,6 +166,23 @@ def test_new_plans_by_age_band_add_up_to_new_plans():
     flows = run_model(**{"run.years": 1}).recorder.flows
     by_band = sum(flows[name].sum() for name in areas.NEW_PLANS_BY_BAND)
     assert by_band == flows["new_plans"].sum() > 0
+
+
+def test_new_plans_placed_in_special_schools_are_counted_where_they_are_placed(monkeypatch):
+    """Counted where the plan first names them (before any dispute moves them)."""
+    placed = []
+    issue = cases.issue_plan
+
+    def watch(model, idx, dispute_it=True):
+        issue(model, idx, dispute_it=False)
+        placed.append(model.children.place[idx].copy())
+
+    monkeypatch.setattr(cases, "issue_plan", watch)
+    model = run_model(**{"area.code": STOCKPORT})
+    places, flows = np.concatenate(placed), model.recorder.flows
+    for place, name in cases.PLACED_NEW_PLANS.items():
+        assert flows[name].sum() == (places == place).sum()
+    assert 0 < flows["new_plans_state_special"].sum() < flows["new_plans"].sum()
 
 
 def test_age_targets_are_each_councils_mix_relative_to_englands():

@@ -60,6 +60,18 @@ MEASURES = (
         Measure(name, f"New plans aged {label}", "calendar", source=name)
         for name, label in zip(areas.NEW_PLANS_BY_BAND[:-1], areas.AGE_BAND_LABELS, strict=False)
     ),
+    Measure(
+        "new_plans_state_special",
+        "New plans placed in state special schools",
+        "calendar",
+        source="new_plans_state_special",
+    ),
+    Measure(
+        "new_plans_independent",
+        "New plans placed in independent special schools",
+        "calendar",
+        source="new_plans_independent",
+    ),
     Measure("plans_not_issued", "Assessed, no plan", "calendar", source="plans_not_issued"),
     Measure(
         "within_20_weeks_share",

@@ -19,7 +19,7 @@ from scipy.special import expit
 
 from sendsim.config.params import param
 from sendsim.data.areas import AGE_BAND_LABELS, NEW_PLANS_BY_BAND
-from sendsim.model.codes import STATUTORY_WEEKS, Sen
+from sendsim.model.codes import PLACE_LABELS, STATUTORY_WEEKS, Sen
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
 from sendsim.model.ops import WEEKS_PER_MONTH, count_by
@@ -124,6 +124,10 @@ METRICS = (
     *(
         count(name, f"New EHC plans issued to children aged {label}", "flow")
         for name, label in zip(NEW_PLANS_BY_BAND, AGE_BAND_LABELS, strict=True)
+    ),
+    *(
+        count(name, f"New EHC plans placed in {PLACE_LABELS[place].lower()}", "flow")
+        for place, name in cases.PLACED_NEW_PLANS.items()
     ),
     count("plans_not_issued", "Assessments completed without issuing a plan", "flow"),
     count("issued_within_20_weeks", "New plans issued within 20 weeks of the request", "flow"),

@@ -9,6 +9,7 @@ import numpy as np
 
 from sendsim.data.areas import BAND_OF_AGE, NEW_PLANS_BY_BAND
 from sendsim.model.codes import (
+    PLACE_NAMES,
     POST16_START_AGE,
     STATUTORY_WEEKS,
     Codes,
@@ -22,6 +23,11 @@ from sendsim.model.ops import WEEKS_PER_MONTH
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
+
+#: Flows of new plans by where they are placed (the published measures' names).
+PLACED_NEW_PLANS = {
+    p: f"new_plans_{PLACE_NAMES[p]}" for p in (Place.STATE_SPECIAL, Place.INDEPENDENT)
+}
 
 #: Places that need a plan: given up when the plan ceases.
 PLAN_ONLY_PLACES = (
@@ -69,6 +75,8 @@ def issue_plan(model: SendModel, idx: np.ndarray, dispute_it: bool = True) -> No
         model.flows.add(name, ch.la[idx[band == b]])
     model.flows.add("issued_within_20_weeks", ch.la[idx[ch.weeks[idx] <= STATUTORY_WEEKS]])
     placing.place(model, idx)
+    for place, name in PLACED_NEW_PLANS.items():
+        model.flows.add(name, ch.la[idx[ch.place[idx] == place]])
     if dispute_it:
         dispute(model, idx, Appeal.PLAN)
 
