@@ -38,6 +38,8 @@ LOG_RATES = (Rate.REQUESTS, Rate.APPEALS)
 
 @dataclass
 class VariationParams:
+    """How far councils' rates vary from year to year in forecast draws."""
+
     spread_scale: float = param(
         1.0,
         0.0,
