@@ -49,8 +49,8 @@ def simulate(spec: Validate, fit: calibration.Fit, draw: int) -> pl.DataFrame:
     codes, frames = model.councils.code, []
     for step in range(1, spec.horizon + 1):
         january, year = 12 * step, spec.train_end + step
-        stocks = {"ehcp_total": model.recorder.stocks["ehcp_caseload"][january] * model.scale}
-        frames.append(rows(codes, year, stocks | bands[step - 1]))
+        stocks = measures.january_stocks(model, january) | bands[step - 1]
+        frames.append(rows(codes, year, stocks))
         flows = measures.calendar_flows(model, january)
         frames.append(rows(codes, year, flows, measures.denominators(model, january)))
         spend = {measures.SPEND: measures.spend(model, january - 9)}  # April before

@@ -48,10 +48,18 @@ AGE_BANDS = {
     f"ehcp_age_{band}": ages for band, ages in zip(areas.AGE_BANDS, areas.BAND_AGES, strict=True)
 }
 BAND_LABELS = dict(zip(AGE_BANDS, areas.AGE_BAND_LABELS, strict=True))
+#: Placements of the January caseload, published and recorded by the model under one name.
+PLACED = {
+    "ehcp_mainstream": "mainstream schools",
+    "ehcp_resourced": "resourced provision",
+    "ehcp_state_special": "state special schools",
+    "ehcp_independent": "independent special schools",
+}
 SPEND = "hn_spend_gbp"
 MEASURES = (
     Measure("ehcp_total", "EHC plans (caseload)", "january"),
     *(Measure(n, f"EHC plans aged {BAND_LABELS[n]}", "january") for n in AGE_BANDS),
+    *(Measure(n, f"EHC plans in {label}", "january") for n, label in PLACED.items()),
     Measure("requests", "Requests for assessment", "calendar", source="requests"),
     Measure("refusals", "Refusals to assess", "calendar", source="refusals_to_assess"),
     Measure("assessments", "Assessments completed", "calendar", source="assessments"),
@@ -97,6 +105,15 @@ def plans_by_band(model: SendModel) -> dict[str, np.ndarray]:
     return {
         band: count_by(ch.la[holders[(ages >= low) & (ages <= high)]], n) * model.scale
         for band, (low, high) in AGE_BANDS.items()
+    }
+
+
+def january_stocks(model: SendModel, january: int) -> dict[str, np.ndarray]:
+    """The caseload and its placements, per council, in the January ``january`` months after
+    the start (full scale)."""
+    stocks = model.recorder.stocks
+    return {"ehcp_total": stocks["ehcp_caseload"][january] * model.scale} | {
+        name: stocks[name][january] * model.scale for name in PLACED
     }
 
 
