@@ -16,7 +16,8 @@ import numpy as np
 import polars as pl
 
 from sendsim.data import areas
-from sendsim.model.codes import Sen
+from sendsim.model.codes import PLACE_LABELS, Sen
+from sendsim.model.operations.cases import PLACED_NEW_PLANS
 from sendsim.model.ops import count_by
 
 if TYPE_CHECKING:
@@ -68,17 +69,9 @@ MEASURES = (
         Measure(name, f"New plans aged {label}", "calendar", source=name)
         for name, label in zip(areas.NEW_PLANS_BY_BAND[:-1], areas.AGE_BAND_LABELS, strict=False)
     ),
-    Measure(
-        "new_plans_state_special",
-        "New plans placed in state special schools",
-        "calendar",
-        source="new_plans_state_special",
-    ),
-    Measure(
-        "new_plans_independent",
-        "New plans placed in independent special schools",
-        "calendar",
-        source="new_plans_independent",
+    *(
+        Measure(name, f"New plans placed in {PLACE_LABELS[place].lower()}", "calendar", source=name)
+        for place, name in PLACED_NEW_PLANS.items()
     ),
     Measure("plans_not_issued", "Assessed, no plan", "calendar", source="plans_not_issued"),
     Measure(
