@@ -86,7 +86,7 @@ CHECKED_COUNTS = {
 CHECKED = (*CHECKED_COUNTS, "within_20_weeks_share")  # the diagnostics' published figures
 YEARLY_SD = "yearly_sd"  # a forecast draw's spreads of yearly variation, (councils, Rate)
 POOLING_PLANS = 1000  # a council with this many plans weighs its own history half (assumption)
-NATIONAL = "E92000001"
+NATIONAL = areas.ENGLAND_CODE
 GROWTH_RANGE = (-0.25, 0.5)  # yearly request growth a target may take (larger: recording breaks)
 
 

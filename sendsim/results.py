@@ -30,11 +30,11 @@ import polars as pl
 
 import sendsim
 from sendsim.data import areas
+from sendsim.data.areas import ENGLAND_CODE
 from sendsim.dates import add_months
 from sendsim.io import is_temporary, write_parquet, write_text
 from sendsim.model.metrics import METRICS, Metric
 
-ENGLAND_CODE = "E92000001"
 TIMESERIES, SUMMARY, META = "timeseries.parquet", "summary.parquet", "run_meta.json"
 RESULT_FILES = (TIMESERIES, SUMMARY, META)
 TABLES = (TIMESERIES, SUMMARY)  # hashed in run_meta.json

@@ -17,7 +17,7 @@ from tests.conftest import make_config
 from tests.test_mechanisms import BASE, outcome, outcome_pair
 
 LONGER = ("run.years", 5)  # for levers that act from April 2025 or later
-FREE_MARKET = ("behaviour.placement.iss_growth_per_year", 0.5)
+FREE_MARKET = ("behaviour.placement.iss_growth_relative", 5.0)
 NO_LEAD_TIME = ("policy.capital.build_lead_time_years", 0)
 MORE_AP = ("behaviour.placement.ap_per_year", 0.2)  # enough moves to AP to see a change
 WHOLE = ("population.sample_fraction", 1.0)  # enough appeals to see a change in their rate

@@ -12,8 +12,16 @@ from functools import cache
 import numpy as np
 import pytest
 
+from sendsim.model.codes import (
+    POST16_START_AGE,
+    SCHOOL_START_AGE,
+    SPECIAL_SCHOOLS,
+    Sen,
+    member,
+)
 from sendsim.model.institutions.council import Council
 from sendsim.model.model import SendModel
+from sendsim.model.operations import placing
 from tests.conftest import make_config
 
 # Uncalibrated, so that each mechanism acts at its declared strength (a council's fitted
@@ -70,8 +78,10 @@ CASES = [
     ("behaviour.workforce.case_officer_cost_gbp", 60000.0, "assessment_staff_gbp", +1),
     ("behaviour.council.gatekeeping_response", 5.0, "refusals_to_assess", +1),
     ("policy.capital.special_places_growth_per_year", -0.05, "special_place_shortfall", +1),
-    ("behaviour.placement.iss_growth_per_year", 0.0, "independent_share", -1),
+    ("behaviour.placement.iss_growth_relative", 0.0, "independent_share", -1),
     ("behaviour.placement.move_when_unmet_per_year", 1.5, "moves_to_special", +1),
+    ("behaviour.placement.waiting_review_per_year", 6.0, "moves_to_special", +1),
+    ("behaviour.placement.waiting_review_per_year", 0.0, "special_school_waiting", +1),
     ("behaviour.placement.ap_per_year", 0.2, "moves_to_ap", +1),
     ("behaviour.placement.send_neet_multiplier", 4.0, "neet_rate", +1),
     ("behaviour.reviews.cease_left_education_per_year", 1.0, "ceased_plans", +1),
@@ -121,12 +131,40 @@ def test_councils_refuse_lower_needs_more_often():
 
 
 def test_spill_over_to_independent_schools_when_the_market_can_grow():
-    """With the market free to expand, sending fewer children independent when state special
-    schools are full means fewer independent places."""
-    free_market = ("behaviour.placement.iss_growth_per_year", 0.5)
+    """With the market free to expand, sending fewer children on waiting lists independent
+    when state special schools are full means fewer independent places."""
+    free_market = ("behaviour.placement.iss_growth_relative", 5.0)
     base = outcome_pair(free_market)["independent_places"]
     fewer = outcome_pair(free_market, ("behaviour.placement.independent_when_full", 0.0))
     assert fewer["independent_places"] < base
+
+
+def test_councils_name_independent_schools_in_their_published_mix():
+    """A council naming no independent schools for new plans places none there (beyond what
+    tribunals name); its published mix places some."""
+
+    def placed_independent(share: float | None) -> float:
+        model = SendModel(make_config(**{**BASE, "behaviour.redress.named_independent_share": 0}))
+        if share is not None:
+            model.councils.independent_share[:] = share
+        model.run(progress=False)
+        return float(model.recorder.flows["new_plans_independent"].sum())
+
+    published = placed_independent(None)
+    assert placed_independent(0.0) == 0 < published < placed_independent(1.0)
+
+
+def test_waiting_lists_hold_only_plans_that_could_still_take_a_special_place():
+    model = SendModel(make_config(**BASE))
+    model.run(progress=False)
+    ch = model.children
+    assert model.recorder.stocks["special_school_waiting"][-1].sum() > 0
+    placing.admit_waiting(model)  # drops those who left the list's conditions
+    listed = np.flatnonzero(ch.awaits_special & ch.active)
+    assert len(listed) > 0
+    assert (ch.sen[listed] == Sen.EHCP).all()
+    assert not member(ch.place[listed], SPECIAL_SCHOOLS).any()
+    assert ((ch.age[listed] >= SCHOOL_START_AGE) & (ch.age[listed] < POST16_START_AGE)).all()
 
 
 def test_no_need_exceeds_what_a_special_school_meets():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import polars as pl
 import pytest
 
 from sendsim.data.areas import load_councils
 from sendsim.model.codes import Place, Sen
+from sendsim.model.institutions.council import independent_share
 from sendsim.model.model import SendModel
 from sendsim.model.profile import DATA_PLACE
 from tests.conftest import make_config
@@ -91,3 +94,15 @@ def test_cases_open_in_january_are_drawn_as_requests_are():
 
     alike = young_share([1.0] * 5)
     assert young_share([10.0, 1.0, 1.0, 1.0, 1.0]) > 2 * alike > 0
+
+
+def test_councils_name_independent_schools_in_their_published_mix_pooled_towards_englands():
+    prof = SimpleNamespace(
+        new_plans_special=np.array([0.0, 20.0, 2000.0]),
+        new_plans_independent=np.array([0.0, 20.0, 200.0]),
+        national_independent_share=0.2,
+    )
+    none, few, many = independent_share(prof, prior_plans=20.0)
+    assert none == pytest.approx(0.2)  # no plans of its own: England's share
+    assert few == pytest.approx((20 + 4) / 40)  # half its own, half England's
+    assert many == pytest.approx(204 / 2020)  # mostly its own

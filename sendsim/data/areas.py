@@ -22,6 +22,7 @@ COUNCILS_FILE = "councils.parquet"
 POPULATION_FILE = "population.parquet"
 HISTORY_FILE = "history.parquet"
 
+ENGLAND_CODE = "E92000001"  # the England rows of the tables
 HISTORY_STATUSES = ("published", "suppressed", "apportioned", "imputed")
 
 # Ten placement groups of the January caseload; new plans fold NEET into "other".

@@ -16,10 +16,12 @@ import numpy as np
 import polars as pl
 
 from sendsim.data import areas
+from sendsim.errors import DataError
 from sendsim.model.codes import N_AGES, N_PLACE, Place
 
 ENGLAND = "england"
 DATA_YEAR = 2022  # the January the council table describes; earlier starts read the history
+INDEPENDENT_GROWTH_YEARS = 3  # years over which the independent market's recent growth is read
 
 #: Data placement groups (areas.PLACEMENTS order) → model placements.
 DATA_PLACE = np.array(
@@ -98,6 +100,10 @@ class Profiles:
     within_20_weeks_share: np.ndarray
     new_plan_special_share: np.ndarray  # school-age new plans in special schools (state + ISS)
     new_plan_resourced_share: np.ndarray
+    new_plans_special: np.ndarray  # new plans in special schools, state and independent (0: none)
+    new_plans_independent: np.ndarray  # of which independent and non-maintained (0: none)
+    national_independent_share: float  # England's share of new special-school plans independent
+    independent_growth: float  # England's yearly growth of plans in independent special schools
     primary_pupils: np.ndarray
     secondary_pupils: np.ndarray
     primary_capacity: np.ndarray
@@ -179,15 +185,16 @@ def load_profiles(area: str, year: int, spread: PlanSpread) -> Profiles:
         assessments_per_year=_assessments(rows, all_councils),
         national_assessments_per_year=float(_assessments(all_councils, all_councils).sum()),
         within_20_weeks_share=_fill_share(rows, all_councils, "within_20_weeks_share_2022"),
-        new_plan_special_share=_ratio(
-            rows,
-            all_councils,
-            ("new_plans_2022_state_special", "new_plans_2022_independent"),
-            _SCHOOL_NEW_PLANS,
-        ),
+        new_plan_special_share=_ratio(rows, all_councils, _SPECIAL_NEW_PLANS, _SCHOOL_NEW_PLANS),
         new_plan_resourced_share=_ratio(
             rows, all_councils, "new_plans_2022_resourced", _SCHOOL_NEW_PLANS
         ),
+        new_plans_special=np.nan_to_num(_nullable(rows, _SPECIAL_NEW_PLANS)),
+        new_plans_independent=np.nan_to_num(_nullable(rows, _SPECIAL_NEW_PLANS[1])),
+        national_independent_share=_national_ratio(
+            all_councils, _SPECIAL_NEW_PLANS[1], _SPECIAL_NEW_PLANS
+        ),
+        independent_growth=_england_growth("ehcp_independent", year, INDEPENDENT_GROWTH_YEARS),
         primary_pupils=_fill_per_child(rows, all_councils, "primary_pupils"),
         secondary_pupils=_fill_per_child(rows, all_councils, "secondary_pupils"),
         primary_capacity=_fill_per_child(rows, all_councils, "primary_capacity"),
@@ -196,12 +203,26 @@ def load_profiles(area: str, year: int, spread: PlanSpread) -> Profiles:
     )
 
 
+_SPECIAL_NEW_PLANS = ("new_plans_2022_state_special", "new_plans_2022_independent")
 _SCHOOL_NEW_PLANS = tuple(
     f"new_plans_2022_{p}" for p in ("mainstream", "resourced", "state_special", "independent", "ap")
 )
 
 
 # -- filling missing values explicitly ----------------------------------------------------
+def _england_growth(measure: str, year: int, years: int) -> float:
+    """England's yearly growth of ``measure`` over the ``years`` to January ``year``."""
+    history = areas.load_history()
+    values = history.filter(
+        (pl.col("la_code") == areas.ENGLAND_CODE)
+        & (pl.col("measure") == measure)
+        & pl.col("year").is_in([year - years, year])
+    ).sort("year")["value"]
+    if values.len() != 2 or values.null_count():
+        raise DataError(areas.PROCESSED_DIR / areas.HISTORY_FILE, f"no England {measure} {year}")
+    return float((values[1] / values[0]) ** (1 / years) - 1)
+
+
 def _nullable(rows: pl.DataFrame, cols: str | tuple[str, ...]) -> np.ndarray:
     cols = (cols,) if isinstance(cols, str) else cols
     any_null = rows.select(pl.any_horizontal(*(pl.col(c).is_null() for c in cols))).to_series()

@@ -23,7 +23,7 @@ from sendsim.model.ops import count_by
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-NATIONAL = "E92000001"
+NATIONAL = areas.ENGLAND_CODE
 Period = Literal["january", "calendar", "financial"]
 Kind = Literal["count", "share", "money"]
 
@@ -72,6 +72,12 @@ MEASURES = (
     *(
         Measure(name, f"New plans placed in {PLACE_LABELS[place].lower()}", "calendar", source=name)
         for place, name in PLACED_NEW_PLANS.items()
+    ),
+    Measure(
+        "moves_to_special",
+        "Plans moved from mainstream to special schools",
+        "calendar",
+        source="moves_to_special",
     ),
     Measure("plans_not_issued", "Assessed, no plan", "calendar", source="plans_not_issued"),
     Measure(

@@ -12,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from sendsim.data import areas
+from sendsim.data.areas import ENGLAND_CODE
 from sendsim.data.build import build as rebuild
 from sendsim.data.build import raw as raw_files
 from sendsim.errors import DataError, SendsimError
@@ -271,7 +272,7 @@ def test_history_keys_statuses_and_national_rows(history: pl.DataFrame) -> None:
     assert set(history["status"]) == set(areas.HISTORY_STATUSES)
     assert history.equals(history.sort("la_code", "measure", "year"))
     england = history.filter(
-        (pl.col("la_code") == raw_files.ENGLAND_CODE) & (pl.col("measure") == "ehcp_total")
+        (pl.col("la_code") == ENGLAND_CODE) & (pl.col("measure") == "ehcp_total")
     )
     published = {2015: 240_183, 2019: 353_995, 2020: 390_109, 2021: 430_697, 2022: 473_255}
     by_year = dict(zip(england["year"], england["value"], strict=True))
@@ -296,7 +297,7 @@ def test_primary_icbs_and_dsg_balance(councils: pl.DataFrame, history: pl.DataFr
     assert council(councils, CUMBERLAND)["icb_name"] == "NHS North East and North Cumbria ICB"
     assert council(councils, WESTMORLAND)["icb_name"] == "NHS Lancashire and South Cumbria ICB"
     assert councils["icb_code"].n_unique() == 42
-    assert history_row(history, raw_files.ENGLAND_CODE, "dsg_balance_pct", 2021)["value"] == -2.26
+    assert history_row(history, ENGLAND_CODE, "dsg_balance_pct", 2021)["value"] == -2.26
     total = councils["dsg_cumulative_balance_2022_gbp"].sum()
     assert -1.3e9 < total < -1.0e9
 

@@ -9,6 +9,7 @@ import polars as pl
 
 from sendsim.data.areas import (
     COUNCILS_FILE,
+    ENGLAND_CODE,
     HISTORY_FILE,
     NEW_PLAN_PLACEMENTS,
     PLACEMENTS,
@@ -17,7 +18,6 @@ from sendsim.data.areas import (
 from sendsim.data.build.raw import (
     AGE_CASELOAD,
     DSG_DEFICIT,
-    ENGLAND_CODE,
     LOOKUP,
     NEW_PLANS,
     PLACEMENT,

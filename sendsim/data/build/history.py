@@ -7,9 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from sendsim.data.areas import HISTORY_SCHEMA
+from sendsim.data.areas import ENGLAND_CODE, HISTORY_SCHEMA
 from sendsim.data.build.geography import PREDECESSORS, SUCCESSORS, code_index, name_index
-from sendsim.data.build.raw import ENGLAND_CODE, ENGLAND_NUMBER, FACT_COLUMNS, drop_uncollected
+from sendsim.data.build.raw import ENGLAND_NUMBER, FACT_COLUMNS, drop_uncollected
 from sendsim.data.build.schools_finance import (
     benchmarking_facts,
     dsg_facts,
@@ -21,6 +21,7 @@ from sendsim.data.build.schools_finance import (
 from sendsim.data.build.sen2 import (
     caseload_age_facts,
     flow_facts,
+    independent_caseload_facts,
     new_plan_band_facts,
     new_plan_facts,
     placement_facts,
@@ -37,10 +38,15 @@ def source_facts(raw_dir: Path) -> pl.DataFrame:
     older = sen2_mi_facts(raw_dir)
     key = ["la_number", "measure", "year"]
     older = older.join(newer.select(key), on=key, how="anti")  # prefer the 2019-2022 files
+    placements = placement_facts(raw_dir)
+    independent = independent_caseload_facts(raw_dir).join(
+        placements.select(key), on=key, how="anti"
+    )
     parts = [
         caseload_age_facts(raw_dir),
         new_plan_band_facts(raw_dir),
-        placement_facts(raw_dir),
+        placements,
+        independent,
         newer,
         older,
         tribunal_facts(raw_dir, names),

@@ -14,7 +14,6 @@ from sendsim.errors import DataError, SendsimError
 RAW_DIR = Path(__file__).resolve().parents[1] / "raw"
 
 ENGLAND_NUMBER = 970  # DfE's number for England (as in LAIT)
-ENGLAND_CODE = "E92000001"
 MARKERS = ("x", "z", "c", "u", "low", "-", "..", "")
 FACT_COLUMNS = ("source", "la_number", "measure", "year", "value", "status")
 
@@ -31,6 +30,7 @@ TIMELINESS = "dfe-ehcp/timeliness_20_week.csv"
 NEW_PLANS = "dfe-ehcp/newplans.csv"
 AGE_NEW_PLANS = "dfe-ehcp/sen2_age_new_plans_2009_2021.csv"
 SEN2_MI = "dfe-ehcp/sen2_mi_2014_2021.csv"
+ESTAB_INDEPENDENT = "dfe-ehcp/sen2_estab_independent_special_2010_2022.csv"
 TRIBUNAL = "dfe-ehcp/tribunal_appeal_rates.csv"
 PERCENT_SEN = "dfe-sen-in-schools/percent_pupils_sen_by_la.csv"
 MAINSTREAM_SEN = "dfe-sen-in-schools/mainstream_pupils_with_sen_by_la.csv"

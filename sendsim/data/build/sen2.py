@@ -24,6 +24,7 @@ from sendsim.data.build.raw import (
     ASSESSMENTS,
     EES_AREA,
     ENGLAND_NUMBER,
+    ESTAB_INDEPENDENT,
     NEW_PLANS,
     PLACEMENT,
     REQUESTS,
@@ -80,6 +81,7 @@ SEN2_MI_MEASURES = {
     "DismetEHC": "ceased_needs_met",
     "DisothEHC": "ceased_other",
     "DisleftEHC": "ceased_left_education",
+    "MtosiEHC": "moves_to_special",
     "NewEHCMediation": "mediations",
     "NewEHCTribunal": "tribunal_after_mediation",
 }
@@ -91,6 +93,7 @@ AGE_CASELOAD_BANDS = {
     "Age 16 to 19": "ehcp_age_16_19",
     "Age 20 to 25": "ehcp_age_20_25",
 }
+INDEPENDENT_TYPES = ("Special - Independent", "Special - Non-maintained")
 AGE_NEW_PLAN_BANDS = dict(zip(list(AGE_CASELOAD_BANDS)[1:], NEW_PLANS_BY_BAND, strict=True))
 
 
@@ -105,6 +108,20 @@ def caseload_age_facts(raw_dir: Path) -> pl.DataFrame:
     )
     wide = frame.pivot(on="characteristic_age", index=["la_number", "year"], values="Total_all")
     return wide_to_facts(wide, AGE_CASELOAD_BANDS, AGE_CASELOAD)
+
+
+def independent_caseload_facts(raw_dir: Path) -> pl.DataFrame:
+    """Statements and EHC plans at January in independent and non-maintained special schools,
+    2010-2022 (the ``independent`` placement, before the placement file begins in 2019)."""
+    path = raw_dir / ESTAB_INDEPENDENT
+    frame = read_raw(raw_dir, ESTAB_INDEPENDENT, [*EES_AREA, "establishment_type", "Total_all"])
+    types = pl.col("establishment_type")
+    frame = ees_areas(parse_numbers(frame, ["Total_all"], path))
+    frame = frame.filter(pl.col("la_number").is_not_null() & types.is_in(INDEPENDENT_TYPES))
+    wide = frame.group_by("la_number", "year").agg(
+        pl.when(pl.col("Total_all").null_count() == 0).then(pl.col("Total_all").sum())
+    )
+    return wide_to_facts(wide, {"Total_all": "ehcp_independent"}, ESTAB_INDEPENDENT)
 
 
 def new_plan_band_facts(raw_dir: Path) -> pl.DataFrame:

@@ -75,6 +75,15 @@ class CouncilParams:
         label="Range a council's share of new school-age plans in special schools is held within",
         source=BOUNDS_SOURCE,
     )
+    independent_share_prior_plans: float = param(
+        20.0,
+        0.0,
+        200.0,
+        unit="new plans",
+        label="England's share of independent schools among new special-school plans, counted "
+        "as this many plans in each council's own",
+        source="Assumption: steadies councils naming few special schools in a year",
+    )
     specialist_share_bounds: list[float] = profile(
         (0.03, 0.95),
         0.0,
@@ -103,10 +112,11 @@ class CouncilTable:
     assessment_capacity: np.ndarray  # assessments concluded per month (sample scale)
     resourced_threshold: np.ndarray  # need level calling for resourced provision
     special_threshold: np.ndarray  # need level calling for a special school
+    independent_share: np.ndarray  # of those, the share whose need an independent school meets
     hnb_gbp_by_year: dict[int, np.ndarray]  # high needs block by financial year (April start)
     dsg_balance_gbp: np.ndarray  # cumulative DSG balance, negative = deficit
     request_scale: np.ndarray = field(init=False)  # monthly request chance per unit of weight
-    resourced_places: np.ndarray = field(init=False)  # places (sample scale, whole numbers)
+    resourced_places: np.ndarray = field(init=False)  # places (sample scale)
     unit_cost_gbp: np.ndarray = field(init=False)  # (n, N_PLACE) yearly cost of a plan
     central_spend_gbp_per_year: np.ndarray = field(init=False)  # spend not tied to plans
     cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
@@ -199,6 +209,7 @@ class Council(mesa.Agent):
             * cfg.behaviour.assessment.capacity_headroom,
             resourced_threshold=thresholds[0],
             special_threshold=thresholds[1],
+            independent_share=independent_share(prof, p.independent_share_prior_plans),
             hnb_gbp_by_year=dict(prof.hnb_gbp),
             dsg_balance_gbp=prof.dsg_balance_start_gbp.copy(),
             trust=prof.within_20_weeks_share.copy(),  # where trust settles (see outcomes)
@@ -292,6 +303,14 @@ def ep_hours_per_year(model: SendModel) -> np.ndarray:
     """Hours a year of the EPs each council fields (scaled by the EP lever in force)."""
     hours = model.cfg.behaviour.workforce.hours_per_fte_year
     return model.councils.ep_fte * ratio(model.policy, EP_LEVER) * hours
+
+
+def independent_share(prof: Profiles, prior_plans: float) -> np.ndarray:
+    """Share of children needing a special school for whom a council names an independent
+    one from the start (a specialism, or a place, the state schools it uses lack): its
+    published share of new special-school plans, pooled towards England's."""
+    national = prof.national_independent_share * prior_plans
+    return (prof.new_plans_independent + national) / (prof.new_plans_special + prior_plans)
 
 
 def placement_thresholds(

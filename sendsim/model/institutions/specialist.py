@@ -2,8 +2,8 @@
 
 A special school's decisions: admitting the children the council names, highest need first,
 where places are free (:meth:`PlaceTable.admit`), and opening the places capital commissioned
-(:meth:`SpecialSchool.open_new_places`). The independent market's: admitting children, adding
-places when a tribunal names it, expanding towards demand it turned away
+(:meth:`SpecialSchool.open_new_places`). The independent market's: admitting children (those a
+tribunal names even when full), expanding towards the demand it could not meet
 (:meth:`IndependentSchool.respond_to_demand`) and setting its fees
 (:meth:`IndependentSchool.fee_growth`).
 """
@@ -18,11 +18,20 @@ import numpy as np
 
 from sendsim.dates import SEPTEMBER
 from sendsim.model.codes import Place
-from sendsim.model.ops import allocate, count_by, fill_slots, stochastic_round
+from sendsim.model.ops import MONTHS_PER_YEAR, allocate, count_by, fill_slots, stochastic_round
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
     from sendsim.model.profile import Profiles
+
+
+def whole_free_places(model: SendModel, spare: np.ndarray, place: Place) -> np.ndarray:
+    """Whole places free in each group (market or council) of one kind of place, from its
+    spare places rounded at random (up with the chance of the fraction), so that a sample
+    uses its places as the whole population would: a place at 1 in 20 stands for 20."""
+    keys = np.arange(len(spare)) * Place.count() + place
+    u = model.streams.uniform("places.free", keys, model.months_elapsed)
+    return stochastic_round(np.maximum(spare, 0.0), u).astype(np.float64)
 
 
 @dataclass(eq=False)
@@ -34,7 +43,7 @@ class PlaceTable:
     host: np.ndarray  # council the school is in (-1: outside the simulated area)
     market: np.ndarray  # which children may use it: council index or market index
     places: np.ndarray  # funded places (sample scale; a market's fraction used at random)
-    refused: np.ndarray = field(init=False)  # children turned away per market since September
+    refused: np.ndarray = field(init=False)  # children turned away per market this month
 
     def __post_init__(self) -> None:
         self.refused = np.zeros(int(self.market.max()) + 1 if len(self.market) else 0)
@@ -49,15 +58,12 @@ class PlaceTable:
 
     def free_by_market(self, model: SendModel, occupancy: np.ndarray) -> np.ndarray:
         """Whole places free in each market: its places less its pupils, counted over the
-        market and rounded at random (up with the chance of the fraction), so that a sample
-        uses its places as the whole population would: a place at 1 in 20 stands for 20."""
+        market (see :func:`whole_free_places`)."""
         n_markets = len(self.refused)
         spare = count_by(self.market, n_markets, self.places) - count_by(
             self.market, n_markets, occupancy
         )
-        keys = np.arange(n_markets) * Place.count() + self.place
-        u = model.streams.uniform("places.free", keys, model.months_elapsed)
-        return stochastic_round(np.maximum(spare, 0.0), u).astype(np.float64)
+        return whole_free_places(model, spare, self.place)
 
     def places_by_council(self, n_councils: int) -> np.ndarray:
         return count_by(self.owner, n_councils, self.places)
@@ -66,8 +72,9 @@ class PlaceTable:
         """Admit children ``idx`` (highest need first) where places are free.
 
         Children already placed in this kind of school keep their place. With ``force`` (a
-        tribunal naming the placement) a full market adds the places needed, recorded as
-        growth of ``places``. Returns the children who could not be admitted.
+        tribunal naming the placement) every child is admitted, over the places if need be,
+        and counts in the market's demand in September. Returns the children who could not
+        be admitted.
         """
         ch = model.children
         new = idx[ch.place[idx] != self.place]
@@ -76,13 +83,12 @@ class PlaceTable:
         group = self.child_market(model, new)
         occupancy = self.occupancy(model)
         free = self.free_by_market(model, occupancy)
-        if force:
-            short = np.maximum(count_by(group, len(free)) - free, 0)
-            free += self._expand(short)
-        ok = allocate(group, ch.severity[new], free)
+        ok = np.ones(len(new), bool) if force else allocate(group, ch.severity[new], free)
         self.refused += count_by(group[~ok], len(self.refused))
         admitted = new[ok]
         slots = np.maximum(np.ceil(self.places) - occupancy, 0)  # at least the market's free
+        if force:
+            self._add_overflow_slots(slots, count_by(group[ok], len(self.refused)))
         ch.school[admitted] = fill_slots(self.market, slots, group[ok], ch.severity[admitted])
         ch.place[admitted] = self.place
         model.note_admissions(admitted)
@@ -92,15 +98,19 @@ class PlaceTable:
         la = model.children.la[idx]
         return model.councils.market[la] if self.place == Place.INDEPENDENT else la.astype(np.int64)
 
-    def _expand(self, short: np.ndarray) -> np.ndarray:
-        """Add ``short`` places per market to its first school; return places added."""
-        first = np.full(len(short), -1)
+    def over_full(self, model: SendModel) -> np.ndarray:
+        """Pupils beyond the places of each market."""
+        n_markets = len(self.refused)
+        pupils = count_by(self.market, n_markets, self.occupancy(model))
+        return np.maximum(pupils - count_by(self.market, n_markets, self.places), 0.0)
+
+    def _add_overflow_slots(self, slots: np.ndarray, admitted: np.ndarray) -> None:
+        """Slots beyond the places for the children a market must take: at its first school."""
+        first = np.full(len(admitted), -1)
         first[self.market[::-1]] = np.arange(self.n)[::-1]
-        grow = np.flatnonzero((short > 0) & (first >= 0))
-        self.places[first[grow]] += short[grow]
-        added = np.zeros(len(short))
-        added[grow] = short[grow]
-        return added
+        beyond = np.maximum(admitted - count_by(self.market, len(admitted), slots), 0)
+        grow = np.flatnonzero((beyond > 0) & (first >= 0))
+        slots[first[grow]] += beyond[grow]
 
 
 class SpecialSchool(mesa.Agent):
@@ -132,25 +142,36 @@ class IndependentSchool(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    def respond_to_demand(self, market_places: np.ndarray, growth: float) -> None:
-        """Each September: the school takes its share of the children its market turned away
-        since last September, adding at most ``growth`` of its places.
+    def respond_to_demand(
+        self, market_places: np.ndarray, over_full: np.ndarray, growth: float
+    ) -> None:
+        """Each month: the school takes its share of its market's unmet demand (children
+        turned away in the month, and pupils tribunals placed beyond its places), adding at
+        most ``growth`` of its places.
 
         Args:
             market_places: places in each market.
-            growth: largest yearly growth of a school's places.
+            over_full: pupils beyond the places of each market.
+            growth: largest growth of a school's places in a month.
         """
         iss, i = self.model.iss, self.index
-        share = iss.places[i] / max(market_places[iss.market[i]], 1e-9)
-        iss.places[i] += min(share * iss.refused[iss.market[i]], growth * iss.places[i])
+        market = iss.market[i]
+        share = iss.places[i] / max(market_places[market], 1e-9)
+        demand = share * (iss.refused[market] + over_full[market])
+        iss.places[i] += min(demand, growth * iss.places[i])
 
     @staticmethod
     def expand_markets(model: SendModel) -> None:
-        """Each September the market responds to last year's turned-away demand."""
+        """Each month the market responds to the demand it could not meet, within its
+        yearly growth (England's recent growth of independent placements)."""
         iss = model.iss
         market_places = count_by(iss.market, len(iss.refused), iss.places)
-        growth = model.cfg.behaviour.placement.iss_growth_per_year
-        model.agents_by_type[IndependentSchool].do("respond_to_demand", market_places, growth)
+        relative = model.cfg.behaviour.placement.iss_growth_relative
+        yearly = model.profiles.independent_growth * relative
+        growth = (1.0 + yearly) ** (1.0 / MONTHS_PER_YEAR) - 1.0
+        model.agents_by_type[IndependentSchool].do(
+            "respond_to_demand", market_places, iss.over_full(model), growth
+        )
         iss.refused[:] = 0.0
 
     @staticmethod
@@ -182,14 +203,23 @@ def create_place_tables(
         ch.school[pupils] = fill_slots(
             owner, table_free, ch.la[pupils].astype(np.int64), ch.severity[pupils]
         )
-        # places sized per council, as many as its plans call for or its pupils take: each
-        # school keeps its pupils and an equal part of the council's spare places
-        occupancy = table.occupancy(model)
-        spare = plans * model.sample_fraction * headroom - count_by(owner, prof.n, occupancy)
-        table.places[:] = occupancy + np.maximum(spare, 0.0)[owner] / n_schools[owner]
+        table.places[:] = _share_out(plans * model.sample_fraction * headroom, table, model)
         kind.create_agents(model, len(owner), index=list(range(len(owner))))
         tables.append(table)
     return tables[0], tables[1]
+
+
+def _share_out(places: np.ndarray, table: PlaceTable, model: SendModel) -> np.ndarray:
+    """Each council's ``places`` (sized to its published plans, whatever pupils the sample
+    drew, so that places do not grow with sampling noise) shared among its schools: each
+    keeps its pupils and an equal part of any spare places; a shortfall is shared in
+    proportion to pupils (the schools start over-full)."""
+    occupancy = table.occupancy(model)
+    pupils = count_by(table.owner, len(places), occupancy)[table.owner]
+    schools = np.bincount(table.owner, minlength=len(places))[table.owner]
+    spare = (places[table.owner] - pupils) / schools
+    over_full = places[table.owner] * occupancy / np.maximum(pupils, 1.0)
+    return np.where(spare >= 0, occupancy + spare, over_full)
 
 
 def _hosts(

@@ -1,8 +1,8 @@
 """Calendar events: the academic year (September) and the financial year (April).
 
 September: everyone ages a year; children start school, move to secondary school, to post-16
-and out of school at 19; special schools open the places capital commissioned, councils
-resourced provision, and the independent market grows towards the demand it turned away.
+and out of school at 19; special schools open the places capital commissioned, and councils
+resourced provision.
 April: each council plans its year against its high needs income.
 """
 
@@ -24,7 +24,7 @@ from sendsim.model.codes import (
     member,
 )
 from sendsim.model.institutions.council import Council
-from sendsim.model.institutions.specialist import IndependentSchool, SpecialSchool
+from sendsim.model.institutions.specialist import SpecialSchool
 from sendsim.model.mechanism import Mechanism
 from sendsim.model.operations import placing, population
 from sendsim.model.ops import scale_share
@@ -65,7 +65,6 @@ def new_academic_year(model: SendModel) -> None:
     finish_post19_courses(model, np.flatnonzero(ch.active & (age > ADULT_AGE)))
     SpecialSchool.open_commissioned_places(model)
     Council.commission_resourced_places(model)
-    IndependentSchool.expand_markets(model)
     ch.compact()
     model.set_needy(np.flatnonzero(ch.severity > 0))  # slots have moved
     model.schools.count_pupils(model)

@@ -29,7 +29,7 @@ from sendsim.model.codes import (
     Sen,
     member,
 )
-from sendsim.model.institutions.specialist import create_place_tables
+from sendsim.model.institutions.specialist import IndependentSchool, create_place_tables
 from sendsim.model.levers import TODAY, change
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import placing
@@ -67,12 +67,22 @@ class PlacementParams:
         label="Months of unmet need after which a plan's placement is reconsidered",
         source="Assumption",
     )
+    waiting_review_per_year: float = param(
+        1.0,
+        0.0,
+        12.0,
+        unit="per year",
+        label="How often a plan on a special school waiting list is reconsidered for a place",
+        source="Estimated in sample (docs/backtest.md): SEN2 new plans placed in state special "
+        "schools and moves from mainstream to special schools, 2019-2021 [dfe-ehcp]",
+    )
     independent_when_full: float = param(
         0.5,
         0.0,
         1.0,
         unit="probability",
-        label="Chance a child needing a special place goes independent when state places are full",
+        label="Chance a plan reconsidered on a waiting list goes independent when state special "
+        "places are full",
         source="Assumption",
     )
     move_when_unmet_per_year: float = param(
@@ -92,13 +102,16 @@ class PlacementParams:
         label="Yearly chance a secondary pupil with unmet SEMH need moves to AP",
         source="Assumption",
     )
-    iss_growth_per_year: float = param(
-        0.10,
+    iss_growth_relative: float = param(
+        1.0,
         0.0,
-        0.5,
-        unit="per year",
-        label="Most places the independent special school market adds in a year, for demand",
-        source="[ccn-isos-2025]: ISS pupils up ~165% since 2015 (~10% a year)",
+        5.0,
+        unit="multiple of recent growth",
+        label="Most places the independent special school market adds in a year, relative to "
+        "England's growth of plans in those schools over the three years to the start",
+        source="[dfe-ehcp]: plans in independent and non-maintained special schools grew 8.5% a "
+        "year to January 2019 and 11.7% a year to January 2022 (sendsim/data/raw/dfe-ehcp/"
+        "sen2_estab_independent_special_2010_2022.csv)",
     )
     awaiting_resolution_per_year: float = param(
         4.0,
@@ -259,6 +272,7 @@ class PlacementParams:
 FIELDS = {
     "place": ChildField(np.int8, Place.EARLY_YEARS, "setting (Place)"),
     "school": ChildField(np.int32, -1, "institution index within the table of place; -1 none"),
+    "awaits_special": ChildField(np.bool_, False, "on the council's special school waiting list"),
 }
 
 METRICS = (
@@ -280,8 +294,11 @@ METRICS = (
     count("moves_to_special", "Plans moved from mainstream to special provision", "flow"),
     count("moves_to_ap", "Pupils moved from mainstream school to alternative provision", "flow"),
     count(
-        "special_place_shortfall", "Children needing a special place who did not get one", "flow"
+        "special_place_shortfall",
+        "Plans needing a special school that found no place (joining the waiting list)",
+        "flow",
     ),
+    count("special_school_waiting", "Plans waiting for a special school place", "stock"),
     *(
         ratio(
             f"placement_share_{n}",
@@ -303,27 +320,28 @@ METRICS = (
 
 
 def build(model: SendModel) -> None:
-    """Special and independent school places sized to their January pupils and the published
-    plans; resourced provision places likewise."""
-    ch, c, prof = model.children, model.councils, model.profiles
+    """Special and independent school places, and resourced provision places, sized to the
+    published plans."""
+    c, prof = model.councils, model.profiles
     england = model.cfg.area.code.lower() == "england"
     model.specials, model.iss = create_place_tables(model, prof, england)
-    c.resourced_places[:] = np.maximum(
-        np.round(
-            prof.plans[:, :, Place.RESOURCED].sum(axis=1)
-            * model.sample_fraction
-            * model.cfg.behaviour.placement.resourced_headroom
-        ),
-        count_by(ch.la[ch.place == Place.RESOURCED], c.n),
+    c.resourced_places[:] = (
+        prof.plans[:, :, Place.RESOURCED].sum(axis=1)
+        * model.sample_fraction
+        * model.cfg.behaviour.placement.resourced_headroom
     )
 
 
 def step(model: SendModel) -> None:
-    """Monthly moves: to more specialist settings, into and out of AP, in and out of NEET."""
+    """Monthly moves: admissions from special school waiting lists, to more specialist
+    settings, into and out of AP, in and out of NEET; then the independent market adds
+    places for the demand it could not meet (open to next month's new plans first)."""
+    placing.admit_waiting(model)
     resolve_awaiting(model)
     escalate_unmet(model)
     alternative_provision(model)
     neet_transitions(model)
+    IndependentSchool.expand_markets(model)
 
 
 def resolve_awaiting(model: SendModel) -> None:
@@ -423,6 +441,9 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
             census.la[census.plan][plan_school == AWAITING_PROVISION], n
         ),
         "out_of_area": count_by(model.children.la[model.placed_away()], n),
+        "special_school_waiting": count_by(
+            census.la[census.plan][model.children.awaits_special[census.idx[census.plan]]], n
+        ),
         "special_places": model.specials.places_by_council(n),
         "resourced_places": c.resourced_places.astype(np.float64),
         "independent_places": model.iss.places_by_council(n),

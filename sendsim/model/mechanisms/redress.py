@@ -97,12 +97,14 @@ class RedressParams:
         8, 1, 24, unit="months", label="Months from appeal to decision", source="Assumption"
     )
     named_independent_share: float = param(
-        0.3,
+        0.1,
         0.0,
         1.0,
         unit="share",
         label="Share of successful placement appeals that name an independent school",
-        source="Assumption",
+        source="Estimated in sample (docs/backtest.md): at 0.3 tribunal placements take nearly "
+        "all the independent market's growth and new plans placed there fall to half the "
+        "1,600-1,800 a year SEN2 records for 2019-2021 [dfe-ehcp]",
     )
 
 
@@ -118,6 +120,11 @@ METRICS = (
         "appealable_decisions", "Decisions families can appeal (refusals, plans, no plan)", "flow"
     ),
     count("tribunal_decisions", "SEND Tribunal appeals decided", "flow"),
+    count(
+        "tribunal_named_independent",
+        "Independent school placements the SEND Tribunal named",
+        "flow",
+    ),
     ratio(
         "tribunal_appeal_rate",
         "share",

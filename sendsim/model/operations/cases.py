@@ -142,6 +142,9 @@ def remedy(model: SendModel, idx: np.ndarray, about: Appeal | np.ndarray) -> Non
     u = model.streams.uniform("named_independent", ch.uid[contested], model.months_elapsed)
     named_share = model.cfg.behaviour.redress.named_independent_share * placing.off_list(model)
     named = contested[(u < named_share) & (ch.age[contested] < POST16_START_AGE)]
+    model.flows.add(
+        "tribunal_named_independent", ch.la[named[ch.place[named] != Place.INDEPENDENT]]
+    )
     model.iss.admit(model, named, force=True)
     upgrade = np.setdiff1d(contested, named)
     placing.place(model, upgrade[ch.place[upgrade] != Place.INDEPENDENT], escalate=True)

@@ -25,12 +25,15 @@ from sendsim.model.codes import (
     member,
 )
 from sendsim.model.institutions.schools import MainstreamSchool
-from sendsim.model.ops import allocate, count_by
+from sendsim.model.institutions.specialist import whole_free_places
+from sendsim.model.ops import allocate, count_by, per_month
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 ALWAYS_SPECIAL = (Need.PMLD,)
+#: Where a child on a special school waiting list may be meanwhile.
+WAITING_PLACES = (Place.MAINSTREAM, Place.RESOURCED, Place.AP, Place.OTHER)
 #: The ladder of specialism, and each placement's rung on it (other placements: rung 0).
 LADDER = np.array(
     [Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.INDEPENDENT], np.int8
@@ -82,27 +85,71 @@ def place(model: SendModel, idx: np.ndarray, escalate: bool = False) -> None:
 def _fill(model: SendModel, idx: np.ndarray, target: np.ndarray) -> None:
     """Allocate places for school-age plans by target setting, falling back down the ladder.
 
-    A child refused a more specialist place who already has a special school place keeps it.
-    Secondary pupils with SEMH needs who find no specialist place wait in AP.
+    Of the children needing a special school, the council names an independent one for a
+    share (its published mix); the rest go to a state special school. A child refused either
+    who has no special school place joins the council's waiting list for one
+    (:func:`admit_waiting`) and meanwhile takes resourced provision or mainstream; secondary
+    pupils with SEMH needs wait in AP.
     """
     ch = model.children
-    refused = model.specials.admit(model, idx[target == Place.STATE_SPECIAL])
-    refused = refused[~member(ch.place[refused], SPECIAL_SCHOOLS)]
-    model.flows.add("special_place_shortfall", ch.la[refused])
-    u = model.streams.uniform("independent_when_full", ch.uid[refused], model.months_elapsed)
-    independent_when_full = model.cfg.behaviour.placement.independent_when_full * off_list(model)
-    spill = refused[u < independent_when_full]
-    no_iss = model.iss.admit(model, np.concatenate([idx[target == Place.INDEPENDENT], spill]))
-    no_iss = no_iss[~member(ch.place[no_iss], SPECIAL_SCHOOLS)]
-    resourced = np.concatenate(
-        [idx[target == Place.RESOURCED], refused[u >= independent_when_full], no_iss]
+    special = target == Place.STATE_SPECIAL
+    independent = target == Place.INDEPENDENT
+    named = independent_named(model, idx) & special & ~member(ch.place[idx], SPECIAL_SCHOOLS)
+    refused = np.concatenate(
+        [
+            model.specials.admit(model, idx[special & ~named]),
+            model.iss.admit(model, idx[independent | named]),
+        ]
     )
-    no_rp = admit_resourced(model, resourced)
-    interim = np.isin(no_rp, refused) & (ch.need[no_rp] == Need.SEMH)
+    waiting = join_waiting_list(model, refused[~member(ch.place[refused], SPECIAL_SCHOOLS)])
+    no_rp = admit_resourced(model, np.concatenate([idx[target == Place.RESOURCED], waiting]))
+    interim = np.isin(no_rp, waiting) & (ch.need[no_rp] == Need.SEMH)
     interim &= ch.age[no_rp] >= SECONDARY_START_AGE
     ch.place[no_rp[interim]] = Place.AP
     ch.school[no_rp[interim]] = -1
     to_mainstream(model, np.concatenate([idx[target == Place.MAINSTREAM], no_rp[~interim]]))
+
+
+def independent_named(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Whether the council would name an independent school for each child needing a special
+    one: a draw fixed for the child, against its council's share (fewer with tailored lists)."""
+    ch = model.children
+    u = model.streams.uniform("independent_named", ch.uid[idx])
+    return u < model.councils.independent_share[ch.la[idx]] * off_list(model)
+
+
+def join_waiting_list(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Children needing a special school who found no place wait for one; returns them."""
+    ch = model.children
+    model.flows.add("special_place_shortfall", ch.la[idx[~ch.awaits_special[idx]]])
+    ch.awaits_special[idx] = True
+    return idx
+
+
+def admit_waiting(model: SendModel) -> None:
+    """Councils reconsider plans on their special school waiting lists: special schools admit
+    them, highest need first, where places are free; when none are, the council may name an
+    independent school instead.
+
+    A child leaves the list with a special school place, or once its plan ends or it reaches
+    post-16 (placed afresh then).
+    """
+    ch, p = model.children, model.cfg.behaviour.placement
+    listed = model.needy[ch.awaits_special[model.needy]]
+    still = (ch.sen[listed] == Sen.EHCP) & member(ch.place[listed], WAITING_PLACES)
+    still &= (ch.age[listed] >= SCHOOL_START_AGE) & (ch.age[listed] < POST16_START_AGE)
+    ch.awaits_special[listed[~still]] = False
+    waiting = listed[still]
+    u = model.streams.uniform("waiting_review", ch.uid[waiting], model.months_elapsed)
+    reviewed = waiting[u < per_month(p.waiting_review_per_year)]
+    was = ch.place[reviewed]
+    left = model.specials.admit(model, reviewed)
+    u = model.streams.uniform("independent_when_full", ch.uid[left], model.months_elapsed)
+    model.iss.admit(model, left[u < p.independent_when_full * off_list(model)])
+    admitted = member(ch.place[reviewed], SPECIAL_SCHOOLS)
+    ch.awaits_special[reviewed[admitted]] = False
+    moved = admitted & member(was, (Place.MAINSTREAM, Place.RESOURCED))
+    model.flows.add("moves_to_special", ch.la[reviewed[moved]])
 
 
 def off_list(model: SendModel) -> float:
@@ -121,7 +168,7 @@ def admit_resourced(model: SendModel, idx: np.ndarray) -> np.ndarray:
     ch, c = model.children, model.councils
     already = ch.place[idx] == Place.RESOURCED
     occupied = count_by(ch.la[model.occupants(Place.RESOURCED)], c.n)
-    free = np.maximum(c.resourced_places - occupied, 0)
+    free = whole_free_places(model, c.resourced_places - occupied, Place.RESOURCED)
     new = idx[~already]
     ok = allocate(ch.la[new], ch.severity[new], free)
     ch.place[new[ok]] = Place.RESOURCED
