@@ -140,11 +140,17 @@ def test_spill_over_to_independent_schools_when_the_market_can_grow():
 
 
 def test_councils_name_independent_schools_in_their_published_mix():
-    """A council naming no independent schools for new plans places none there (beyond what
-    tribunals name); its published mix places some."""
+    """A council naming no independent schools for new plans places none there (tribunals
+    naming none); its published mix places some, and naming them for all (a market free to
+    grow) more."""
 
     def placed_independent(share: float | None) -> float:
-        model = SendModel(make_config(**{**BASE, "behaviour.redress.named_independent_share": 0}))
+        config = {
+            **BASE,
+            "behaviour.redress.named_independent_share": 0,
+            "behaviour.placement.iss_growth_relative": 5.0,
+        }
+        model = SendModel(make_config(**config))
         if share is not None:
             model.councils.independent_share[:] = share
         model.run(progress=False)

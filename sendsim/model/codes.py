@@ -108,7 +108,7 @@ SECONDARY_START_AGE = 11  # Year 7
 POST16_START_AGE = 16  # Year 12
 STATUTORY_WEEKS = 20  # a plan is due within 20 weeks of the request
 AWAITING_PROVISION = -2  # ``school`` of a child with a plan turned away, awaiting a place
-ADULT_AGE = 19  # school sixth forms end; plans can cease on leaving education
+ADULT_AGE = 19  # school sixth forms end
 N_AGES = MAX_AGE + 1
 
 #: Placement names as they appear in metric names (``ehcp_state_special``).

@@ -1,11 +1,13 @@
 """Placement: moves between settings each month, and the places that exist.
 
 Settings are named through :mod:`sendsim.model.operations.placing` whenever a plan is issued,
-a child arrives, or a phase ends. Each month, plans whose need stays unmet move up the ladder
-of specialism, children turned away by a school are offered another place, secondary pupils
-with unmet SEMH needs move into alternative provision and back, and young people with SEND
-move in and out of NEET. Special and independent schools admit within their places
-(:mod:`sendsim.model.institutions.specialist`).
+a child arrives, or a phase ends. A plan needing a special school that finds no place joins
+the council's waiting list. Each month, councils reconsider plans on their lists, plans whose
+need stays unmet move up the ladder of specialism, children turned away by a school are
+offered another place, secondary pupils with unmet SEMH needs move into alternative provision
+and back, and young people with SEND move in and out of NEET. Special and independent schools
+admit within their places, and the independent market grows towards the demand it could not
+meet (:mod:`sendsim.model.institutions.specialist`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.config.params import param
-from sendsim.model.codes import ADULT_AGE, Place, Sen, member
+from sendsim.model.codes import POST16_START_AGE, Place, Sen, member
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
 from sendsim.model.ops import scale_share
@@ -33,21 +33,24 @@ class ReviewParams:
         source="Assumption",
     )
     cease_needs_met_per_year: float = param(
-        0.05,
+        0.01,
         0.0,
         0.3,
         unit="per year",
         label="Yearly chance a plan whose need has fallen below 0.3 ceases",
-        source="[dfe-ehcp]: ~430-900 plans a year ceased as needs met (DismetEHC in "
-        "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
+        source="[dfe-ehcp]: 430-900 plans a year ceased as needs met in 2019-2021 (DismetEHC in "
+        "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv); with councils' fitted cessation "
+        "practice (cease_scale) this gives about 2,000 a year from 2019",
     )
     cease_left_education_per_year: float = param(
         0.6,
         0.0,
         1.0,
         unit="per year",
-        label="Yearly chance a plan ceases once a young person aged 19+ leaves education",
-        source="[dfe-ehcp]: ~12,800 plans ceased in 2021 on leaving education (DisleftEHC in "
+        label="Yearly chance a plan ceases once a young person aged 16 or over has left "
+        "education",
+        source="[dfe-ehcp]: ~12,800 plans ceased in 2021 on leaving school at the end of "
+        "compulsory schooling or after (DisleftEHC in "
         "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
     )
     plan_age_spread_months: int = param(
@@ -90,7 +93,7 @@ def step(model: SendModel) -> None:
     scale = model.councils.cease_scale[ch.la[due]]  # each council's fitted practice
     met_chance = scale_share(p.cease_needs_met_per_year, scale)
     met = (ch.severity[due] < p.needs_met_level) & (u < met_chance)
-    out_of_education = (ch.age[due] >= ADULT_AGE) & member(
+    out_of_education = (ch.age[due] >= POST16_START_AGE) & member(
         ch.place[due], (Place.EMPLOYMENT, Place.NEET)
     )
     left = out_of_education & (u < scale_share(p.cease_left_education_per_year, scale))
