@@ -117,13 +117,15 @@ def test_request_trend_raises_requests_in_later_years_towards_the_ceiling():
 
 
 def test_cease_scale_raises_plans_ceased_at_review():
+    """Tripled as a hazard: most plans of young people out of education cease (0.6 a year
+    becomes 0.94), and three times as many as needs are met."""
     base = run_model(**{"run.years": 2, "run.calibrated": False})
     more = SendModel(make_config(**{"run.years": 2, "run.calibrated": False}))
     more.councils.cease_scale[:] = 3.0
     more.run(progress=False)
     assert (
         more.recorder.flows["ceased_on_review"].sum()
-        > 2 * base.recorder.flows["ceased_on_review"].sum()
+        > 1.5 * base.recorder.flows["ceased_on_review"].sum()
     )
 
 

@@ -73,8 +73,8 @@ class PlaceTable:
 
         Children already placed in this kind of school keep their place. With ``force`` (a
         tribunal naming the placement) every child is admitted, over the places if need be,
-        and counts in the market's demand in September. Returns the children who could not
-        be admitted.
+        and counts in the market's demand (:meth:`IndependentSchool.respond_to_demand`).
+        Returns the children who could not be admitted.
         """
         ch = model.children
         new = idx[ch.place[idx] != self.place]

@@ -47,8 +47,7 @@ class ReviewParams:
         0.0,
         1.0,
         unit="per year",
-        label="Yearly chance a plan ceases once a young person aged 16 or over has left "
-        "education",
+        label="Yearly chance a plan ceases once a young person aged 16 or over has left education",
         source="[dfe-ehcp]: ~12,800 plans ceased in 2021 on leaving school at the end of "
         "compulsory schooling or after (DisleftEHC in "
         "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
