@@ -106,3 +106,15 @@ def test_councils_name_independent_schools_in_their_published_mix_pooled_towards
     assert none == pytest.approx(0.2)  # no plans of its own: England's share
     assert few == pytest.approx((20 + 4) / 40)  # half its own, half England's
     assert many == pytest.approx(204 / 2020)  # mostly its own
+
+
+@pytest.mark.parametrize(("year", "growth"), [(2019, 17_532 / 13_721), (2022, 24_412 / 17_532)])
+def test_the_independent_market_grows_at_most_as_in_the_three_years_before(year, growth):
+    """Its yearly bound is England's growth of independent special school plans (SEN2) over
+    the three Januaries to the start, and places never grow faster within a run."""
+    model = SendModel(make_config(**{"run.start": f"{year}-01", "run.years": 2}))
+    bound = growth ** (1 / 3)
+    assert 1 + model.profiles.independent_growth == pytest.approx(bound)
+    model.run(progress=False)
+    places = model.recorder.stocks["independent_places"].sum(axis=1)
+    assert (places[1:] <= places[:-1] * bound ** (1 / 12) + 1e-9).all()
