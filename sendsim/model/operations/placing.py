@@ -101,7 +101,8 @@ def _fill(model: SendModel, idx: np.ndarray, target: np.ndarray) -> None:
             model.iss.admit(model, idx[independent | named]),
         ]
     )
-    waiting = join_waiting_list(model, refused[~member(ch.place[refused], SPECIAL_SCHOOLS)])
+    waiting = refused[~member(ch.place[refused], SPECIAL_SCHOOLS)]
+    join_waiting_list(model, waiting)
     no_rp = admit_resourced(model, np.concatenate([idx[target == Place.RESOURCED], waiting]))
     interim = np.isin(no_rp, waiting) & (ch.need[no_rp] == Need.SEMH)
     interim &= ch.age[no_rp] >= SECONDARY_START_AGE
@@ -118,12 +119,11 @@ def independent_named(model: SendModel, idx: np.ndarray) -> np.ndarray:
     return u < model.councils.independent_share[ch.la[idx]] * off_list(model)
 
 
-def join_waiting_list(model: SendModel, idx: np.ndarray) -> np.ndarray:
-    """Children needing a special school who found no place wait for one; returns them."""
+def join_waiting_list(model: SendModel, idx: np.ndarray) -> None:
+    """Children needing a special school who found no place wait for one."""
     ch = model.children
     model.flows.add("special_place_shortfall", ch.la[idx[~ch.awaits_special[idx]]])
     ch.awaits_special[idx] = True
-    return idx
 
 
 def admit_waiting(model: SendModel) -> None:
