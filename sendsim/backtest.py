@@ -42,9 +42,14 @@ TREND_CEILINGS = (1.1, 1.25, 1.5)
 #: moves, and the spreads are pooled towards the median council's. Estimated from the
 #: forecasts from January 2020 (one and two years ahead) and 2021 (one year): the 80th
 #: percentile over councils of each error relative to the half of the interval on its side
-#: was 1.22 with the spreads widened by 1.7, so 1.7 x 1.22 (docs/backtest.md, "Forecast
-#: uncertainty"); the forecast from 2019 checks it.
-SPREAD_SCALE = 2.1
+#: was 1.22 with the spreads widened by 1.7, so 1.7 x 1.22 = 2.1, and 0.94 at 2.1 once
+#: capacity was no longer drawn and more outflow could end any plan, so 2.1 x 0.94; with the
+#: outflow's draw bounded most draws reach the bound, and wider would not widen the intervals
+#: (docs/backtest.md, "Forecast uncertainty"); the forecast from 2019 checks it.
+SPREAD_SCALE = 2.0
+#: Share of a council's exits at review that a draw with less outflow may take away (all but
+#: a tenth; a draw with more outflow adds as much at most, so the median draw is the fit).
+REVIEW_EXITS_MOVABLE = 0.9
 METHODS = ("sendsim", "persistence", "linear", "growth")
 #: The fit's spread of each rate that varies from year to year in a draw.
 YEARLY_SPREADS = {
@@ -142,9 +147,12 @@ def perturb(factors: dict[str, np.ndarray], rng: np.random.Generator) -> dict[st
     widened by :data:`SPREAD_SCALE`).
 
     Request trend moves by the spread of yearly request growth; plan outflow by the spread of
-    its yearly rate, turned into a change of how often plans cease at review; assessment
-    capacity by the spread of the yearly change in new plans per request. The draw also
-    carries each council's yearly spreads of the rates that vary from year to year
+    its yearly rate: less, as fewer of the usual exits at review (needs met, education ended);
+    more, as a chance that any plan ceases at its review (the usual exits soon run out of plans
+    they can end). Assessment
+    capacity is not drawn: capacity above demand is of no use and capacity below it is lost,
+    so a spread of capacity would bias new plans down. The draw also carries each council's
+    yearly spreads of the rates that vary from year to year
     (:mod:`sendsim.model.mechanisms.variation`).
     """
     n = len(factors["request_trend"])
@@ -158,9 +166,12 @@ def perturb(factors: dict[str, np.ndarray], rng: np.random.Generator) -> dict[st
     out = dict(factors)
     out["request_trend"] = factors["request_trend"] + factors["growth_sd"] * shock()
     review = np.maximum(factors["review_rate"], 0.005)
-    wanted = np.maximum(review + factors["outflow_sd"] * shock(), 0.1 * review)
-    out["cease_scale"] = factors["cease_scale"] * wanted / review
-    out["capacity_level"] = factors["capacity_level"] * np.exp(factors["conversion_sd"] * shock())
+    # symmetric about the fit, within what fewer exits at review can take away (the median
+    # draw is the fit): less outflow, fewer of the usual exits; more, any plan may cease
+    bound = REVIEW_EXITS_MOVABLE * review
+    shift = np.clip(factors["outflow_sd"] * shock(), -bound, bound)
+    out["cease_scale"] = factors["cease_scale"] * (review + np.minimum(shift, 0.0)) / review
+    out[calibration.CEASE_OTHER] = np.maximum(shift, 0.0)
     for name, bounds in calibration.FACTOR_RANGE.items():  # a draw is a fit the model accepts
         out[name] = np.clip(out[name], *bounds)
     spreads = [factors.get(name, np.zeros(n)) for name in YEARLY_SPREADS.values()]

@@ -63,13 +63,11 @@ FACTOR_RANGE = {
 } | {name: (0.05, 20.0) for name in AGE_FACTORS}
 FACTORS = tuple(FACTOR_RANGE)
 #: Spreads of each council's history that forecasts draw parameters from: plan outflow,
-#: request growth, change of new plans per request (log); and the yearly variation of its
-#: requests around their trend (log), of refusals (log-odds) and of appeals per appealable
-#: decision (log).
+#: request growth; and the yearly variation of its requests around their trend (log), of
+#: refusals (log-odds) and of appeals per appealable decision (log).
 SPREADS = (
     "outflow_sd",
     "growth_sd",
-    "conversion_sd",
     "request_noise_sd",
     "refusal_noise_sd",
     "appeal_noise_sd",
@@ -85,6 +83,7 @@ CHECKED_COUNTS = {
 }
 CHECKED = (*CHECKED_COUNTS, "within_20_weeks_share")  # the diagnostics' published figures
 YEARLY_SD = "yearly_sd"  # a forecast draw's spreads of yearly variation, (councils, Rate)
+CEASE_OTHER = "cease_other"  # a forecast draw's outflow beyond the council's usual exits
 POOLING_PLANS = 1000  # a council with this many plans weighs its own history half (assumption)
 NATIONAL = areas.ENGLAND_CODE
 GROWTH_RANGE = (-0.25, 0.5)  # yearly request growth a target may take (larger: recording breaks)
@@ -134,9 +133,6 @@ def targets(year: int, ceiling: float | None = None) -> pl.DataFrame:
         outflow=(pl.col("new_plans").shift(1) - pl.col("ehcp_total").diff()).over("la_code")
         / pl.col("ehcp_total").shift(1).over("la_code"),
         growth=pl.col("requests").pct_change().over("la_code").clip(*GROWTH_RANGE),
-        conversion=pl.when((pl.col("new_plans") > 0) & (pl.col("requests") > 0)).then(
-            (pl.col("new_plans") / pl.col("requests")).log()
-        ),
         refusal_logit=pl.when(pl.col("refusals").is_between(1, pl.col("requests") - 1)).then(
             (pl.col("refusals") / (pl.col("requests") - pl.col("refusals"))).log()
         ),
@@ -153,7 +149,6 @@ def targets(year: int, ceiling: float | None = None) -> pl.DataFrame:
         .agg(  # uncertainty of each fitted level, assuming yearly deviations independent
             pl.col("outflow").std().alias("outflow_sd"),  # fitted to one year
             pl.col("growth").std().alias("growth_sd"),  # the initial growth: its yearly drift
-            (pl.col("conversion").diff().std() / np.sqrt(2)).alias("conversion_sd"),  # one year
             # a year's deviation from a smooth trend: second differences have 6 times its var.
             (pl.col("growth").diff().std() / np.sqrt(6)).alias("request_noise_sd"),
             (pl.col("refusal_logit").diff().std() / np.sqrt(2)).alias("refusal_noise_sd"),
@@ -498,6 +493,8 @@ def apply(model: SendModel, factors: dict[str, np.ndarray]) -> None:
     c.request_age_factor[:] = np.column_stack([factors[name] for name in AGE_FACTORS])
     if YEARLY_SD in factors:  # forecast draws: rates vary from year to year
         c.yearly_sd[:] = factors[YEARLY_SD]
+    if CEASE_OTHER in factors:
+        c.cease_other[:] = factors[CEASE_OTHER]
 
 
 def apply_stored(model: SendModel) -> None:

@@ -119,8 +119,10 @@ def test_request_trend_raises_requests_in_later_years_towards_the_ceiling():
 def test_cease_scale_raises_plans_ceased_at_review():
     """Tripled as a hazard: most plans of young people out of education cease (0.6 a year
     becomes 0.94), and three times as many as needs are met."""
-    base = run_model(**{"run.years": 2, "run.calibrated": False})
-    more = SendModel(make_config(**{"run.years": 2, "run.calibrated": False}))
+    council = {"run.years": 2, "run.calibrated": False, "area.code": "E08000007"}
+    council["population.sample_fraction"] = 0.25  # a council with enough plans to count
+    base = run_model(**council)
+    more = SendModel(make_config(**council))
     more.councils.cease_scale[:] = 3.0
     more.run(progress=False)
     assert (
@@ -270,6 +272,41 @@ def test_bad_settings_exit_2_naming_the_key(args, message, tmp_path):
     out = sendsim(*args, cwd=tmp_path)
     assert out.returncode == 2 and message in out.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_drawn_outflow_moves_the_usual_exits_down_and_any_plan_up():
+    """A draw with less outflow than fitted ceases fewer plans at review; one with more adds a
+    chance that any plan ceases at its review, by as much as the draw asks, up to what fewer
+    exits could take away."""
+    n = 400
+    factors = {name: np.ones(n) for name in calibration.FACTOR_RANGE}
+    factors |= {name: np.zeros(n) for name in calibration.UNCERTAINTY}
+    factors |= {"review_rate": np.full(n, 0.03), "outflow_sd": np.full(n, 0.02)}
+    shares = []
+    for seed in range(10):
+        drawn = backtest.perturb(factors, np.random.default_rng(seed))
+        more = drawn[calibration.CEASE_OTHER] > 0
+        np.testing.assert_array_equal(drawn["cease_scale"][more], 1.0)
+        assert (drawn["cease_scale"][~more] < 1.0).all()
+        assert drawn[calibration.CEASE_OTHER].max() <= backtest.REVIEW_EXITS_MOVABLE * 0.03
+        assert drawn["cease_scale"].min() >= 1 - backtest.REVIEW_EXITS_MOVABLE - 1e-12
+        shares.append(more.mean())
+    assert 0.3 < np.mean(shares) < 0.7  # the shock is centred on the fitted outflow
+
+
+def test_a_chance_that_any_plan_ceases_at_review_ceases_more():
+    council = {"run.years": 2, "run.calibrated": False, "area.code": "E08000007"}
+    council["population.sample_fraction"] = 0.25
+    base = run_model(**council)
+    more = SendModel(make_config(**council))
+    more.councils.cease_other[:] = 0.1
+    more.run(progress=False)
+    plans = base.recorder.stocks["ehcp_caseload"][0].sum()
+    extra = (
+        more.recorder.flows["ceased_on_review"].sum()
+        - base.recorder.flows["ceased_on_review"].sum()
+    )
+    assert 0.1 * plans < extra < 0.3 * plans  # two years of reviews at 0.1, of a growing caseload
 
 
 def test_drawn_factors_stay_within_the_ranges_a_fit_may_take():

@@ -63,8 +63,12 @@ CASES = [
     # (parameter, new value, metric, expected direction: +1 up, -1 down)
     ("population.births_growth_per_year", 0.03, "births", +1),
     ("behaviour.demography.out_migration_child_per_year", 0.08, "movers_out", +1),
+    ("behaviour.demography.plan_moves_relative", 0.3, "transfers_out", -1),
+    ("behaviour.demography.plan_moves_relative", 0.3, "transfers_in", -1),
+    ("behaviour.demography.plan_moves_relative", 0.3, "movers_out", -1),
     ("behaviour.needs.emergence_per_year", 0.03, "identifications", +1),
     ("behaviour.needs.escalation_per_year", 0.25, "requests", +1),
+    ("behaviour.needs.escalation_limit", 0.5, "special_place_shortfall", +1),
     ("behaviour.needs.resolution_per_year", 0.4, "sen_support", -1),
     ("behaviour.needs.resolution_after_education_per_year", 0.5, "send_16_25", -1),
     ("behaviour.support.mainstream_capability", 0.6, "unmet_mean", -1),
@@ -131,11 +135,13 @@ def test_councils_refuse_lower_needs_more_often():
 
 
 def test_spill_over_to_independent_schools_when_the_market_can_grow():
-    """With the market free to expand, sending fewer children on waiting lists independent
-    when state special schools are full means fewer independent places."""
+    """With the market free to expand and state special places shrinking, sending fewer
+    children on waiting lists independent when state special schools are full means fewer
+    independent places."""
     free_market = ("behaviour.placement.iss_growth_relative", 5.0)
-    base = outcome_pair(free_market)["independent_places"]
-    fewer = outcome_pair(free_market, ("behaviour.placement.independent_when_full", 0.0))
+    scarce = ("policy.capital.special_places_growth_per_year", -0.05)
+    base = outcome_pair(free_market, scarce)["independent_places"]
+    fewer = outcome_pair(free_market, scarce, ("behaviour.placement.independent_when_full", 0.0))
     assert fewer["independent_places"] < base
 
 
@@ -179,6 +185,24 @@ def test_no_need_exceeds_what_a_special_school_meets():
     assert model.children.severity.max() <= top  # the starting levels are drawn within it
     model.run(progress=False)
     assert model.children.severity.max() <= top  # and unmet needs escalate no further
+
+
+def test_unmet_needs_rise_at_most_the_limit_above_their_onset_level():
+    """Three years unmet in school lift a need by the limit above the level it emerged at,
+    and no further."""
+    from sendsim.model.codes import Place
+    from sendsim.model.mechanisms import needs
+
+    model = SendModel(make_config(**BASE))
+    ch, limit = model.children, model.cfg.behaviour.needs.escalation_limit
+    idx = np.flatnonzero((ch.severity > 0.3) & (ch.severity < 0.5) & (ch.sen == 1))[:20]
+    ch.place[idx] = Place.MAINSTREAM
+    onset = ch.onset_level[idx].copy()
+    np.testing.assert_array_equal(onset, ch.severity[idx])  # set when the need was drawn
+    for _ in range(36):
+        ch.unmet[idx] = True
+        needs.evolve(model)
+    np.testing.assert_allclose(ch.severity[idx], onset + limit, atol=1e-6)
 
 
 def test_needs_stop_escalating_once_education_ends():

@@ -2,9 +2,9 @@
 
 Drawing a random number for every child every month is the costliest thing a national model
 can do. Instead each child carries the month of its next such event, found by running its own
-exponential threshold (keyed by its id: common random numbers) against the hazards ahead of
-it, which change only with academic age. The distribution of event times is exactly that of
-monthly draws at the same hazards.
+exponential threshold (keyed by its id and the month the clock starts: common random numbers)
+against the hazards ahead of it, which change only with academic age. The distribution of event
+times is exactly that of monthly draws at the same hazards.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def calendar_month(model: SendModel, run_month: int) -> int:
 def schedule_moves(model: SendModel, idx: np.ndarray, start: int) -> None:
     """Draw the month each child in ``idx`` moves out of the area, from run month ``start``."""
     ch = model.children
-    threshold = model.streams.exponential("move", ch.uid[idx])
+    threshold = model.streams.exponential("move", ch.uid[idx], start)
     ch.move_month[idx] = event_months(
         threshold, ch.age[idx], model.councils.out_rate_by_age, start, calendar_month(model, start)
     )

@@ -1,8 +1,9 @@
 """Needs: emergence by age and need type, escalation while unmet, improvement and resolution.
 
 A child without a need carries the month one emerges, drawn in advance
-(:mod:`sendsim.model.events`); a need's level then rises while unmet, never beyond what a
-special school meets, and falls while met; a mild met need may resolve. Once education has
+(:mod:`sendsim.model.events`); a need's level then rises while unmet, by at most
+``escalation_limit`` above the level it emerged at and never beyond what a special school
+meets, and falls while met; a mild met need may resolve. Once education has
 ended (in work or NEET) a need no longer escalates, and one without a plan may lapse.
 """
 
@@ -64,6 +65,18 @@ class NeedsParams:
         unit="need level per year",
         label="Rise in need level during a year of unmet need",
         source="Assumption",
+    )
+    escalation_limit: float = param(
+        0.1,
+        0.0,
+        1.0,
+        unit="need level",
+        label="Most a need rises above the level it emerged at while unmet",
+        source="Estimated in sample (docs/backtest.md, 'Need escalation'): from January 2019, "
+        "limits of 0.05 to 0.1 forecast England's new plans and those placed in special "
+        "schools in 2020-2022 about equally well (summed errors 42-43 points, 49 at 0.15, 68 "
+        "without a limit), and 0.1 is the largest of them; without a limit the needs of new "
+        "plans drift upwards",
     )
     improvement_per_year: float = param(
         0.03,
@@ -197,6 +210,7 @@ class NeedsParams:
 FIELDS = {
     "need": ChildField(np.int8, Need.NONE, "primary need type (Need)"),
     "severity": ChildField(np.float32, 0.0, "latent need level, 0 (none) to 1 (profound)"),
+    "onset_level": ChildField(np.float32, 0.0, "need level when the need emerged (or at start)"),
     "need_month": ChildField(np.int16, NEVER, "run month a need emerges (children without one)"),
 }
 
@@ -225,8 +239,8 @@ def evolve(model: SendModel) -> None:
     ended = member(ch.place[has], EDUCATION_ENDED)
     yearly = np.where(unmet, p.escalation_per_year * ~ended, -p.improvement_per_year)
     change = yearly / MONTHS_PER_YEAR
-    top = population.highest_level(model)
-    ch.severity[has] = np.clip(ch.severity[has] + change, p.min_level, top)
+    ceiling = np.minimum(ch.onset_level[has] + p.escalation_limit, population.highest_level(model))
+    ch.severity[has] = np.clip(ch.severity[has] + change, p.min_level, ceiling)
     mild = ~unmet & (ch.severity[has] < p.mild_level)
     may_resolve = (ch.sen[has] <= Sen.SUPPORT) & (mild | ended)
     pool = has[may_resolve]

@@ -96,9 +96,12 @@ def step(model: SendModel) -> None:
         ch.place[due], (Place.EMPLOYMENT, Place.NEET)
     )
     left = out_of_education & (u < scale_share(p.cease_left_education_per_year, scale))
-    cases.cease_plan(model, due[met], Sen.SUPPORT)
-    cases.cease_plan(model, due[left & ~met], Sen.NONE)
-    model.flows.add("ceased_on_review", ch.la[due[met | left]])
+    # forecast draws with more outflow than the council's usual exits: other reasons, any plan
+    other = model.streams.uniform("review.other", ch.uid[due], model.months_elapsed)
+    other = (other < model.councils.cease_other[ch.la[due]]) & ~met & ~left
+    cases.cease_plan(model, due[met | (other & ~out_of_education)], Sen.SUPPORT)
+    cases.cease_plan(model, due[(left & ~met) | (other & out_of_education)], Sen.NONE)
+    model.flows.add("ceased_on_review", ch.la[due[met | left | other]])
 
 
 MECHANISM = Mechanism(

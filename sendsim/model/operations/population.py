@@ -110,6 +110,7 @@ def give_need(
     ch.severity[idx] = np.minimum(
         logit_normal(shifted, p.level_spread, u_level), highest_level(model)
     )
+    ch.onset_level[idx] = ch.severity[idx]
 
 
 def highest_level(model: SendModel) -> float:
