@@ -1,6 +1,6 @@
 """Results do not depend on the sample: a council at 1 in 10 agrees with its whole population,
 and England at 1 in 20 with England at 1 in 4, after ten years: within replicate noise and
-the residual bias of sampling special school places (a few per cent, docs/backtest.md)."""
+the residual bias of sampling special school places (docs/backtest.md)."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ class PlacementParams:
         source="Assumption",
     )
     waiting_review_per_year: float = param(
-        1.0,
+        0.5,
         0.0,
         12.0,
         unit="per year",
@@ -445,7 +445,10 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
         ),
         "out_of_area": count_by(model.children.la[model.placed_away()], n),
         "special_school_waiting": count_by(
-            census.la[census.plan][model.children.special_wait[census.idx[census.plan]] > 0], n
+            census.la[census.plan][
+                model.children.special_wait[census.idx[census.plan]] != Waiting.NONE
+            ],
+            n,
         ),
         "special_places": model.specials.places_by_council(n),
         "resourced_places": c.resourced_places.astype(np.float64),

@@ -100,6 +100,7 @@ def _fill(model: SendModel, idx: np.ndarray, target: np.ndarray) -> None:
     room = model.specials.has_room(model)[ch.la[refused_special]]
     refused_independent = model.iss.admit(model, idx[independent | named])
     refused = np.concatenate([refused_special, refused_independent])
+    # the independent market opens places as children come: one it turns away found none
     room = np.concatenate([room, np.zeros(len(refused_independent), bool)])
     unplaced = ~member(ch.place[refused], SPECIAL_SCHOOLS)
     waiting = refused[unplaced]
