@@ -60,7 +60,7 @@ def holdings(model: SendModel) -> list[tuple[np.ndarray, np.ndarray]]:
     ch, c = model.children, model.councils
     out = []
     for table in (model.specials, model.iss):
-        markets = len(table.refused)
+        markets = table.n_markets
         held = np.bincount(table.market, table.occupancy(model), minlength=markets)
         out.append((held, np.bincount(table.market, table.places, minlength=markets)))
     resourced = np.bincount(ch.la[ch.place == Place.RESOURCED], minlength=c.n)
@@ -74,7 +74,7 @@ def check_capacity(model: SendModel, before: list, named: np.ndarray | None = No
     holds no more than its places and one, or than it held before if it was over them
     (places sized to the published plans, the sample may have drawn more pupils), plus the
     children tribunals ``named`` (per council) since."""
-    markets = len(model.iss.refused)
+    markets = model.iss.n_markets
     named = np.zeros(model.councils.n) if named is None else named
     forced = (0, np.bincount(model.councils.market, named, minlength=markets), 0)
     for (held_0, places_0), (held, places), extra in zip(

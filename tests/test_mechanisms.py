@@ -16,12 +16,16 @@ from sendsim.model.codes import (
     POST16_START_AGE,
     SCHOOL_START_AGE,
     SPECIAL_SCHOOLS,
+    Place,
     Sen,
+    Waiting,
     member,
 )
 from sendsim.model.institutions.council import Council
+from sendsim.model.institutions.specialist import IndependentSchool
 from sendsim.model.model import SendModel
 from sendsim.model.operations import placing
+from sendsim.model.ops import count_by
 from tests.conftest import make_config
 
 # Uncalibrated, so that each mechanism acts at its declared strength (a council's fitted
@@ -138,10 +142,13 @@ def test_spill_over_to_independent_schools_when_the_market_can_grow():
     """With the market free to expand and state special places shrinking, sending fewer
     children on waiting lists independent when state special schools are full means fewer
     independent places."""
-    free_market = ("behaviour.placement.iss_growth_relative", 5.0)
-    scarce = ("policy.capital.special_places_growth_per_year", -0.05)
-    base = outcome_pair(free_market, scarce)["independent_places"]
-    fewer = outcome_pair(free_market, scarce, ("behaviour.placement.independent_when_full", 0.0))
+    free_market = ("behaviour.placement.iss_growth_relative", 3.0)
+    scarce = (
+        ("policy.capital.special_places_growth_per_year", -0.05),
+        ("behaviour.placement.special_headroom", 1.0),
+    )
+    base = outcome_pair(free_market, *scarce)["independent_places"]
+    fewer = outcome_pair(free_market, *scarce, ("behaviour.placement.independent_when_full", 0.0))
     assert fewer["independent_places"] < base
 
 
@@ -166,13 +173,98 @@ def test_councils_name_independent_schools_in_their_published_mix():
     assert placed_independent(0.0) == 0 < published < placed_independent(1.0)
 
 
+def plans_in_mainstream(model: SendModel, n: int) -> np.ndarray:
+    ch = model.children
+    school_age = (ch.age >= SCHOOL_START_AGE) & (ch.age < POST16_START_AGE)
+    idx = np.flatnonzero((ch.sen == Sen.EHCP) & school_age & (ch.place == Place.MAINSTREAM))
+    assert len(idx) >= n
+    return idx[:n]
+
+
+def test_the_independent_market_opens_places_as_children_come_within_a_years_growth():
+    """Unused growth is banked for a year and no longer; children named beyond the spare
+    places take it up, and those beyond it are turned away."""
+    model = SendModel(make_config(**BASE))
+    iss = model.iss
+    for _ in range(24):
+        IndependentSchool.bank_growth(model)
+    market_places = count_by(iss.market, iss.n_markets, iss.places)
+    yearly = model.profiles.independent_growth
+    np.testing.assert_allclose(iss.allowance, yearly * market_places)
+    assert iss.allowance.sum() > 1
+    room = iss.spare(iss.occupancy(model)).sum() + iss.allowance.sum()
+    named = plans_in_mainstream(model, int(room) + 5)
+    refused = iss.admit(model, named)
+    assert int(room) <= len(named) - len(refused) <= int(room) + 1
+    assert iss.allowance.sum() < 1  # less than a place of the year's growth left
+    assert iss.spare(iss.occupancy(model)).sum() > -1  # opened for the children it took
+
+
+def waiting_model(review_per_year: float, spare: float, state: int):
+    """A council with thirty plans waiting in ``state``, special schools with ``spare``
+    places, and an independent market with room, after a month's reconsideration."""
+    settings = {
+        "behaviour.placement.waiting_review_per_year": review_per_year,
+        "behaviour.placement.independent_when_full": 1.0,
+    }
+    model = SendModel(make_config(**{**BASE, **settings}))
+    waiting = plans_in_mainstream(model, 30)
+    model.children.special_wait[waiting] = state
+    model.iss.allowance[:] = 100.0
+    model.specials.places[:] = model.specials.occupancy(model) + spare
+    placing.admit_waiting(model)
+    return model.children, waiting
+
+
+def test_plans_that_missed_part_of_a_place_ask_again_next_month():
+    """Plans turned away with part of a place left are reconsidered the next month, listed
+    plans only at the review rate (here none)."""
+    ch, waiting = waiting_model(0.0, spare=100.0, state=Waiting.RETRY)
+    assert (ch.place[waiting] == Place.STATE_SPECIAL).all()
+    assert (ch.special_wait[waiting] == Waiting.NONE).all()
+    ch, waiting = waiting_model(0.0, spare=100.0, state=Waiting.LISTED)
+    assert (ch.place[waiting] == Place.MAINSTREAM).all()
+    assert (ch.special_wait[waiting] == Waiting.LISTED).all()
+
+
+def test_councils_name_independent_schools_for_listed_plans_when_no_place_is_left():
+    ch, waiting = waiting_model(6.0, spare=0.0, state=Waiting.LISTED)
+    moved = ch.place[waiting] == Place.INDEPENDENT
+    assert 0 < moved.sum() < len(waiting)
+    assert (ch.place[waiting[~moved]] == Place.MAINSTREAM).all()
+    assert (ch.special_wait[waiting[~moved]] == Waiting.LISTED).all()
+
+
+def test_a_plan_turned_away_with_part_of_a_place_left_asks_again_and_counts_short_once():
+    """Missing part of a place is not a shortfall; being turned away with none left is,
+    once, however often the plan asks again."""
+    model = SendModel(make_config(**BASE))
+    ch, flows = model.children, model.recorder.new_flows()
+    model.flows = flows
+    idx = plans_in_mainstream(model, 2)
+    placing.join_waiting_list(model, idx, np.array([True, False]))
+    assert list(ch.special_wait[idx]) == [Waiting.RETRY, Waiting.LISTED]
+    assert flows.totals["special_place_shortfall"].sum() == 1
+    placing.join_waiting_list(model, idx, np.array([False, True]))
+    assert list(ch.special_wait[idx]) == [Waiting.LISTED, Waiting.LISTED_RETRY]
+    assert flows.totals["special_place_shortfall"].sum() == 2
+
+
+def test_the_whole_population_is_never_turned_away_with_part_of_a_place_left():
+    model = SendModel(make_config(**{"run.years": 2}))
+    for _ in range(model.n_months):
+        model.step()
+        assert not (model.children.special_wait & Waiting.RETRY).any()
+    assert model.recorder.flows["special_place_shortfall"].sum() > 0
+
+
 def test_waiting_lists_hold_only_plans_that_could_still_take_a_special_place():
     model = SendModel(make_config(**BASE))
     model.run(progress=False)
     ch = model.children
     assert model.recorder.stocks["special_school_waiting"][-1].sum() > 0
     placing.admit_waiting(model)  # drops those who left the list's conditions
-    listed = np.flatnonzero(ch.awaits_special & ch.active)
+    listed = np.flatnonzero((ch.special_wait != Waiting.NONE) & ch.active)
     assert len(listed) > 0
     assert (ch.sen[listed] == Sen.EHCP).all()
     assert not member(ch.place[listed], SPECIAL_SCHOOLS).any()

@@ -81,6 +81,15 @@ class Need(Codes):
     OTHER = 12  # other difficulty or disability
 
 
+class Waiting(Codes):
+    """A plan's standing on its council's special school waiting list: two flags."""
+
+    NONE = 0  # not waiting
+    RETRY = 1  # last turned away though part of a place remained: asks again next month
+    LISTED = 2  # has been turned away with no place left (counted in the shortfall)
+    LISTED_RETRY = 3  # both
+
+
 N_SEN = Sen.count()
 N_PLACE = Place.count()
 N_NEED = Need.count()

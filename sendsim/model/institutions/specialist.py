@@ -3,8 +3,8 @@
 A special school's decisions: admitting the children the council names, highest need first,
 where places are free (:meth:`PlaceTable.admit`), and opening the places capital commissioned
 (:meth:`SpecialSchool.open_new_places`). The independent market's: admitting children (those a
-tribunal names even when full), expanding towards the demand it could not meet
-(:meth:`IndependentSchool.respond_to_demand`) and setting its fees
+tribunal names even when full), opening places for them within its yearly growth
+(:meth:`IndependentSchool.bank_growth`) and setting its fees
 (:meth:`IndependentSchool.fee_growth`).
 """
 
@@ -43,37 +43,42 @@ class PlaceTable:
     host: np.ndarray  # council the school is in (-1: outside the simulated area)
     market: np.ndarray  # which children may use it: council index or market index
     places: np.ndarray  # funded places (sample scale; a market's fraction used at random)
-    refused: np.ndarray = field(init=False)  # children turned away per market this month
+    allowance: np.ndarray = field(init=False)  # places each market may still open on demand
 
     def __post_init__(self) -> None:
-        self.refused = np.zeros(int(self.market.max()) + 1 if len(self.market) else 0)
+        self.allowance = np.zeros(int(self.market.max()) + 1 if len(self.market) else 0)
 
     @property
     def n(self) -> int:
         return len(self.owner)
 
+    @property
+    def n_markets(self) -> int:
+        return len(self.allowance)
+
     def occupancy(self, model: SendModel) -> np.ndarray:
         """Places taken in each school."""
         return count_by(model.children.school[model.occupants(self.place)], self.n)
 
+    def spare(self, occupancy: np.ndarray) -> np.ndarray:
+        """Places less pupils in each market (negative when over-full)."""
+        n = self.n_markets
+        return count_by(self.market, n, self.places) - count_by(self.market, n, occupancy)
+
     def free_by_market(self, model: SendModel, occupancy: np.ndarray) -> np.ndarray:
-        """Whole places free in each market: its places less its pupils, counted over the
-        market (see :func:`whole_free_places`)."""
-        n_markets = len(self.refused)
-        spare = count_by(self.market, n_markets, self.places) - count_by(
-            self.market, n_markets, occupancy
-        )
-        return whole_free_places(model, spare, self.place)
+        """Whole places free in each market: its spare places and those it may still open,
+        counted over the market (see :func:`whole_free_places`)."""
+        return whole_free_places(model, self.spare(occupancy) + self.allowance, self.place)
 
     def places_by_council(self, n_councils: int) -> np.ndarray:
         return count_by(self.owner, n_councils, self.places)
 
     def admit(self, model: SendModel, idx: np.ndarray, force: bool = False) -> np.ndarray:
-        """Admit children ``idx`` (highest need first) where places are free.
+        """Admit children ``idx`` (highest need first) where places are free or the market may
+        open them (:meth:`IndependentSchool.bank_growth`).
 
         Children already placed in this kind of school keep their place. With ``force`` (a
-        tribunal naming the placement) every child is admitted, over the places if need be,
-        and counts in the market's demand (:meth:`IndependentSchool.respond_to_demand`).
+        tribunal naming the placement) every child is admitted, over the places if need be.
         Returns the children who could not be admitted.
         """
         ch = model.children
@@ -84,25 +89,34 @@ class PlaceTable:
         occupancy = self.occupancy(model)
         free = self.free_by_market(model, occupancy)
         ok = np.ones(len(new), bool) if force else allocate(group, ch.severity[new], free)
-        self.refused += count_by(group[~ok], len(self.refused))
         admitted = new[ok]
-        slots = np.maximum(np.ceil(self.places) - occupancy, 0)  # at least the market's free
-        if force:
-            self._add_overflow_slots(slots, count_by(group[ok], len(self.refused)))
+        wanted = count_by(group[ok], self.n_markets)
+        spare = np.maximum(self.spare(occupancy), 0.0)
+        self.open_places(np.clip(wanted - spare, 0.0, self.allowance))
+        slots = np.maximum(np.ceil(self.places) - occupancy, 0)
+        self._add_overflow_slots(slots, wanted)
         ch.school[admitted] = fill_slots(self.market, slots, group[ok], ch.severity[admitted])
         ch.place[admitted] = self.place
         model.note_admissions(admitted)
         return new[~ok]
 
+    def open_places(self, added: np.ndarray) -> None:
+        """Open ``added`` places in each market, out of its allowance, shared by its schools
+        in proportion to their places."""
+        by_market = count_by(self.market, self.n_markets, self.places)
+        self.places *= 1.0 + (added / np.maximum(by_market, 1e-9))[self.market]
+        self.allowance -= added
+
+    def has_room(self, model: SendModel) -> np.ndarray:
+        """Whether each market still has a real place free (at 1 in 20, a twentieth of a
+        sampled place): a child turned away from a market with room missed only part of a
+        place, which no child of the whole population does."""
+        spare = self.spare(self.occupancy(model)) + self.allowance
+        return spare >= model.sample_fraction
+
     def child_market(self, model: SendModel, idx: np.ndarray) -> np.ndarray:
         la = model.children.la[idx]
         return model.councils.market[la] if self.place == Place.INDEPENDENT else la.astype(np.int64)
-
-    def over_full(self, model: SendModel) -> np.ndarray:
-        """Pupils beyond the places of each market."""
-        n_markets = len(self.refused)
-        pupils = count_by(self.market, n_markets, self.occupancy(model))
-        return np.maximum(pupils - count_by(self.market, n_markets, self.places), 0.0)
 
     def _add_overflow_slots(self, slots: np.ndarray, admitted: np.ndarray) -> None:
         """Slots beyond the places for the children a market must take: at its first school."""
@@ -142,37 +156,22 @@ class IndependentSchool(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    def respond_to_demand(
-        self, market_places: np.ndarray, over_full: np.ndarray, growth: float
-    ) -> None:
-        """Each month: the school takes its share of its market's unmet demand (children
-        turned away in the month, and pupils tribunals placed beyond its places), adding at
-        most ``growth`` of its places.
-
-        Args:
-            market_places: places in each market.
-            over_full: pupils beyond the places of each market.
-            growth: largest growth of a school's places in a month.
-        """
-        iss, i = self.model.iss, self.index
-        market = iss.market[i]
-        share = iss.places[i] / max(market_places[market], 1e-9)
-        demand = share * (iss.refused[market] + over_full[market])
-        iss.places[i] += min(demand, growth * iss.places[i])
-
     @staticmethod
-    def expand_markets(model: SendModel) -> None:
-        """Each month the market responds to the demand it could not meet, within its
-        yearly growth (England's recent growth of independent placements)."""
+    def bank_growth(model: SendModel) -> None:
+        """Each month the market may open more places: its yearly growth (England's recent
+        growth of independent placements) accrues month by month, banked for at most a year,
+        and is spent as councils name children beyond its places (:meth:`PlaceTable.admit`),
+        first on pupils tribunals placed beyond them. A market so opens places as demand
+        comes, not after turning children away, so a sample's uneven arrivals do not slow it.
+        """
         iss = model.iss
-        market_places = count_by(iss.market, len(iss.refused), iss.places)
+        market_places = count_by(iss.market, iss.n_markets, iss.places)
         relative = model.cfg.behaviour.placement.iss_growth_relative
         yearly = model.profiles.independent_growth * relative
-        growth = (1.0 + yearly) ** (1.0 / MONTHS_PER_YEAR) - 1.0
-        model.agents_by_type[IndependentSchool].do(
-            "respond_to_demand", market_places, iss.over_full(model), growth
-        )
-        iss.refused[:] = 0.0
+        monthly = (1.0 + yearly) ** (1.0 / MONTHS_PER_YEAR) - 1.0
+        iss.allowance = np.minimum(iss.allowance + monthly * market_places, yearly * market_places)
+        over_full = np.maximum(-iss.spare(iss.occupancy(model)), 0.0)
+        iss.open_places(np.minimum(over_full, iss.allowance))
 
     @staticmethod
     def fee_growth(model: SendModel) -> float:

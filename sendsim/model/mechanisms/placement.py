@@ -29,6 +29,7 @@ from sendsim.model.codes import (
     Need,
     Place,
     Sen,
+    Waiting,
     member,
 )
 from sendsim.model.institutions.specialist import IndependentSchool, create_place_tables
@@ -70,7 +71,7 @@ class PlacementParams:
         source="Assumption",
     )
     waiting_review_per_year: float = param(
-        1.0,
+        0.5,
         0.0,
         12.0,
         unit="per year",
@@ -274,7 +275,7 @@ class PlacementParams:
 FIELDS = {
     "place": ChildField(np.int8, Place.EARLY_YEARS, "setting (Place)"),
     "school": ChildField(np.int32, -1, "institution index within the table of place; -1 none"),
-    "awaits_special": ChildField(np.bool_, False, "on the council's special school waiting list"),
+    "special_wait": ChildField(np.int8, Waiting.NONE, "special school waiting list (Waiting)"),
 }
 
 METRICS = (
@@ -336,14 +337,14 @@ def build(model: SendModel) -> None:
 
 def step(model: SendModel) -> None:
     """Monthly moves: admissions from special school waiting lists, to more specialist
-    settings, into and out of AP, in and out of NEET; then the independent market adds
-    places for the demand it could not meet (open to next month's new plans first)."""
+    settings, into and out of AP, in and out of NEET; then the independent market banks
+    another month's growth."""
     placing.admit_waiting(model)
     resolve_awaiting(model)
     escalate_unmet(model)
     alternative_provision(model)
     neet_transitions(model)
-    IndependentSchool.expand_markets(model)
+    IndependentSchool.bank_growth(model)
 
 
 def resolve_awaiting(model: SendModel) -> None:
@@ -444,7 +445,10 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
         ),
         "out_of_area": count_by(model.children.la[model.placed_away()], n),
         "special_school_waiting": count_by(
-            census.la[census.plan][model.children.awaits_special[census.idx[census.plan]]], n
+            census.la[census.plan][
+                model.children.special_wait[census.idx[census.plan]] != Waiting.NONE
+            ],
+            n,
         ),
         "special_places": model.specials.places_by_council(n),
         "resourced_places": c.resourced_places.astype(np.float64),

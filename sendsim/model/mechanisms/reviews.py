@@ -97,8 +97,10 @@ def step(model: SendModel) -> None:
     )
     left = out_of_education & (u < scale_share(p.cease_left_education_per_year, scale))
     # forecast draws with more outflow than the council's usual exits: other reasons, any plan
-    other = model.streams.uniform("review.other", ch.uid[due], model.months_elapsed)
-    other = (other < model.councils.cease_other[ch.la[due]]) & ~met & ~left
+    other = np.zeros(len(due), np.bool_)
+    if model.councils.cease_other.any():  # ordinary runs draw nothing here
+        u_other = model.streams.uniform("review.other", ch.uid[due], model.months_elapsed)
+        other = (u_other < model.councils.cease_other[ch.la[due]]) & ~met & ~left
     cases.cease_plan(model, due[met | (other & ~out_of_education)], Sen.SUPPORT)
     cases.cease_plan(model, due[(left & ~met) | (other & out_of_education)], Sen.NONE)
     model.flows.add("ceased_on_review", ch.la[due[met | left | other]])

@@ -22,6 +22,7 @@ from sendsim.model.codes import (
     Need,
     Place,
     Sen,
+    Waiting,
     member,
 )
 from sendsim.model.institutions.schools import MainstreamSchool
@@ -95,14 +96,15 @@ def _fill(model: SendModel, idx: np.ndarray, target: np.ndarray) -> None:
     special = target == Place.STATE_SPECIAL
     independent = target == Place.INDEPENDENT
     named = independent_named(model, idx) & special & ~member(ch.place[idx], SPECIAL_SCHOOLS)
-    refused = np.concatenate(
-        [
-            model.specials.admit(model, idx[special & ~named]),
-            model.iss.admit(model, idx[independent | named]),
-        ]
-    )
-    waiting = refused[~member(ch.place[refused], SPECIAL_SCHOOLS)]
-    join_waiting_list(model, waiting)
+    refused_special = model.specials.admit(model, idx[special & ~named])
+    room = model.specials.has_room(model)[ch.la[refused_special]]
+    refused_independent = model.iss.admit(model, idx[independent | named])
+    refused = np.concatenate([refused_special, refused_independent])
+    # the independent market opens places as children come: one it turns away found none
+    room = np.concatenate([room, np.zeros(len(refused_independent), bool)])
+    unplaced = ~member(ch.place[refused], SPECIAL_SCHOOLS)
+    waiting = refused[unplaced]
+    join_waiting_list(model, waiting, room[unplaced])
     no_rp = admit_resourced(model, np.concatenate([idx[target == Place.RESOURCED], waiting]))
     interim = np.isin(no_rp, waiting) & (ch.need[no_rp] == Need.SEMH)
     interim &= ch.age[no_rp] >= SECONDARY_START_AGE
@@ -119,35 +121,48 @@ def independent_named(model: SendModel, idx: np.ndarray) -> np.ndarray:
     return u < model.councils.independent_share[ch.la[idx]] * off_list(model)
 
 
-def join_waiting_list(model: SendModel, idx: np.ndarray) -> None:
-    """Children needing a special school who found no place wait for one."""
+def join_waiting_list(model: SendModel, idx: np.ndarray, room: np.ndarray) -> None:
+    """Children needing a special school who found no place wait for one.
+
+    Those turned away from state special schools with ``room`` (part of a place left: a
+    sampled child stands for several, and the whole population would have taken it) ask
+    again next month; the rest are listed, counting once in the shortfall. The whole
+    population is never turned away with room, so there every child is listed.
+    """
     ch = model.children
-    model.flows.add("special_place_shortfall", ch.la[idx[~ch.awaits_special[idx]]])
-    ch.awaits_special[idx] = True
+    listed = idx[~room]
+    first = (ch.special_wait[listed] & Waiting.LISTED) == 0
+    model.flows.add("special_place_shortfall", ch.la[listed[first]])
+    kept = ch.special_wait[idx] & Waiting.LISTED
+    ch.special_wait[idx] = kept | np.where(room, Waiting.RETRY, Waiting.LISTED)
 
 
 def admit_waiting(model: SendModel) -> None:
-    """Councils reconsider plans on their special school waiting lists: special schools admit
-    them, highest need first, where places are free; when none are, the council may name an
-    independent school instead.
+    """Councils reconsider plans on their special school waiting lists (those that missed part
+    of a place, next month): special schools admit them, highest need first, where places are
+    free; when none is left, the council may name an independent school instead.
 
     A child leaves the list with a special school place, or once its plan ends or it reaches
     post-16 (placed afresh then).
     """
     ch, p = model.children, model.cfg.behaviour.placement
-    listed = model.needy[ch.awaits_special[model.needy]]
+    listed = model.needy[ch.special_wait[model.needy] != Waiting.NONE]
     still = (ch.sen[listed] == Sen.EHCP) & member(ch.place[listed], WAITING_PLACES)
     still &= (ch.age[listed] >= SCHOOL_START_AGE) & (ch.age[listed] < POST16_START_AGE)
-    ch.awaits_special[listed[~still]] = False
+    ch.special_wait[listed[~still]] = Waiting.NONE
     waiting = listed[still]
     u = model.streams.uniform("waiting_review", ch.uid[waiting], model.months_elapsed)
-    reviewed = waiting[u < per_month(p.waiting_review_per_year)]
+    retry = (ch.special_wait[waiting] & Waiting.RETRY) != 0
+    reviewed = waiting[retry | (u < per_month(p.waiting_review_per_year))]
     was = ch.place[reviewed]
     left = model.specials.admit(model, reviewed)
+    room = model.specials.has_room(model)[ch.la[left]]
     u = model.streams.uniform("independent_when_full", ch.uid[left], model.months_elapsed)
-    model.iss.admit(model, left[u < p.independent_when_full * off_list(model)])
+    model.iss.admit(model, left[~room & (u < p.independent_when_full * off_list(model))])
+    unplaced = ~member(ch.place[left], SPECIAL_SCHOOLS)
+    join_waiting_list(model, left[unplaced], room[unplaced])
     admitted = member(ch.place[reviewed], SPECIAL_SCHOOLS)
-    ch.awaits_special[reviewed[admitted]] = False
+    ch.special_wait[reviewed[admitted]] = Waiting.NONE
     moved = admitted & member(was, (Place.MAINSTREAM, Place.RESOURCED))
     model.flows.add("moves_to_special", ch.la[reviewed[moved]])
 
