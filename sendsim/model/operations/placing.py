@@ -97,11 +97,11 @@ def _fill(model: SendModel, idx: np.ndarray, target: np.ndarray) -> None:
     independent = target == Place.INDEPENDENT
     named = independent_named(model, idx) & special & ~member(ch.place[idx], SPECIAL_SCHOOLS)
     refused_special = model.specials.admit(model, idx[special & ~named])
-    room = model.specials.has_room(model)[ch.la[refused_special]]
+    room = missed_part_of_a_place(model, refused_special)
     refused_independent = model.iss.admit(model, idx[independent | named])
     refused = np.concatenate([refused_special, refused_independent])
     # the independent market opens places as children come: one it turns away found none
-    room = np.concatenate([room, np.zeros(len(refused_independent), bool)])
+    room = np.concatenate([room, np.zeros(len(refused_independent), np.bool_)])
     unplaced = ~member(ch.place[refused], SPECIAL_SCHOOLS)
     waiting = refused[unplaced]
     join_waiting_list(model, waiting, room[unplaced])
@@ -119,6 +119,14 @@ def independent_named(model: SendModel, idx: np.ndarray) -> np.ndarray:
     ch = model.children
     u = model.streams.uniform("independent_named", ch.uid[idx])
     return u < model.councils.independent_share[ch.la[idx]] * off_list(model)
+
+
+def missed_part_of_a_place(model: SendModel, refused: np.ndarray) -> np.ndarray:
+    """Whether each child state special schools turned away found part of a place left in its
+    council (:meth:`PlaceTable.has_room`); no count of pupils when none was turned away."""
+    if len(refused) == 0:
+        return np.zeros(0, np.bool_)
+    return model.specials.has_room(model)[model.children.la[refused]]
 
 
 def join_waiting_list(model: SendModel, idx: np.ndarray, room: np.ndarray) -> None:
@@ -156,7 +164,7 @@ def admit_waiting(model: SendModel) -> None:
     reviewed = waiting[retry | (u < per_month(p.waiting_review_per_year))]
     was = ch.place[reviewed]
     left = model.specials.admit(model, reviewed)
-    room = model.specials.has_room(model)[ch.la[left]]
+    room = missed_part_of_a_place(model, left)
     u = model.streams.uniform("independent_when_full", ch.uid[left], model.months_elapsed)
     model.iss.admit(model, left[~room & (u < p.independent_when_full * off_list(model))])
     unplaced = ~member(ch.place[left], SPECIAL_SCHOOLS)
