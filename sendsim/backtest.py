@@ -2,10 +2,11 @@
 
 ``forecast`` runs England from January ``train_end`` for ``horizon`` years, ``draws`` times.
 Each draw has its own random seed (stochastic replicate) and its own draw of the calibrated
-factors within their uncertainty (parameter uncertainty): each council's request trend,
-plan outflow and assessment capacity move by their year-to-year spread in the council's
-history, partly together across councils (a national shock) and partly on their own; and its
-own form of the request trend (structural uncertainty): where demand levels off, one of the
+factors within their uncertainty (parameter uncertainty): each council's request trend moves
+by the spread of its history, partly together across councils (a national shock) and partly
+on its own, and its requests, refusals, appeals and plan outflow vary from year to year as
+much as its history shows (:mod:`sendsim.model.mechanisms.variation`); and its own form of
+the request trend (structural uncertainty): where demand levels off, one of the
 saturating forms that forecast 2019-2022 nearly as well as the best (:mod:`sendsim.demand`).
 The forecast's 10th, 50th and 90th percentiles are set beside the naive forecasts councils
 use (persistence, linear trend and constant growth over the five Januaries to ``train_end``)
@@ -38,24 +39,19 @@ NATIONAL_SHARE = 0.5  # share of a council's factor uncertainty common to all (a
 #: Ceilings of the request trend drawn from, one per draw: the saturating forms whose score
 #: (docs/backtest.md, "Demand trend") is within ``demand.NEAR_BEST`` of the best form's.
 TREND_CEILINGS = (1.1, 1.25, 1.5)
-#: Widening of the spreads in each council's history: five years understate how far a council
-#: moves, and the spreads are pooled towards the median council's. Estimated from the
+#: Widening of the spread of each council's request growth: five years understate how far it
+#: drifts, and the spreads are pooled towards the median council's. Estimated from the
 #: forecasts from January 2020 (one and two years ahead) and 2021 (one year): the 80th
 #: percentile over councils of each error relative to the half of the interval on its side
-#: was 1.22 with the spreads widened by 1.7, so 1.7 x 1.22 = 2.1, and 0.94 at 2.1 once
-#: capacity was no longer drawn and more outflow could end any plan, so 2.1 x 0.94; with the
-#: outflow's draw bounded most draws reach the bound, and wider would not widen the intervals
-#: (docs/backtest.md, "Forecast uncertainty"); the forecast from 2019 checks it.
+#: is 1.02 at 2.0 (docs/backtest.md, "Forecast uncertainty"); the forecast from 2019 checks it.
 SPREAD_SCALE = 2.0
-#: Share of a council's exits at review that a draw with less outflow may take away (all but
-#: a tenth; a draw with more outflow adds as much at most, so the median draw is the fit).
-REVIEW_EXITS_MOVABLE = 0.9
 METHODS = ("sendsim", "persistence", "linear", "growth")
 #: The fit's spread of each rate that varies from year to year in a draw.
 YEARLY_SPREADS = {
     Rate.REQUESTS: "request_noise_sd",
     Rate.REFUSAL: "refusal_noise_sd",
     Rate.APPEALS: "appeal_noise_sd",
+    Rate.OUTFLOW: "outflow_sd",
 }
 INTERVAL = (0.1, 0.9)
 
@@ -146,34 +142,19 @@ def perturb(factors: dict[str, np.ndarray], rng: np.random.Generator) -> dict[st
     """The fitted factors moved within their uncertainty (the spread of each council's history,
     widened by :data:`SPREAD_SCALE`).
 
-    Request trend moves by the spread of yearly request growth; plan outflow by the spread of
-    its yearly rate: less, as fewer of the usual exits at review (needs met, education ended);
-    more, as a chance that any plan ceases at its review (the usual exits soon run out of plans
-    they can end). Assessment
-    capacity is not drawn: capacity above demand is of no use and capacity below it is lost,
-    so a spread of capacity would bias new plans down. The draw also carries each council's
-    yearly spreads of the rates that vary from year to year
+    The request trend moves by the spread of yearly request growth. Assessment capacity is not
+    drawn: capacity above demand is of no use and capacity below it is lost, so a spread of
+    capacity would bias new plans down. The draw also carries each council's yearly spreads
+    of the rates that vary from year to year, plan outflow among them
     (:mod:`sendsim.model.mechanisms.variation`).
     """
     n = len(factors["request_trend"])
-
-    def shock() -> np.ndarray:
-        common = rng.standard_normal()
-        own = rng.standard_normal(n)
-        both = np.sqrt(NATIONAL_SHARE) * common + np.sqrt(1 - NATIONAL_SHARE) * own
-        return SPREAD_SCALE * both
-
-    out = dict(factors)
-    out["request_trend"] = factors["request_trend"] + factors["growth_sd"] * shock()
-    review = np.maximum(factors["review_rate"], 0.005)
-    # symmetric about the fit, within what fewer exits at review can take away (the median
-    # draw is the fit): less outflow, fewer of the usual exits; more, any plan may cease
-    bound = REVIEW_EXITS_MOVABLE * review
-    shift = np.clip(factors["outflow_sd"] * shock(), -bound, bound)
-    out["cease_scale"] = factors["cease_scale"] * (review + np.minimum(shift, 0.0)) / review
-    out[calibration.CEASE_OTHER] = np.maximum(shift, 0.0)
-    for name, bounds in calibration.FACTOR_RANGE.items():  # a draw is a fit the model accepts
-        out[name] = np.clip(out[name], *bounds)
+    common = rng.standard_normal()
+    own = rng.standard_normal(n)
+    shock = np.sqrt(NATIONAL_SHARE) * common + np.sqrt(1 - NATIONAL_SHARE) * own
+    trend = factors["request_trend"] + SPREAD_SCALE * factors["growth_sd"] * shock
+    out = dict(factors)  # a draw is a fit the model accepts
+    out["request_trend"] = np.clip(trend, *calibration.FACTOR_RANGE["request_trend"])
     spreads = [factors.get(name, np.zeros(n)) for name in YEARLY_SPREADS.values()]
     out[calibration.YEARLY_SD] = np.column_stack(spreads)  # a fit without them: no variation
     return out

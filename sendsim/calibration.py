@@ -62,9 +62,9 @@ FACTOR_RANGE = {
     "dispute_scale": (0.1, 5.0),
 } | {name: (0.05, 20.0) for name in AGE_FACTORS}
 FACTORS = tuple(FACTOR_RANGE)
-#: Spreads of each council's history that forecasts draw parameters from: plan outflow,
-#: request growth; and the yearly variation of its requests around their trend (log), of
-#: refusals (log-odds) and of appeals per appealable decision (log).
+#: Spreads of each council's history that forecasts draw from: the yearly variation of its
+#: plan outflow (per plan), of its requests around their trend (log), of refusals (log-odds)
+#: and of appeals per appealable decision (log); and the drift of its request growth.
 SPREADS = (
     "outflow_sd",
     "growth_sd",
@@ -83,7 +83,6 @@ CHECKED_COUNTS = {
 }
 CHECKED = (*CHECKED_COUNTS, "within_20_weeks_share")  # the diagnostics' published figures
 YEARLY_SD = "yearly_sd"  # a forecast draw's spreads of yearly variation, (councils, Rate)
-CEASE_OTHER = "cease_other"  # a forecast draw's outflow beyond the council's usual exits
 POOLING_PLANS = 1000  # a council with this many plans weighs its own history half (assumption)
 NATIONAL = areas.ENGLAND_CODE
 GROWTH_RANGE = (-0.25, 0.5)  # yearly request growth a target may take (larger: recording breaks)
@@ -147,7 +146,7 @@ def targets(year: int, ceiling: float | None = None) -> pl.DataFrame:
         wide.filter(pl.col("year") >= year - 5)
         .group_by("la_code")
         .agg(  # uncertainty of each fitted level, assuming yearly deviations independent
-            pl.col("outflow").std().alias("outflow_sd"),  # fitted to one year
+            pl.col("outflow").std().alias("outflow_sd"),  # a year's, about its level
             pl.col("growth").std().alias("growth_sd"),  # the initial growth: its yearly drift
             # a year's deviation from a smooth trend: second differences have 6 times its var.
             (pl.col("growth").diff().std() / np.sqrt(6)).alias("request_noise_sd"),
@@ -493,8 +492,8 @@ def apply(model: SendModel, factors: dict[str, np.ndarray]) -> None:
     c.request_age_factor[:] = np.column_stack([factors[name] for name in AGE_FACTORS])
     if YEARLY_SD in factors:  # forecast draws: rates vary from year to year
         c.yearly_sd[:] = factors[YEARLY_SD]
-    if CEASE_OTHER in factors:
-        c.cease_other[:] = factors[CEASE_OTHER]
+    if "review_rate" in factors:
+        c.review_exit_rate[:] = factors["review_rate"]
 
 
 def apply_stored(model: SendModel) -> None:

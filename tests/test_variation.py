@@ -8,6 +8,7 @@ import pytest
 
 from sendsim import backtest, calibration
 from sendsim.model.codes import Rate
+from sendsim.model.mechanisms import variation
 from sendsim.model.model import SendModel
 from tests.conftest import make_config
 
@@ -39,6 +40,44 @@ def test_each_rate_moves_by_the_fitted_years_and_its_own_deviation(steady_and_va
     requests = shift[:, Rate.REQUESTS]
     assert np.exp(requests).mean() == pytest.approx(1.0, abs=0.15)  # mean-one multipliers
     assert not np.allclose(shift[:, Rate.REQUESTS], shift[:, Rate.APPEALS])  # own draws
+
+
+def test_outflow_moves_both_ways_within_what_the_usual_exits_allow(steady_and_varying):
+    """More outflow is a chance that any plan ceases at review; less holds back the usual
+    exits, at most ``EXITS_MOVABLE`` of them; the median council-year is the fit."""
+    _, varying = steady_and_varying
+    c = varying.councils
+    outflow = c.yearly_shift[:, Rate.OUTFLOW]
+    more = outflow > 0
+    np.testing.assert_array_equal(c.cease_other > 0, more)
+    np.testing.assert_array_equal(c.exits_kept < 1, outflow < 0)
+    assert c.exits_kept.min() >= 1 - variation.EXITS_MOVABLE - 1e-9
+    assert 0.3 < more.mean() < 0.7
+
+
+def test_in_the_first_year_only_outflow_moves():
+    """The calibration matched the first year's requests, refusals and appeals, and outflow
+    in the year before."""
+    model = SendModel(make_config(**ENGLAND))
+    model.councils.yearly_sd[:] = 0.05
+    model.step()
+    shift = model.councils.yearly_shift
+    assert not shift[:, list(variation.FITTED_IN_FIRST_YEAR)].any()
+    assert (shift[:, Rate.OUTFLOW] != 0).mean() > 0.9
+
+
+def test_a_year_of_less_outflow_holds_back_the_usual_exits():
+    """Keeping half the usual exits halves plans ceased at review and plan holders moving
+    away; no other plan ends more often."""
+    council = {"run.years": 1, "area.code": "E08000007", "population.sample_fraction": 0.5}
+    base = SendModel(make_config(**council))
+    held = SendModel(make_config(**council))
+    held.councils.exits_kept[:] = 0.5
+    for model in (base, held):
+        model.run(progress=False)
+    for flow in ("ceased_on_review", "transfers_out"):
+        ratio = held.recorder.flows[flow].sum() / base.recorder.flows[flow].sum()
+        assert 0.35 < ratio < 0.65, flow
 
 
 def test_second_year_requests_follow_each_councils_shift(steady_and_varying):

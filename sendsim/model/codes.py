@@ -156,3 +156,4 @@ class Rate(Codes):
     REQUESTS = 0  # request propensity (log)
     REFUSAL = 1  # refusal to assess (log-odds)
     APPEALS = 2  # appeals per appealable decision (log)
+    OUTFLOW = 3  # plans ending per plan a year (added)

@@ -120,11 +120,13 @@ class CouncilTable:
     unit_cost_gbp: np.ndarray = field(init=False)  # (n, N_PLACE) yearly cost of a plan
     central_spend_gbp_per_year: np.ndarray = field(init=False)  # spend not tied to plans
     cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
-    cease_other: np.ndarray = field(init=False)  # drawn: yearly chance any plan ceases at review
+    review_exit_rate: np.ndarray = field(init=False)  # fitted: plans ceasing at review a year
+    exits_kept: np.ndarray = field(init=False)  # this year: share of the usual plan exits made
+    cease_other: np.ndarray = field(init=False)  # this year: chance any plan ceases at review
     request_trend: np.ndarray = field(init=False)  # fitted: initial yearly growth of requests
     request_age_factor: np.ndarray = field(init=False)  # fitted: (n, age bands) vs England's
     yearly_sd: np.ndarray = field(init=False)  # (n, Rate) spread of each rate's yearly shift
-    yearly_shift: np.ndarray = field(init=False)  # (n, Rate) this year's shift (log, log-odds)
+    yearly_shift: np.ndarray = field(init=False)  # (n, Rate) this year's shift (Rate's scale)
     dispute_scale: np.ndarray = field(init=False)  # council's appeal rate relative to England's
     next_serial: np.ndarray = field(init=False)
     gatekeeping: np.ndarray = field(init=False)  # extra refusal log-odds from deficit pressure
@@ -144,6 +146,8 @@ class CouncilTable:
         self.central_spend_gbp_per_year = np.zeros(self.n)
         self.next_serial = np.zeros(self.n, np.int64)
         self.cease_scale = np.ones(self.n)
+        self.review_exit_rate = np.zeros(self.n)
+        self.exits_kept = np.ones(self.n)
         self.cease_other = np.zeros(self.n)
         self.request_trend = np.zeros(self.n)
         self.request_age_factor = np.ones((self.n, len(areas.AGE_BANDS)))

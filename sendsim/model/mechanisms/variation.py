@@ -1,11 +1,17 @@
 """Year-to-year variation: councils' rates move around their fitted level each January.
 
-A council's published requests, refusals and appeals vary from one year to the next by more
-than a steady process gives: practice and recording change, one-off events happen. Forecast
-draws (``sendsim backtest`` and ``sendsim validate``) give each council the yearly spread of
-each rate that its own history shows (in the fits: ``request_noise_sd``, ``refusal_noise_sd``
-and ``appeal_noise_sd``, pooled towards the median council's); every January draws a new
-shift of each rate, on the log (or log-odds) scale, the same in every scenario. Assessment
+A council's published requests, refusals, appeals and plans ending vary from one year to the
+next by more than a steady process gives: practice and recording change, one-off events
+happen. Forecast draws (``sendsim backtest`` and ``sendsim validate``) give each council the
+yearly spread of each rate that its own history shows (in the fits: ``request_noise_sd``,
+``refusal_noise_sd``, ``appeal_noise_sd`` and ``outflow_sd``, pooled towards the median
+council's); every January draws a new shift of each rate, on the log (or log-odds) scale, or
+for outflow in plans per plan, the same in every scenario.
+
+A year with more outflow than fitted adds a chance that any plan ceases at its review; one
+with less holds back some of the council's usual exits, at review (needs met, education
+ended) and by plan holders moving away. Outflow's shift is bounded alike both ways by the
+share of those exits a year may hold back, so the median year is the fit. Assessment
 throughput does not vary here: a draw already moves it for the whole run by the spread of new
 plans per request, which the yearly variation of requests is part of. Ordinary runs, with no
 spreads set, are central projections and stay unchanged.
@@ -32,8 +38,13 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 #: Rates shifted on the log scale: a mean-one multiplier needs the shift lowered by half its
-#: variance. Refusal is shifted on the log-odds scale and keeps its median.
+#: variance. Refusal is shifted on the log-odds scale and keeps its median, outflow is added.
 LOG_RATES = (Rate.REQUESTS, Rate.APPEALS)
+#: Rates the calibration matches in a run's first year (outflow is fitted to the year before).
+FITTED_IN_FIRST_YEAR = (Rate.REQUESTS, Rate.REFUSAL, Rate.APPEALS)
+#: Share of a council's usual plan exits that a year with less outflow may hold back (all but
+#: a tenth, an assumption: some plans end whatever the year).
+EXITS_MOVABLE = 0.9
 
 
 @dataclass
@@ -51,17 +62,33 @@ class VariationParams:
 
 
 def step(model: SendModel) -> None:
-    """Each January after the first, a new shift of every council's rates: the deviation of
-    the fitted year from the trend (drawn once, kept) and this year's own, each with the
-    council's yearly spread. The first year is the one the calibration matched."""
+    """Each January, a new shift of every council's rates: the deviation of the fitted year
+    from the trend (drawn once, kept) and this year's own, each with the council's yearly
+    spread. In the first year only outflow moves: the calibration matched that year's other
+    rates, but outflow to the year before."""
     c = model.councils
-    if model.month != JANUARY or model.months_elapsed == 0 or not c.yearly_sd.any():
+    if model.month != JANUARY or not c.yearly_sd.any():
         return
     sd = c.yearly_sd * model.cfg.behaviour.variation.spread_scale
     fitted_year = normal(model, "variation.fitted_year", 0)
     shift = sd * (fitted_year + normal(model, "variation", model.months_elapsed))
     shift[:, list(LOG_RATES)] -= sd[:, list(LOG_RATES)] ** 2  # half the variance, 2 sd^2
+    if model.months_elapsed == 0:
+        shift[:, list(FITTED_IN_FIRST_YEAR)] = 0.0
+    usual = c.review_exit_rate + plan_move_rate(model)
+    outflow = np.clip(shift[:, Rate.OUTFLOW], -EXITS_MOVABLE * usual, EXITS_MOVABLE * usual)
+    shift[:, Rate.OUTFLOW] = outflow
     c.yearly_shift[:] = shift
+    c.cease_other[:] = np.maximum(outflow, 0.0)
+    c.exits_kept[:] = 1.0 + np.minimum(outflow, 0.0) / np.maximum(usual, 1e-9)
+
+
+def plan_move_rate(model: SendModel) -> np.ndarray:
+    """Each council's plan holders moving away per plan a year, at this month's ages."""
+    c = model.councils
+    plans = model.status_by_cell[:, 0].reshape(c.n, -1)  # by council and age
+    moving = plans @ c.out_rate_by_age * model.cfg.behaviour.demography.plan_moves_relative
+    return moving / np.maximum(plans.sum(axis=1), 1)
 
 
 def normal(model: SendModel, stream: str, month: int) -> np.ndarray:
