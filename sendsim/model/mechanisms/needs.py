@@ -73,10 +73,10 @@ class NeedsParams:
         unit="need level",
         label="Most a need rises above the level it emerged at while unmet",
         source="Estimated in sample (docs/backtest.md, 'Need escalation'): from January 2019, "
-        "limits of 0.05 to 0.1 forecast England's new plans and those placed in special "
-        "schools in 2020-2022 about equally well (summed errors 42-43 points, 49 at 0.15, 68 "
-        "without a limit), and 0.1 is the largest of them; without a limit the needs of new "
-        "plans drift upwards",
+        "0.05 to 0.1 forecast England's new plans and those placed in special schools in "
+        "2020-2022 best (0 to 0.025 and 0.15 or more worse); at 0.05 requests' growth could "
+        "not be fitted and the validation's requests, new plans and state special plans were "
+        "further off, so 0.1; without a limit the needs of new plans drift upwards",
     )
     improvement_per_year: float = param(
         0.03,
