@@ -172,3 +172,27 @@ def test_lever_docs_are_current():
     mechanisms = doc.split("## Lever table")[0]
     for key in lever_table()["key"]:
         assert f"`{key.removeprefix('policy.')}`" in mechanisms, key
+
+
+def test_mental_health_support_teams_follow_the_published_roll_out():
+    """Coverage follows the published roll-out between its Aprils and is held after the last;
+    a scenario's coverage acts from its reforms, where above the roll-out."""
+    from sendsim.model.levers import mhst_coverage, mhst_rollout
+
+    council = {"area.code": "E08000007", "run.years": 3, "population.sample_fraction": 0.05}
+    today = SendModel(make_config(**council))
+    rollout = today.cfg.behaviour.health.mhst_coverage_by_april
+    assert mhst_rollout(today, 2022, 4) == pytest.approx(rollout[4])  # April 2022
+    assert mhst_rollout(today, 2022, 10) == pytest.approx((rollout[4] + rollout[5]) / 2)
+    assert mhst_rollout(today, 2031, 1) == pytest.approx(rollout[-1])
+    reform = {"policy.workforce.mental_health_support_teams": 0.9, "policy.reforms_from": "2024-09"}
+    more = SendModel(make_config(**council, **reform))
+    for model in (today, more):
+        covered = []
+        for _ in range(32):  # January 2022 to August 2024
+            covered.append(mhst_coverage(model))
+            model.step()
+        covered.append(mhst_coverage(model))
+        assert covered[0] == pytest.approx(mhst_rollout(model, 2022, 1))
+        assert np.all(np.diff(covered[:-1]) >= 0) and covered[-2] < 0.9
+    assert covered[-1] == 0.9  # the scenario's, from its reforms

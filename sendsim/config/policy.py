@@ -66,9 +66,11 @@ class WorkforcePolicy:
         source="Assumption: no published series; 1.0 = capacity keeping 2022 waits stable",
     )
     mental_health_support_teams: float = share_lever(
-        0.26,
-        "Share of pupils in schools with a mental health support team",
-        "[pq-mhst]: 26% of pupils covered (2022-23), 52% (March 2025)",
+        0.0,
+        "Share of pupils in schools with a mental health support team, where above the "
+        "published roll-out (behaviour.health.mhst_coverage_by_april)",
+        "0 = the roll-out alone; [pq-mhst]: the government's commitment is every school and "
+        "college by 2029/30",
     )
 
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import param
+from sendsim.config.params import param, profile
 from sendsim.model.codes import Need, Sen, member
 from sendsim.model.institutions.icb import Icb
-from sendsim.model.levers import change
+from sendsim.model.levers import mhst_coverage, mhst_rollout
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.ops import count_by, per_month
 from sendsim.model.recording import Census, count, internal, ratio
@@ -64,6 +64,17 @@ class HealthParams:
         unit="need level",
         label="Fall in need level after a completed course of therapy",
         source="Assumption",
+    )
+    mhst_coverage_by_april: list[float] = profile(
+        (0.0, 0.01, 0.05, 0.15, 0.24, 0.35, 0.44, 0.52, 0.60),
+        0.0,
+        1.0,
+        unit="share of pupils, each April from 2018",
+        label="Share of pupils in schools with a mental health support team (the roll-out; "
+        "held after the last April)",
+        source="[hu-mhst-2021]: pilots from December 2018, 59 teams by March 2020 (about 5% of "
+        "pupils at about 8,000 each); [pq-mhst]: 26% (2022); [dfe-mhst]: 35% (2022/23), 44% (April "
+        "2024), 52% (March 2025), 60% expected by March 2026; Aprils between interpolated",
     )
     max_initial_waiting_share: float = param(
         0.9,
@@ -134,7 +145,7 @@ def refer(model: SendModel) -> None:
     schools meet some SEMH needs that would otherwise be referred to CAMHS."""
     ch, p = model.children, model.cfg.behaviour.health
     idx = referral_candidates(model)
-    teams = change(model.policy, "workforce.mental_health_support_teams")
+    teams = mhst_coverage(model) - mhst_rollout(model, model.start_year, model.start_month)
     semh = 1 - model.cfg.behaviour.effects.mhst_referral_reduction * teams
     chance = per_month(p.referral_per_year) * np.where(ch.need[idx] == Need.SEMH, semh, 1.0)
     u = model.streams.uniform("therapy_referral", ch.uid[idx], model.months_elapsed)

@@ -16,7 +16,7 @@ import numpy as np
 from sendsim.config.params import param
 from sendsim.model.codes import N_PLACE, Need, Place, Sen, member
 from sendsim.model.institutions.schools import MainstreamSchool
-from sendsim.model.levers import change
+from sendsim.model.levers import change, mhst_coverage
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.ops import count_by
 from sendsim.model.recording import Census, internal, ratio
@@ -224,7 +224,7 @@ def support_level(model: SendModel) -> np.ndarray:
     in_school = np.flatnonzero((place == Place.MAINSTREAM) & (school >= 0))
     at = school[in_school]
     level[in_school] = MainstreamSchool.need_met_at_support(model, place, sen, school)[at]
-    team = model.schools.mhst_draw[at] < pol.workforce.mental_health_support_teams
+    team = model.schools.mhst_draw[at] < mhst_coverage(model)
     level[in_school[team & (ch.need[idx[in_school]] == Need.SEMH)]] += fx.mhst_support
     uplifted = plan & member(place, (Place.MAINSTREAM, Place.EARLY_YEARS, Place.FE, Place.OTHER))
     level += s.ehcp_uplift * uplifted  # whole-array arithmetic: cheaper than masked updates
