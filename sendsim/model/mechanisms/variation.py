@@ -12,9 +12,9 @@ A year with more outflow than fitted adds a chance that any plan ceases at its r
 with less holds back some of the council's usual exits, at review (needs met, education
 ended) and by plan holders moving away. Outflow's shift is bounded alike both ways by the
 share of those exits a year may hold back, so the median year is the fit. Assessment
-throughput does not vary here: a draw already moves it for the whole run by the spread of new
-plans per request, which the yearly variation of requests is part of. Ordinary runs, with no
-spreads set, are central projections and stay unchanged.
+throughput does not vary: capacity above a council's demand is of no use and capacity below
+it is lost, so its spread would only lower new plans. Ordinary runs, with no spreads set, are
+central projections and stay unchanged.
 
 The forecast of a year's rate is off by that year's deviation from the council's trend and by
 the deviation of the year it was fitted to, so each later year's shift is the sum of a draw
