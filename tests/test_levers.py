@@ -82,6 +82,13 @@ LEVER_CASES = [
         (("policy.funding.deficit_write_off_share", 0.5),),
     ),
     ("policy.funding.school_surplus_access", 1.0, "dsg_at_end", +1, ()),
+    (
+        "policy.funding.safety_valve_share",
+        0.5,
+        "dsg_at_end",
+        +1,
+        (("behaviour.council.safety_valve_deficit_threshold", 0.0),),
+    ),
     ("policy.funding.notional_threshold_gbp", 12000.0, "requests", -1, ()),
     ("policy.early_years.inclusion_fund", 1.0, "identifications", +1, ()),
     ("policy.post16.level2_routes", 1.0, "neet_rate", -1, ()),
@@ -146,7 +153,6 @@ MONEY_LEVERS = [
     ("policy.tariffs.independent_fee_growth_cap", 0.0),
     ("policy.tariffs.national_banding", 1.0),
     ("policy.funding.hnb_growth_2024_25", 0.15),
-    ("policy.funding.statutory_override_end", "2023-03"),
     ("policy.funding.deficit_write_off_share", 1.0),
     ("policy.funding.school_surplus_access", 1.0),
 ]

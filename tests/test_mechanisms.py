@@ -114,12 +114,12 @@ def test_mechanism_moves_its_metric(key, value, metric, direction):
     [
         ("finance.iss_fee_growth_per_year", 0.1),
         ("policy.tariffs.health_share_of_complex_placements", 0.3),
-        ("policy.funding.statutory_override_end", "2023-03"),
     ],
 )
 def test_money_does_not_move_children(key, value):
     """Finance reads the population and never changes it (councils' gatekeeping against
-    deficits, the one path from money back to children, is switched off here)."""
+    deficits, a path from money back to children, is switched off here; their answers to the
+    override's end, the other, are tested in tests/test_override_cliff.py)."""
     base = outcome("behaviour.council.gatekeeping_response", 0.0)
     changed = outcome_pair(("behaviour.council.gatekeeping_response", 0.0), (key, value))
     for metric in ("ehcp_caseload", "requests", "new_plans", "sen_support", "therapy_waiting"):

@@ -289,6 +289,8 @@ def test_key_messages_use_the_numbers(tmp_path):
     def value(metric: str, month: int, seed: int) -> float:
         if metric == "dsg_cumulative_balance_gbp":
             return -1e6 * month * (1 + seed / 10)
+        if metric == "councils_deficit_over_reserves":
+            return float(seed == 3 and month > 75)
         return default_value(metric, month, seed)
 
     sweep(tmp_path, "baseline", years=7, value=value)
@@ -303,7 +305,20 @@ def test_key_messages_use_the_numbers(tmp_path):
     assert first.startswith("Under the baseline, the cumulative DSG deficit reaches")
     assert f"{fmt(median, 'money')} (range {fmt(low, 'money')}" in first
     assert "statutory override ends in March 2028" in first
+    assert "exceeds its usable reserves by January 2029 in 1 of 3 runs" in first
     assert "better" in messages[-1] and "smaller" in messages[-1]
+
+
+def test_key_messages_count_councils_whose_deficits_outrun_their_reserves(tmp_path):
+    def value(metric: str, month: int, seed: int) -> float:
+        if metric == "councils_deficit_over_reserves":
+            return 10.0 * seed if month > 75 else 0.0
+        return default_value(metric, month, seed)
+
+    for i, seed in enumerate((1, 2, 3)):
+        fake_run(tmp_path / str(i), seed=seed, years=7, codes=(ENGLAND_CODE,), value=value)
+    first = key_messages(load([tmp_path]))[0]
+    assert "By January 2029, 20 (range 12\u201328) councils' exposed deficits exceed" in first
 
 
 def test_report_files_tables_and_page(tmp_path):

@@ -248,6 +248,13 @@ class FundingPolicy:
         label="Month in which a deficit write-off is made",
         source="Assumption: when the statutory override ends",
     )
+    safety_valve_share: float = share_lever(
+        0.0,
+        "Share of a council's cumulative DSG deficit DfE pays, in instalments, to councils with "
+        "very high deficits that agree a recovery plan (Safety Valve)",
+        "[dfe-dbv-sv]: 38 agreements worth about £1bn to 2024; none in today's policy from "
+        "2022 (the agreements made from 2021 are not modelled)",
+    )
     school_surplus_access: float = share_lever(
         0.0,
         "Councils' access to maintained schools' surplus balances for high needs",

@@ -90,6 +90,15 @@ class Waiting(Codes):
     LISTED_RETRY = 3  # both
 
 
+class Agreement(Codes):
+    """A council's Safety Valve agreement with DfE."""
+
+    NONE = 0
+    ACTIVE = 1  # paying instalments while the council keeps to its recovery plan
+    SUSPENDED = 2  # the council's deficit ran above its plan: no more instalments
+    COMPLETED = 3
+
+
 N_SEN = Sen.count()
 N_PLACE = Place.count()
 N_NEED = Need.count()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.config.policy import PolicyConfig
-from sendsim.dates import APRIL
+from sendsim.dates import APRIL, year_month
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -43,3 +43,9 @@ def mhst_coverage(model: SendModel) -> float:
     roll-out, or a scenario's coverage once its reforms take effect, whichever is higher."""
     floor = model.policy.workforce.mental_health_support_teams
     return max(mhst_rollout(model, model.year, model.month), floor)
+
+
+def months_of_override_left(model: SendModel) -> int:
+    """Months from this one to the end of the statutory override (0 or less: it has ended)."""
+    end_year, end_month = year_month(model.policy.funding.statutory_override_end)
+    return (end_year - model.year) * 12 + end_month - model.month + 1

@@ -113,6 +113,7 @@ class Profiles:
     hnb_gbp: dict[int, np.ndarray]  # before recoupment, by financial year (April start)
     dsg_balance_start_gbp: np.ndarray  # cumulative DSG balance in the starting January
     dsg_change_last_year_gbp: np.ndarray  # change of the cumulative balance in the last year
+    dsg_share_of_england: np.ndarray  # share of England's Dedicated Schools Grant, 2021-22
 
     @property
     def n(self) -> int:
@@ -408,8 +409,14 @@ def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame, year: int) -> dict[str,
         "unit_cost_gbp": cost,
         "national_unit_cost_gbp": national,
         "hnb_gbp": hnb,
+        "dsg_share_of_england": _dsg(rows, all_rows) / _dsg(all_rows, all_rows).sum(),
         **_balances(rows),
     }
+
+
+def _dsg(rows: pl.DataFrame, all_rows: pl.DataFrame) -> np.ndarray:
+    """Dedicated Schools Grant 2021-22 (where not published, England's per plan held)."""
+    return _fill_per_plan(rows, all_rows, "dsg_total_2021_22_gbp")
 
 
 def _balances(rows: pl.DataFrame) -> dict[str, np.ndarray]:

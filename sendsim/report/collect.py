@@ -48,6 +48,7 @@ NEEDED_METRICS = (
     *(f"hn_spend_{p}_gbp" for p in PLACEMENTS),
     "hn_spend_central_gbp",
     "dsg_cumulative_balance_gbp",
+    "councils_deficit_over_reserves",
     "new_plans",
     "issued_within_20_weeks",
     "mean_months_unmet_need",

@@ -13,6 +13,7 @@ from sendsim.report import series as S
 from sendsim.report.collect import ReportData
 from sendsim.report.tables import horizons
 from sendsim.report.units import Kind, fmt, span
+from sendsim.results import ENGLAND_CODE
 
 INFLATION_KEY = "finance.cost_inflation_per_year"
 
@@ -120,12 +121,33 @@ def _deficit(data: ReportData, who: str, hs: list[Point]) -> str:
         when = f"when the statutory override ends in {override.last:%B %Y}"
         return (
             f"{who}, {_balance_phrase(at_override)} {when}, "
-            f"and {_balance_amount(at_end)} by {end.stock_date:%B %Y}."
+            f"and {_balance_amount(at_end)} by {end.stock_date:%B %Y}.{_reserves(data, end)}"
         )
     note = ""
     if override:
         note = f" (the runs end before the statutory override ends in {override.last:%B %Y})"
     return f"{who}, {_balance_phrase(at_end)} by {end.stock_date:%B %Y}{note}."
+
+
+def _reserves(data: ReportData, end: Point) -> str:
+    """How often the exposed deficit outruns usable reserves by ``end`` (a council then risks
+    a section 114 notice): councils in England, runs for one council."""
+    over = S.at_date(data.series, "councils_deficit_over_reserves", end.stock_date)
+    over = over.filter(pl.col("scenario") == data.baseline)
+    if over.is_empty():
+        return ""
+    date = f"{end.stock_date:%B %Y}"
+    if data.area_code == ENGLAND_CODE:
+        councils = stat(over, data.baseline)
+        return (
+            f" By {date}, {councils.text('count')} councils' exposed deficits exceed their "
+            "usable reserves, which puts them at risk of a section 114 notice."
+        )
+    runs, hit = over.height, int((over["value"] > 0).sum())
+    return (
+        f" Its exposed deficit exceeds its usable reserves by {date} in {hit} of {runs} "
+        f"run{'s' if runs > 1 else ''} (a risk of a section 114 notice)."
+    )
 
 
 def _balance_phrase(s: Stat) -> str:

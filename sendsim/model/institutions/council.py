@@ -1,10 +1,12 @@
 """Councils (local authorities): they assess, name placements, pay, and manage their deficit.
 
-A council's decisions: each April it sets how hard it gatekeeps
-(:meth:`Council.plan_financial_year`) and staffs its assessments
+A council's decisions: each April it sets how hard it gatekeeps and, as the end of the
+statutory override nears, how it answers a deficit its reserves cannot carry
+(:meth:`Council.plan_financial_year`), and staffs its assessments
 (:meth:`Council.staff_assessments`); each month it decides whether to assess the requests it
-received (:meth:`Council.refusal_probability`); each September it commissions resourced
-provision (:meth:`Council.commission_resourced_places`).
+received (:meth:`Council.refusal_probability`) and, at annual reviews, whether to move pupils
+from independent to state special schools (:meth:`Council.review_placements`); each September
+it commissions resourced provision (:meth:`Council.commission_resourced_places`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from scipy.special import expit, logit, ndtri
 
 from sendsim.config.params import param, profile
 from sendsim.data import areas
-from sendsim.model.codes import N_AGES, Rate
-from sendsim.model.levers import ratio
+from sendsim.dates import APRIL
+from sendsim.model.codes import N_AGES, Agreement, Place, Rate
+from sendsim.model.levers import months_of_override_left, ratio
 from sendsim.model.ops import MONTHS_PER_YEAR
 from sendsim.model.profile import Profiles, net_migration
 
@@ -42,6 +45,85 @@ class CouncilParams:
         unit="log-odds per deficit/income",
         label="How much a council in deficit tightens its decisions to assess",
         source="Assumption: deficit recovery plans tighten thresholds [dfe-dbv-sv]",
+    )
+    cliff_planning_years: float = param(
+        2.0,
+        0.0,
+        5.0,
+        unit="years",
+        label="How long before the statutory override ends councils plan for its end",
+        source="Assumption: a council's budget for the coming year and its DSG management "
+        "plan for the next",
+    )
+    cliff_gatekeeping: float = param(
+        0.5,
+        0.0,
+        3.0,
+        unit="log-odds at full pressure",
+        label="How much tighter a council's decisions to assess become when its deficit would "
+        "take all its usable reserves (in proportion to the share it would take)",
+        source="Assumption: deficit recovery plans tighten thresholds [dfe-dbv-sv]",
+    )
+    cliff_independent_cut: float = param(
+        0.3,
+        0.0,
+        1.0,
+        unit="share at full pressure",
+        label="How much less often a council names an independent special school",
+        source="Assumption: recovery plans turn to state places [dfe-dbv-sv]",
+    )
+    cliff_placement_review_per_year: float = param(
+        0.1,
+        0.0,
+        0.5,
+        unit="per year at full pressure",
+        label="Chance a pupil in an independent special school moves to a free state special "
+        "place at the annual review",
+        source="Assumption: recovery plans review high-cost placements [dfe-dbv-sv]",
+    )
+    cliff_special_places_growth: float = param(
+        0.03,
+        0.0,
+        0.15,
+        unit="per year at full pressure",
+        label="State special places a council commissions beyond the capital programme "
+        "(opening after the build lead time)",
+        source="Assumption: recovery plans invest in local special places [dfe-dbv-sv]",
+    )
+    cliff_resourced_places_growth: float = param(
+        0.05,
+        0.0,
+        0.3,
+        unit="per year at full pressure",
+        label="Resourced provision a council adds beyond the capital programme",
+        source="Assumption: recovery plans invest in mainstream units [dfe-dbv-sv]",
+    )
+    safety_valve_deficit_threshold: float = param(
+        0.2,
+        0.0,
+        1.0,
+        unit="share of the year's high needs block",
+        label="Deficit above which a council is offered a Safety Valve agreement",
+        source="Assumption: DfE offers agreements to the councils with the highest deficits "
+        "for their income [dfe-dbv-sv]",
+    )
+    safety_valve_years: int = param(
+        5,
+        1,
+        10,
+        unit="years",
+        label="Years a Safety Valve agreement runs, paying an instalment each April",
+        source="Assumption: agreements pay over five or so years [dfe-dbv-sv]",
+    )
+    safety_valve_tolerance: float = param(
+        0.25,
+        0.0,
+        1.0,
+        unit="share of the in-year deficit at the agreement",
+        label="How far a council's in-year deficit may run above its recovery plan's path to "
+        "balance before DfE suspends the agreement",
+        source="Assumption: five agreements were suspended in 2024 when demand outran the "
+        "plans [dfe-dbv-sv]",
     )
     trust_adjust_per_year: float = param(
         0.5,
@@ -139,6 +221,14 @@ class CouncilTable:
     case_officer_fte: np.ndarray = field(init=False)  # SEND case officers (full scale)
     casework_efficiency: np.ndarray = field(init=False)  # fitted: assessments per staff hour
     deficit_exposed_gbp: np.ndarray = field(init=False)
+    reserves_gbp: np.ndarray = field(init=False)  # usable reserves, constant in cash
+    dsg_balance_year_before_gbp: np.ndarray = field(init=False)  # a year before last April
+    cliff_pressure: np.ndarray = field(init=False)  # share of reserves the deficit would take
+    special_growth_by_year: dict[int, np.ndarray] = field(init=False)  # commissioned each April
+    safety_valve: np.ndarray = field(init=False)  # Agreement: none, active, suspended, completed
+    safety_valve_year: np.ndarray = field(init=False)  # instalments paid so far
+    safety_valve_total_gbp: np.ndarray = field(init=False)  # DfE's share of the deficit
+    safety_valve_in_year_gbp: np.ndarray = field(init=False)  # in-year deficit at agreement
 
     def __post_init__(self) -> None:
         self.request_scale = np.zeros(self.n)
@@ -163,6 +253,14 @@ class CouncilTable:
         self.case_officer_fte = np.zeros(self.n)
         self.casework_efficiency = np.ones(self.n)
         self.deficit_exposed_gbp = np.zeros(self.n)
+        self.reserves_gbp = np.zeros(self.n)
+        self.dsg_balance_year_before_gbp = np.zeros(self.n)
+        self.cliff_pressure = np.zeros(self.n)
+        self.special_growth_by_year = {}
+        self.safety_valve = np.full(self.n, Agreement.NONE, np.int8)
+        self.safety_valve_year = np.zeros(self.n, np.int64)
+        self.safety_valve_total_gbp = np.zeros(self.n)
+        self.safety_valve_in_year_gbp = np.zeros(self.n)
 
 
 class Council(mesa.Agent):
@@ -225,15 +323,77 @@ class Council(mesa.Agent):
         return table
 
     def plan_financial_year(self, income_gbp: np.ndarray) -> None:
-        """Each April: gatekeep harder in deficit.
+        """Each April: gatekeep harder in deficit; as the override's end nears, answer the
+        share of its reserves the deficit would take (:meth:`cliff_pressure`) by gatekeeping
+        harder still, naming fewer independent schools and reviewing those placements,
+        commissioning special places and resourced provision, and, once the deficit exceeds
+        its reserves, asking government for exceptional financial support. A council in a
+        Safety Valve agreement (:meth:`_keep_safety_valve`) does all of these in full.
 
         Args:
             income_gbp: every council's high needs block for the year.
         """
-        c, p = self.model.councils, self.model.cfg.behaviour.council
+        model, c, p = self.model, self.model.councils, self.model.cfg.behaviour.council
         i = self.index
+        self._keep_safety_valve(income_gbp[i])
         deficit_share = max(0.0, -c.dsg_balance_gbp[i] / max(income_gbp[i], 1.0))
-        c.gatekeeping[i] = p.gatekeeping_response * deficit_share
+        active = c.safety_valve[i] == Agreement.ACTIVE  # carrying out a recovery plan
+        pressure = 1.0 if active else self.cliff_pressure()
+        c.cliff_pressure[i] = pressure
+        c.gatekeeping[i] = p.gatekeeping_response * deficit_share + p.cliff_gatekeeping * pressure
+        growth = c.special_growth_by_year.setdefault(model.year, np.zeros(c.n))
+        growth[i] = p.cliff_special_places_growth * pressure
+        if model.month == APRIL:  # the next year's in-year deficit is counted from here
+            c.dsg_balance_year_before_gbp[i] = c.dsg_balance_gbp[i]
+        beyond = -c.dsg_balance_gbp[i] - c.reserves_gbp[i]
+        if months_of_override_left(model) <= 0 and beyond > 0:
+            model.flows.add("exceptional_support_requests", np.array([i]))
+            model.flows.add("exceptional_support_asked_gbp", np.array([i]), np.array([beyond]))
+
+    def _keep_safety_valve(self, income_gbp: float) -> None:
+        """A Safety Valve agreement (``policy.funding.safety_valve_share``), offered to a
+        council whose deficit is very high for its income: DfE pays its share of the deficit
+        in equal instalments each April while the council's in-year deficit keeps to its
+        recovery plan (falling in a straight line to balance by the agreement's end, within a
+        tolerance), and suspends the agreement once it runs above."""
+        model, c, i = self.model, self.model.councils, self.index
+        p, share = model.cfg.behaviour.council, model.policy.funding.safety_valve_share
+        in_year = c.dsg_balance_year_before_gbp[i] - c.dsg_balance_gbp[i]
+        if model.month != APRIL:
+            return
+        if c.safety_valve[i] == Agreement.NONE:
+            if share == 0 or -c.dsg_balance_gbp[i] <= p.safety_valve_deficit_threshold * income_gbp:
+                return
+            c.safety_valve[i] = Agreement.ACTIVE
+            c.safety_valve_total_gbp[i] = -share * c.dsg_balance_gbp[i]
+            c.safety_valve_in_year_gbp[i] = max(in_year, 0.0)
+        elif c.safety_valve[i] == Agreement.ACTIVE:
+            left = 1.0 - c.safety_valve_year[i] / p.safety_valve_years
+            if in_year > c.safety_valve_in_year_gbp[i] * (left + p.safety_valve_tolerance):
+                c.safety_valve[i] = Agreement.SUSPENDED
+                model.flows.add("safety_valve_suspended", np.array([i]))
+                return
+        else:
+            return
+        instalment = c.safety_valve_total_gbp[i] / p.safety_valve_years
+        c.dsg_balance_gbp[i] += instalment
+        model.flows.add("safety_valve_paid_gbp", np.array([i]), np.array([instalment]))
+        c.safety_valve_year[i] += 1
+        if c.safety_valve_year[i] == p.safety_valve_years:
+            c.safety_valve[i] = Agreement.COMPLETED
+
+    def cliff_pressure(self) -> float:
+        """Share of its usable reserves the council's DSG deficit would take once the override
+        ends, at most 1: the deficit now once it has ended; while it lasts, the deficit
+        projected to its end at the last year's rate, and nothing while the end is further
+        off than the council plans."""
+        model, c, i = self.model, self.model.councils, self.index
+        left = months_of_override_left(model)
+        if left > model.cfg.behaviour.council.cliff_planning_years * MONTHS_PER_YEAR:
+            return 0.0
+        last_year = c.dsg_balance_year_before_gbp[i] - c.dsg_balance_gbp[i]
+        deficit = -c.dsg_balance_gbp[i] + max(left, 0) / MONTHS_PER_YEAR * max(last_year, 0.0)
+        return float(np.clip(deficit / max(c.reserves_gbp[i], 1.0), 0.0, 1.0))
 
     def staff_assessments(self, plans: np.ndarray, open_cases: np.ndarray, recruits: float) -> None:
         """Each April: staff the year's assessments (demand, plus clearing a year's backlog) and
@@ -300,9 +460,34 @@ class Council(mesa.Agent):
         return expit(logit_)
 
     @staticmethod
+    def review_placements(model: SendModel, due: np.ndarray) -> None:
+        """At annual reviews ``due``: a council under pressure from the override's end moves
+        pupils in independent special schools to state special places where some are free."""
+        ch, c = model.children, model.councils
+        independent = due[ch.place[due] == Place.INDEPENDENT]
+        chance = model.cfg.behaviour.council.cliff_placement_review_per_year
+        chance *= c.cliff_pressure[ch.la[independent]]
+        if not chance.any():
+            return
+        u = model.streams.uniform("review.placement", ch.uid[independent], model.months_elapsed)
+        moving = independent[u < chance]
+        refused = model.specials.admit(model, moving)
+        model.flows.add("moves_to_state_special", ch.la[moving[~np.isin(moving, refused)]])
+
+    @staticmethod
     def commission_resourced_places(model: SendModel) -> None:
-        """Each September: resourced provision and SEN units grow by the capital programme."""
-        model.councils.resourced_places *= 1 + model.policy.capital.resourced_places_growth_per_year
+        """Each September: resourced provision and SEN units grow by the capital programme,
+        and by what councils add under pressure from the override's end."""
+        c = model.councils
+        extra = model.cfg.behaviour.council.cliff_resourced_places_growth * c.cliff_pressure
+        c.resourced_places *= 1 + model.policy.capital.resourced_places_growth_per_year + extra
+
+    @staticmethod
+    def naming_independent(model: SendModel, la: np.ndarray) -> np.ndarray:
+        """How often councils ``la`` name an independent school for a child needing a special
+        one: their usual share, less under pressure from the override's end."""
+        c, cut = model.councils, model.cfg.behaviour.council.cliff_independent_cut
+        return c.independent_share[la] * (1.0 - cut * c.cliff_pressure[la])
 
 
 def ep_hours_per_year(model: SendModel) -> np.ndarray:

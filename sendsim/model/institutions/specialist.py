@@ -134,18 +134,22 @@ class SpecialSchool(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    def open_new_places(self, growth: float) -> None:
-        """Each September: places commissioned with capital open."""
-        self.model.specials.places[self.index] *= 1.0 + growth
+    def open_new_places(self, growth: float, by_council: np.ndarray) -> None:
+        """Each September: places commissioned with capital open, the programme's
+        ``growth`` and what the school's council commissioned itself (``by_council``)."""
+        specials = self.model.specials
+        specials.places[self.index] *= 1.0 + growth + by_council[specials.owner[self.index]]
 
     @staticmethod
     def open_commissioned_places(model: SendModel) -> None:
         """Each September every special school opens the places commissioned
-        ``build_lead_time_years`` ago (capital programme)."""
-        lead_time = model.policy.capital.build_lead_time_years
-        commissioned = model.policy_at(model.year - lead_time, SEPTEMBER).capital
+        ``build_lead_time_years`` ago (capital programme and councils' own)."""
+        commissioned_in = model.year - model.policy.capital.build_lead_time_years
+        programme = model.policy_at(commissioned_in, SEPTEMBER).capital
+        c = model.councils
+        by_council = c.special_growth_by_year.pop(commissioned_in, np.zeros(c.n))
         model.agents_by_type[SpecialSchool].do(
-            "open_new_places", commissioned.special_places_growth_per_year
+            "open_new_places", programme.special_places_growth_per_year, by_council
         )
 
 

@@ -4,7 +4,8 @@ Reads the population, never changes it. Spend is caseload times unit cost by pla
 language of DSG management plans), plus central spend not tied to plans; unit costs grow with
 cost inflation, independent fees faster. Income is the council's high needs block for the
 financial year, paid in twelve instalments. Once the statutory override ends, the cumulative
-deficit is exposed on the council's general fund.
+deficit is exposed on the council's general fund and counts against its usable reserves; a
+council whose deficit exceeds them is at risk of a section 114 notice.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import numpy as np
 
 from sendsim.config.params import param
 from sendsim.dates import year_month
-from sendsim.model.codes import FUNDED_PLACES, N_PLACE, PLACE_NAMES, Place, Sen
+from sendsim.model.codes import FUNDED_PLACES, N_PLACE, PLACE_NAMES, Agreement, Place, Sen
 from sendsim.model.institutions.specialist import IndependentSchool
+from sendsim.model.levers import months_of_override_left
 from sendsim.model.mechanism import Mechanism
 from sendsim.model.ops import count_by
-from sendsim.model.recording import Census, money
+from sendsim.model.recording import Census, Metric, money
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -83,6 +85,26 @@ class FinanceParams:
         label="Cost of other arrangements (home education packages, tuition, awaiting provision)",
         source="Assumption",
     )
+    reserves_gbp: float = param(
+        34.0e9,
+        15.0e9,
+        50.0e9,
+        unit="GBP",
+        label="Un-ringfenced revenue reserves of England's local authorities, March 2022",
+        source="[dluhc-ro-2022]: £34.0bn at 31 March 2022 (£23.5bn in March 2020)",
+    )
+    reserves_available_share: float = param(
+        0.5,
+        0.2,
+        0.9,
+        unit="share",
+        label="Share of those reserves held by councils responsible for education and free to "
+        "set against a DSG deficit",
+        source="Assumption: districts, police, fire and combined authorities hold part of them, "
+        "and councils have earmarked much of the rest for other commitments. Each council "
+        "holds England's in proportion to its Dedicated Schools Grant 2021-22 (no council "
+        "figures are held), constant in cash",
+    )
     min_central_share: float = param(
         0.05,
         0.0,
@@ -98,6 +120,29 @@ METRICS = (
     money(
         "dsg_deficit_exposed_gbp", "Deficit no longer covered by the statutory override", "stock"
     ),
+    money(
+        "reserves_after_deficit_gbp",
+        "Councils' usable reserves less the deficit the override no longer covers",
+        "stock",
+    ),
+    Metric(
+        "councils_deficit_over_reserves",
+        "councils",
+        "Councils whose exposed DSG deficit exceeds their usable reserves (section 114 risk)",
+        "stock",
+        scaled=False,
+    ),
+    Metric(
+        "exceptional_support_requests",
+        "councils",
+        "Councils asking government for exceptional financial support (each April)",
+        "flow",
+        scaled=False,
+    ),
+    money(
+        "exceptional_support_asked_gbp",
+        "Exposed deficit beyond reserves that councils ask to capitalise (each April)",
+    ),
     money("hn_income_gbp", "High needs block income"),
     money("hn_spend_gbp", "High needs spend"),
     *(
@@ -112,6 +157,21 @@ METRICS = (
     money("icb_contribution_gbp", "ICB contribution to independent placements"),
     money("school_surplus_used_gbp", "Schools' surplus balances used for high needs"),
     money("deficit_written_off_gbp", "DSG deficit written off by government"),
+    money("safety_valve_paid_gbp", "Safety Valve instalments paid by DfE (each April)"),
+    Metric(
+        "safety_valve_agreements",
+        "councils",
+        "Councils in a Safety Valve agreement, paying instalments",
+        "stock",
+        scaled=False,
+    ),
+    Metric(
+        "safety_valve_suspended",
+        "councils",
+        "Safety Valve agreements suspended because deficits ran above the recovery plan",
+        "flow",
+        scaled=False,
+    ),
 )
 
 
@@ -125,6 +185,10 @@ def build(model: SendModel) -> None:
     plan = np.flatnonzero(ch.sen == Sen.EHCP)
     np.add.at(plans, (ch.la[plan], ch.place[plan]), model.scale)  # full scale
     calibrate_spend(model, (plans * c.unit_cost_gbp).sum(axis=1))
+    f, prof = model.cfg.finance, model.profiles
+    c.reserves_gbp[:] = f.reserves_gbp * f.reserves_available_share * prof.dsg_share_of_england
+    # the balance last April: January's less the nine months of last year's change since
+    c.dsg_balance_year_before_gbp[:] = c.dsg_balance_gbp - 0.75 * prof.dsg_change_last_year_gbp
 
 
 def unit_costs_at_start(model: SendModel) -> np.ndarray:
@@ -181,8 +245,8 @@ def step(model: SendModel) -> None:
     model.flows.add_totals("icb_contribution_gbp", health)
     c.dsg_balance_gbp += income + surplus - total
     write_off(model)
-    override_over = (model.year, model.month) > year_month(pol.funding.statutory_override_end)
-    c.deficit_exposed_gbp[:] = np.maximum(-c.dsg_balance_gbp, 0.0) if override_over else 0.0
+    over = months_of_override_left(model) <= 0
+    c.deficit_exposed_gbp[:] = np.maximum(-c.dsg_balance_gbp, 0.0) if over else 0.0
 
 
 def grow_costs(model: SendModel) -> None:
@@ -231,11 +295,15 @@ def plans_by_placement(model: SendModel) -> np.ndarray:
 
 
 def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
-    """The cumulative DSG balance, and the deficit the override no longer covers."""
+    """The cumulative DSG balance, the deficit the override no longer covers, and what that
+    leaves of councils' reserves."""
     c = model.councils
     return {
         "dsg_cumulative_balance_gbp": c.dsg_balance_gbp.copy(),
         "dsg_deficit_exposed_gbp": c.deficit_exposed_gbp.copy(),
+        "reserves_after_deficit_gbp": c.reserves_gbp - c.deficit_exposed_gbp,
+        "councils_deficit_over_reserves": (c.deficit_exposed_gbp > c.reserves_gbp).astype(float),
+        "safety_valve_agreements": (c.safety_valve == Agreement.ACTIVE).astype(float),
     }
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from sendsim.config.params import param
 from sendsim.model.codes import POST16_START_AGE, Place, Sen, member
+from sendsim.model.institutions.council import Council
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
 from sendsim.model.ops import scale_share
@@ -69,6 +70,11 @@ FIELDS = {
 METRICS = (
     count("ceased_plans", "Plans ceased (moved away, left education, needs met, aged out)", "flow"),
     count("ceased_on_review", "Plans ceased at annual review (needs met, left education)", "flow"),
+    count(
+        "moves_to_state_special",
+        "Pupils moved from independent to state special schools at annual review",
+        "flow",
+    ),
 )
 
 
@@ -106,6 +112,7 @@ def step(model: SendModel) -> None:
     cases.cease_plan(model, due[met | (other & ~out_of_education)], Sen.SUPPORT)
     cases.cease_plan(model, due[(left & ~met) | (other & out_of_education)], Sen.NONE)
     model.flows.add("ceased_on_review", ch.la[due[met | left | other]])
+    Council.review_placements(model, due[~(met | left | other)])
 
 
 MECHANISM = Mechanism(

@@ -25,6 +25,7 @@ from sendsim.model.codes import (
     Waiting,
     member,
 )
+from sendsim.model.institutions.council import Council
 from sendsim.model.institutions.schools import MainstreamSchool
 from sendsim.model.institutions.specialist import whole_free_places
 from sendsim.model.ops import allocate, count_by, per_month
@@ -118,7 +119,7 @@ def independent_named(model: SendModel, idx: np.ndarray) -> np.ndarray:
     one: a draw fixed for the child, against its council's share (fewer with tailored lists)."""
     ch = model.children
     u = model.streams.uniform("independent_named", ch.uid[idx])
-    return u < model.councils.independent_share[ch.la[idx]] * off_list(model)
+    return u < Council.naming_independent(model, ch.la[idx]) * off_list(model)
 
 
 def missed_part_of_a_place(model: SendModel, refused: np.ndarray) -> np.ndarray:
