@@ -126,6 +126,40 @@ def test_money_does_not_move_children(key, value):
         assert changed[metric] == base[metric], metric
 
 
+def test_councils_commission_special_places_where_their_schools_are_full():
+    """The capital programme's growth in full at 95% of places taken, none at 85%, half
+    between; the council's own places under pressure on top; closures wherever."""
+    from sendsim.model.institutions.council import Council
+
+    council = SendModel(make_config(**BASE)).agents_by_type[Council][0]
+    commission = council.special_places_to_commission
+    lever = council.model.policy.capital.special_places_growth_per_year
+    own = council.model.cfg.behaviour.council.cliff_special_places_growth
+    assert commission(0.80, 0.0) == 0.0
+    assert commission(0.90, 0.0) == pytest.approx(lever / 2)
+    assert commission(0.97, 0.0) == pytest.approx(lever)
+    assert commission(0.97, 1.0) == pytest.approx(lever + own)
+    closing = SendModel(
+        make_config(**{**BASE, "policy.capital.special_places_growth_per_year": -0.05})
+    ).agents_by_type[Council][0]
+    assert closing.special_places_to_commission(0.5, 0.0) == pytest.approx(-0.05)
+
+
+def test_special_schools_with_room_get_no_new_places():
+    """Places commissioned before the run open everywhere; a council whose special schools
+    start a fifth empty commissions none, so its places stop growing once those have opened."""
+
+    def places(headroom: float) -> np.ndarray:
+        model = SendModel(make_config(**{**BASE, "behaviour.placement.special_headroom": headroom}))
+        model.run(progress=False)
+        return model.recorder.stocks["special_places"].sum(axis=1)[::12]
+
+    roomy, usual = places(1.2), places(1.02)
+    assert roomy[2] > roomy[1] > roomy[0]  # September 2022 and 2023: commissioned before
+    assert roomy[3] == pytest.approx(roomy[2])  # September 2024: none commissioned in 2022
+    assert usual[3] > usual[2]
+
+
 def test_councils_refuse_lower_needs_more_often():
     model = SendModel(make_config(**BASE))
     ch = model.children

@@ -46,6 +46,16 @@ class CouncilParams:
         label="How much a council in deficit tightens its decisions to assess",
         source="Assumption: deficit recovery plans tighten thresholds [dfe-dbv-sv]",
     )
+    special_places_full: list[float] = profile(
+        (0.85, 0.95),
+        0.5,
+        1.0,
+        unit="share of places taken, pupils waiting counted (none, all)",
+        label="How full a council's special schools are when it commissions none, and all, "
+        "of the capital programme's special places",
+        source="Assumption: councils build where their special schools are full; "
+        "[ccn-isos-2025]: 83% of state special schools are full or over capacity",
+    )
     cliff_planning_years: float = param(
         2.0,
         0.0,
@@ -322,7 +332,7 @@ class Council(mesa.Agent):
         Council.create_agents(model, prof.n, index=list(range(prof.n)))
         return table
 
-    def plan_financial_year(self, income_gbp: np.ndarray) -> None:
+    def plan_financial_year(self, income_gbp: np.ndarray, special_taken: np.ndarray) -> None:
         """Each April: gatekeep harder in deficit; as the override's end nears, answer the
         share of its reserves the deficit would take (:meth:`cliff_pressure`) by gatekeeping
         harder still, naming fewer independent schools and reviewing those placements,
@@ -332,6 +342,8 @@ class Council(mesa.Agent):
 
         Args:
             income_gbp: every council's high needs block for the year.
+            special_taken: every council's special places taken (pupils waiting counted),
+                as a share of its places.
         """
         model, c, p = self.model, self.model.councils, self.model.cfg.behaviour.council
         i = self.index
@@ -342,13 +354,24 @@ class Council(mesa.Agent):
         c.cliff_pressure[i] = pressure
         c.gatekeeping[i] = p.gatekeeping_response * deficit_share + p.cliff_gatekeeping * pressure
         growth = c.special_growth_by_year.setdefault(model.year, np.zeros(c.n))
-        growth[i] = p.cliff_special_places_growth * pressure
+        growth[i] = self.special_places_to_commission(special_taken[i], pressure)
         if model.month == APRIL:  # the next year's in-year deficit is counted from here
             c.dsg_balance_year_before_gbp[i] = c.dsg_balance_gbp[i]
         beyond = -c.dsg_balance_gbp[i] - c.reserves_gbp[i]
         if months_of_override_left(model) <= 0 and beyond > 0:
             model.flows.add("exceptional_support_requests", np.array([i]))
             model.flows.add("exceptional_support_asked_gbp", np.array([i]), np.array([beyond]))
+
+    def special_places_to_commission(self, taken: float, pressure: float) -> float:
+        """Growth of its special places the council commissions this year: the capital
+        programme's and, under pressure from the override's end, its own, in full where its
+        special schools are full (``taken`` of their places), none where they have room."""
+        p, capital = self.model.cfg.behaviour.council, self.model.policy.capital
+        wanted = capital.special_places_growth_per_year + p.cliff_special_places_growth * pressure
+        if wanted <= 0:  # closing places
+            return wanted
+        none, full = p.special_places_full
+        return wanted * float(np.clip((taken - none) / (full - none), 0.0, 1.0))
 
     def _keep_safety_valve(self, income_gbp: float) -> None:
         """A Safety Valve agreement (``policy.funding.safety_valve_share``), offered to a

@@ -134,23 +134,24 @@ class SpecialSchool(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    def open_new_places(self, growth: float, by_council: np.ndarray) -> None:
-        """Each September: places commissioned with capital open, the programme's
-        ``growth`` and what the school's council commissioned itself (``by_council``)."""
+    def open_new_places(self, by_council: np.ndarray) -> None:
+        """Each September: the places its council commissioned open (growth by council)."""
         specials = self.model.specials
-        specials.places[self.index] *= 1.0 + growth + by_council[specials.owner[self.index]]
+        specials.places[self.index] *= 1.0 + by_council[specials.owner[self.index]]
 
     @staticmethod
     def open_commissioned_places(model: SendModel) -> None:
-        """Each September every special school opens the places commissioned
-        ``build_lead_time_years`` ago (capital programme and councils' own)."""
+        """Each September every special school opens the places its council commissioned
+        ``build_lead_time_years`` ago (:meth:`Council.special_places_to_commission`); places
+        commissioned before the run are the capital programme's, everywhere."""
         commissioned_in = model.year - model.policy.capital.build_lead_time_years
-        programme = model.policy_at(commissioned_in, SEPTEMBER).capital
         c = model.councils
-        by_council = c.special_growth_by_year.pop(commissioned_in, np.zeros(c.n))
-        model.agents_by_type[SpecialSchool].do(
-            "open_new_places", programme.special_places_growth_per_year, by_council
-        )
+        if commissioned_in < model.start_year:
+            programme = model.policy_at(commissioned_in, SEPTEMBER).capital
+            by_council = np.full(c.n, programme.special_places_growth_per_year)
+        else:
+            by_council = c.special_growth_by_year.pop(commissioned_in, np.zeros(c.n))
+        model.agents_by_type[SpecialSchool].do("open_new_places", by_council)
 
 
 class IndependentSchool(mesa.Agent):

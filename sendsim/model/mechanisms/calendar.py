@@ -113,8 +113,11 @@ def finish_post19_courses(model: SendModel, idx: np.ndarray) -> None:
 
 
 def new_financial_year(model: SendModel) -> None:
-    """Each April: councils plan the year against their high needs income."""
-    model.agents_by_type[Council].do("plan_financial_year", model.hnb_this_year())
+    """Each April: councils plan the year against their high needs income and how full their
+    special schools are."""
+    model.agents_by_type[Council].do(
+        "plan_financial_year", model.hnb_this_year(), placing.special_places_taken(model)
+    )
 
 
 MECHANISM = Mechanism(name="calendar", step=step, metrics=METRICS)

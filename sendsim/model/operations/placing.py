@@ -176,6 +176,15 @@ def admit_waiting(model: SendModel) -> None:
     model.flows.add("moves_to_special", ch.la[reviewed[moved]])
 
 
+def special_places_taken(model: SendModel) -> np.ndarray:
+    """Each council's special places taken, pupils on its waiting list counted, as a share
+    of its places."""
+    ch, n, specials = model.children, model.councils.n, model.specials
+    pupils = count_by(specials.owner, n, specials.occupancy(model).astype(np.float64))
+    waiting = count_by(ch.la[model.needy[ch.special_wait[model.needy] != Waiting.NONE]], n)
+    return (pupils + waiting) / np.maximum(specials.places_by_council(n), 1e-9)
+
+
 def off_list(model: SendModel) -> float:
     """How much independent placement remains once placements are named from tailored lists."""
     lists = model.policy.standards.tailored_lists
