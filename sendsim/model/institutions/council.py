@@ -109,13 +109,14 @@ class CouncilParams:
         source="Assumption: recovery plans invest in mainstream units [dfe-dbv-sv]",
     )
     safety_valve_deficit_threshold: float = param(
-        0.2,
+        0.3,
         0.0,
         1.0,
         unit="share of the year's high needs block",
         label="Deficit above which a council is offered a Safety Valve agreement",
-        source="Assumption: DfE offers agreements to the councils with the highest deficits "
-        "for their income [dfe-dbv-sv]",
+        source="Derived: 35 councils' deficits were above 30% of their high needs block in "
+        "January 2022 (sendsim/data/raw/dfe-finance/dsg_deficit_by_la_2020_2022.csv), about "
+        "the 38 agreements made [dfe-dbv-sv]",
     )
     safety_valve_years: int = param(
         5,
@@ -374,29 +375,27 @@ class Council(mesa.Agent):
         return wanted * float(np.clip((taken - none) / (full - none), 0.0, 1.0))
 
     def _keep_safety_valve(self, income_gbp: float) -> None:
-        """A Safety Valve agreement (``policy.funding.safety_valve_share``), offered to a
-        council whose deficit is very high for its income: DfE pays its share of the deficit
-        in equal instalments each April while the council's in-year deficit keeps to its
-        recovery plan (falling in a straight line to balance by the agreement's end, within a
-        tolerance), and suspends the agreement once it runs above."""
+        """A Safety Valve agreement (``policy.funding.safety_valve_share``): DfE pays its share
+        of the council's deficit in equal instalments each April while the council's in-year
+        deficit keeps to its recovery plan (falling in a straight line to balance by the
+        agreement's end, within a tolerance), and suspends the agreement once it runs above."""
         model, c, i = self.model, self.model.councils, self.index
-        p, share = model.cfg.behaviour.council, model.policy.funding.safety_valve_share
-        in_year = c.dsg_balance_year_before_gbp[i] - c.dsg_balance_gbp[i]
         if model.month != APRIL:
             return
-        if c.safety_valve[i] == Agreement.NONE:
-            if share == 0 or -c.dsg_balance_gbp[i] <= p.safety_valve_deficit_threshold * income_gbp:
-                return
+        p = model.cfg.behaviour.council
+        in_year = c.dsg_balance_year_before_gbp[i] - c.dsg_balance_gbp[i]
+        if c.safety_valve[i] == Agreement.NONE and self._offered_safety_valve(income_gbp):
             c.safety_valve[i] = Agreement.ACTIVE
-            c.safety_valve_total_gbp[i] = -share * c.dsg_balance_gbp[i]
+            c.safety_valve_total_gbp[i] = (
+                -model.policy.funding.safety_valve_share * c.dsg_balance_gbp[i]
+            )
             c.safety_valve_in_year_gbp[i] = max(in_year, 0.0)
         elif c.safety_valve[i] == Agreement.ACTIVE:
             left = 1.0 - c.safety_valve_year[i] / p.safety_valve_years
             if in_year > c.safety_valve_in_year_gbp[i] * (left + p.safety_valve_tolerance):
                 c.safety_valve[i] = Agreement.SUSPENDED
                 model.flows.add("safety_valve_suspended", np.array([i]))
-                return
-        else:
+        if c.safety_valve[i] != Agreement.ACTIVE:
             return
         instalment = c.safety_valve_total_gbp[i] / p.safety_valve_years
         c.dsg_balance_gbp[i] += instalment
@@ -404,6 +403,15 @@ class Council(mesa.Agent):
         c.safety_valve_year[i] += 1
         if c.safety_valve_year[i] == p.safety_valve_years:
             c.safety_valve[i] = Agreement.COMPLETED
+
+    def _offered_safety_valve(self, income_gbp: float) -> bool:
+        """Agreements are offered once, in the first April the lever is in force, to councils
+        whose deficit is then very high for their income."""
+        model = self.model
+        first_april = model.policy_at(model.year - 1, APRIL).funding.safety_valve_share == 0
+        threshold = model.cfg.behaviour.council.safety_valve_deficit_threshold * income_gbp
+        deficit = -model.councils.dsg_balance_gbp[self.index]
+        return model.policy.funding.safety_valve_share > 0 and first_april and deficit > threshold
 
     def cliff_pressure(self) -> float:
         """Share of its usable reserves the council's DSG deficit would take once the override
