@@ -12,6 +12,7 @@ from functools import cache
 import numpy as np
 import pytest
 
+from sendsim.config.policy import PolicyConfig
 from sendsim.model.codes import (
     POST16_START_AGE,
     SCHOOL_START_AGE,
@@ -21,7 +22,7 @@ from sendsim.model.codes import (
     Waiting,
     member,
 )
-from sendsim.model.institutions.council import Council
+from sendsim.model.institutions.council import Council, CouncilParams
 from sendsim.model.institutions.specialist import IndependentSchool
 from sendsim.model.model import SendModel
 from sendsim.model.operations import placing
@@ -129,20 +130,32 @@ def test_money_does_not_move_children(key, value):
 def test_councils_commission_special_places_where_their_schools_are_full():
     """The capital programme's growth in full at 95% of places taken, none at 85%, half
     between; the council's own places under pressure on top; closures wherever."""
-    from sendsim.model.institutions.council import Council
 
-    council = SendModel(make_config(**BASE)).agents_by_type[Council][0]
-    commission = council.special_places_to_commission
-    lever = council.model.policy.capital.special_places_growth_per_year
-    own = council.model.cfg.behaviour.council.cliff_special_places_growth
+    def commission(taken: float, pressure: float, **changes) -> float:
+        model = SendModel(make_config(**{**BASE, **changes}))
+        council = model.agents_by_type[Council][0]
+        council.plan_financial_year(model.hnb_this_year(), np.array([taken]))
+        return council.special_places_to_commission(pressure)
+
+    lever = PolicyConfig().capital.special_places_growth_per_year
+    own = CouncilParams().cliff_special_places_growth
     assert commission(0.80, 0.0) == 0.0
     assert commission(0.90, 0.0) == pytest.approx(lever / 2)
     assert commission(0.97, 0.0) == pytest.approx(lever)
     assert commission(0.97, 1.0) == pytest.approx(lever + own)
-    closing = SendModel(
-        make_config(**{**BASE, "policy.capital.special_places_growth_per_year": -0.05})
-    ).agents_by_type[Council][0]
-    assert closing.special_places_to_commission(0.5, 0.0) == pytest.approx(-0.05)
+    closing = {"policy.capital.special_places_growth_per_year": -0.05}
+    assert commission(0.5, 0.0, **closing) == pytest.approx(-0.05)
+
+
+def test_councils_name_independent_schools_for_want_of_a_state_place_only_when_full():
+    """Half of a council's independent placements are for specialisms it lacks: with room in
+    its special schools it names half as many; full, its published share."""
+    model = SendModel(make_config(**BASE))
+    council, la = model.agents_by_type[Council][0], np.zeros(1, np.int64)
+    usual = model.councils.independent_share[0]
+    for taken, share in ((0.5, 0.5 * usual), (0.9, 0.75 * usual), (1.0, usual)):
+        council.plan_financial_year(model.hnb_this_year(), np.array([taken]))
+        assert Council.naming_independent(model, la)[0] == pytest.approx(share)
 
 
 def test_special_schools_with_room_get_no_new_places():

@@ -51,10 +51,21 @@ class CouncilParams:
         0.5,
         1.0,
         unit="share of places taken, pupils waiting counted (none, all)",
-        label="How full a council's special schools are when it commissions none, and all, "
-        "of the capital programme's special places",
+        label="How full a council's special schools are when it counts them as having room, "
+        "and as full (commissioning none, and all, of the capital programme's places)",
         source="Assumption: councils build where their special schools are full; "
         "[ccn-isos-2025]: 83% of state special schools are full or over capacity",
+    )
+    independent_for_specialism: float = param(
+        0.5,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of its independent placements a council would name even with state "
+        "special places free (specialisms its own schools lack); the rest it names for want "
+        "of a state place",
+        source="Assumption: councils' shares of new special-school plans in independent "
+        "schools were published when most state special schools were full [ccn-isos-2025]",
     )
     cliff_planning_years: float = param(
         2.0,
@@ -235,6 +246,7 @@ class CouncilTable:
     reserves_gbp: np.ndarray = field(init=False)  # usable reserves, constant in cash
     dsg_balance_year_before_gbp: np.ndarray = field(init=False)  # a year before last April
     cliff_pressure: np.ndarray = field(init=False)  # share of reserves the deficit would take
+    special_full: np.ndarray = field(init=False)  # how full its special schools are: 0 room, 1 full
     special_growth_by_year: dict[int, np.ndarray] = field(init=False)  # commissioned each April
     safety_valve: np.ndarray = field(init=False)  # Agreement: none, active, suspended, completed
     safety_valve_year: np.ndarray = field(init=False)  # instalments paid so far
@@ -267,6 +279,7 @@ class CouncilTable:
         self.reserves_gbp = np.zeros(self.n)
         self.dsg_balance_year_before_gbp = np.zeros(self.n)
         self.cliff_pressure = np.zeros(self.n)
+        self.special_full = np.ones(self.n)
         self.special_growth_by_year = {}
         self.safety_valve = np.full(self.n, Agreement.NONE, np.int8)
         self.safety_valve_year = np.zeros(self.n, np.int64)
@@ -354,8 +367,10 @@ class Council(mesa.Agent):
         pressure = 1.0 if active else self.cliff_pressure()
         c.cliff_pressure[i] = pressure
         c.gatekeeping[i] = p.gatekeeping_response * deficit_share + p.cliff_gatekeeping * pressure
+        none, full = p.special_places_full
+        c.special_full[i] = np.clip((special_taken[i] - none) / (full - none), 0.0, 1.0)
         growth = c.special_growth_by_year.setdefault(model.year, np.zeros(c.n))
-        growth[i] = self.special_places_to_commission(special_taken[i], pressure)
+        growth[i] = self.special_places_to_commission(pressure)
         if model.month == APRIL:  # the next year's in-year deficit is counted from here
             c.dsg_balance_year_before_gbp[i] = c.dsg_balance_gbp[i]
         beyond = -c.dsg_balance_gbp[i] - c.reserves_gbp[i]
@@ -363,16 +378,15 @@ class Council(mesa.Agent):
             model.flows.add("exceptional_support_requests", np.array([i]))
             model.flows.add("exceptional_support_asked_gbp", np.array([i]), np.array([beyond]))
 
-    def special_places_to_commission(self, taken: float, pressure: float) -> float:
+    def special_places_to_commission(self, pressure: float) -> float:
         """Growth of its special places the council commissions this year: the capital
         programme's and, under pressure from the override's end, its own, in full where its
-        special schools are full (``taken`` of their places), none where they have room."""
+        special schools are full, none where they have room (:attr:`special_full`)."""
         p, capital = self.model.cfg.behaviour.council, self.model.policy.capital
         wanted = capital.special_places_growth_per_year + p.cliff_special_places_growth * pressure
         if wanted <= 0:  # closing places
             return wanted
-        none, full = p.special_places_full
-        return wanted * float(np.clip((taken - none) / (full - none), 0.0, 1.0))
+        return wanted * float(self.model.councils.special_full[self.index])
 
     def _keep_safety_valve(self, income_gbp: float) -> None:
         """A Safety Valve agreement (``policy.funding.safety_valve_share``): DfE pays its share
@@ -516,9 +530,16 @@ class Council(mesa.Agent):
     @staticmethod
     def naming_independent(model: SendModel, la: np.ndarray) -> np.ndarray:
         """How often councils ``la`` name an independent school for a child needing a special
-        one: their usual share, less under pressure from the override's end."""
-        c, cut = model.councils, model.cfg.behaviour.council.cliff_independent_cut
-        return c.independent_share[la] * (1.0 - cut * c.cliff_pressure[la])
+        one: their usual share, of which the part for want of a state place only while their
+        special schools are full, and less under pressure from the override's end."""
+        c, p = model.councils, model.cfg.behaviour.council
+        specialism = p.independent_for_specialism
+        wanting = specialism + (1.0 - specialism) * c.special_full[la]
+        return (
+            c.independent_share[la]
+            * wanting
+            * (1.0 - p.cliff_independent_cut * c.cliff_pressure[la])
+        )
 
 
 def ep_hours_per_year(model: SendModel) -> np.ndarray:
