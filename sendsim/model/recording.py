@@ -74,6 +74,11 @@ def money(name: str, label: str, timing: Timing = "flow") -> Metric:
     return Metric(name, "GBP", label, timing, scaled=False)
 
 
+def councils(name: str, label: str, timing: Timing) -> Metric:
+    """A count of councils (summed over the councils of the area, never scaled)."""
+    return Metric(name, "councils", label, timing, scaled=False)
+
+
 def ratio(
     name: str,
     unit: str,

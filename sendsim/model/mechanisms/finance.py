@@ -22,7 +22,7 @@ from sendsim.model.institutions.specialist import IndependentSchool
 from sendsim.model.levers import months_of_override_left
 from sendsim.model.mechanism import Mechanism
 from sendsim.model.ops import count_by
-from sendsim.model.recording import Census, Metric, money
+from sendsim.model.recording import Census, councils, money
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -125,19 +125,15 @@ METRICS = (
         "Councils' usable reserves less the deficit the override no longer covers",
         "stock",
     ),
-    Metric(
+    councils(
         "councils_deficit_over_reserves",
-        "councils",
         "Councils whose exposed DSG deficit exceeds their usable reserves (section 114 risk)",
         "stock",
-        scaled=False,
     ),
-    Metric(
+    councils(
         "exceptional_support_requests",
-        "councils",
         "Councils asking government for exceptional financial support (each April)",
         "flow",
-        scaled=False,
     ),
     money(
         "exceptional_support_asked_gbp",
@@ -158,19 +154,15 @@ METRICS = (
     money("school_surplus_used_gbp", "Schools' surplus balances used for high needs"),
     money("deficit_written_off_gbp", "DSG deficit written off by government"),
     money("safety_valve_paid_gbp", "Safety Valve instalments paid by DfE (each April)"),
-    Metric(
+    councils(
         "safety_valve_agreements",
-        "councils",
         "Councils in a Safety Valve agreement, paying instalments",
         "stock",
-        scaled=False,
     ),
-    Metric(
+    councils(
         "safety_valve_suspended",
-        "councils",
         "Safety Valve agreements suspended because deficits ran above the recovery plan",
         "flow",
-        scaled=False,
     ),
 )
 
