@@ -149,22 +149,70 @@ def test_national_banding_pays_national_top_ups():
     assert not np.allclose(finance.unit_costs(today)[0, finance.BANDED], costs[0, finance.BANDED])
 
 
-MONEY_LEVERS = [
-    ("policy.tariffs.independent_fee_growth_cap", 0.0),
-    ("policy.tariffs.national_banding", 1.0),
-    ("policy.funding.hnb_growth_2024_25", 0.15),
-    ("policy.funding.deficit_write_off_share", 1.0),
-    ("policy.funding.school_surplus_access", 1.0),
-]
+#: The levers that act on money alone: funding rules, and prices until schools and ICBs answer
+#: them. They reach children only through councils' answers to their deficits.
+PURE_FUNDING = {
+    "policy.funding.hnb_growth_2024_25",
+    "policy.funding.hnb_growth_2025_26",
+    "policy.funding.hnb_growth_later",
+    "policy.funding.deficit_write_off_share",
+    "policy.funding.deficit_write_off_month",
+    "policy.funding.school_surplus_access",
+    "policy.tariffs.independent_fee_growth_cap",
+    "policy.tariffs.national_banding",
+    "policy.tariffs.health_share_of_complex_placements",
+}
+#: What children, schools and councils do (no money): a lever that acts must move one of them.
+CHILD_METRICS = (
+    "ehcp_caseload",
+    "sen_support",
+    "identifications",
+    "requests",
+    "refusals_to_assess",
+    "new_plans",
+    "issued_within_20_weeks",
+    "ehcp_independent",
+    "ehcp_resourced",
+    "special_places",
+    "moves_to_ap",
+    "mediations",
+    "therapy_waiting",
+    "unmet_months_sum",
+    "neet_send_16_25",
+)
+#: Councils' answers to their deficits off: no gatekeeping against them, and no answer to the
+#: override's end before it comes (today's end, March 2028, is after these runs).
+NO_DEFICIT_ANSWERS = (
+    ("behaviour.council.gatekeeping_response", 0.0),
+    ("behaviour.council.cliff_planning_years", 0.0),
+)
+FIRST_CASE = {case[0]: case for case in reversed(LEVER_CASES)}
 
 
-@pytest.mark.parametrize(("key", "value"), MONEY_LEVERS)
-def test_money_levers_leave_children_alone(key, value):
-    """Funding and tariff levers change money only (with councils' deficit gatekeeping off)."""
-    off = ("behaviour.council.gatekeeping_response", 0.0)
-    base, changed = outcome_pair(off), outcome_pair(off, (key, value))
-    for metric in ("ehcp_caseload", "requests", "new_plans", "sen_support", "therapy_waiting"):
+@pytest.mark.parametrize("key", sorted(PURE_FUNDING - {"policy.tariffs.national_banding"}))
+def test_pure_funding_levers_leave_children_alone(key):
+    """With councils' answers to their deficits off, a pure funding lever changes money only."""
+    _, value, _, _, context = FIRST_CASE[key]
+    base = outcome_pair(*NO_DEFICIT_ANSWERS, *context)
+    changed = outcome_pair(*NO_DEFICIT_ANSWERS, *context, (key, value))
+    for metric in CHILD_METRICS:
         assert changed[metric] == base[metric], metric
+
+
+@pytest.mark.parametrize("key", sorted(set(FIRST_CASE) - PURE_FUNDING))
+def test_every_other_lever_acts_on_children_not_only_money(key):
+    """Every lever outside the short list of pure funding levers changes what children,
+    schools or councils do, even with councils' answers to their deficits off."""
+    _, value, _, _, context = FIRST_CASE[key]
+    base = outcome_pair(*NO_DEFICIT_ANSWERS, *context)
+    changed = outcome_pair(*NO_DEFICIT_ANSWERS, *context, (key, value))
+    assert any(changed[m] != base[m] for m in CHILD_METRICS), key
+
+
+def test_national_banding_leaves_children_alone():
+    off = outcome_pair(*NO_DEFICIT_ANSWERS)
+    banded = outcome_pair(*NO_DEFICIT_ANSWERS, ("policy.tariffs.national_banding", 1.0))
+    assert all(banded[m] == off[m] for m in CHILD_METRICS)
 
 
 def test_lever_docs_are_current():
