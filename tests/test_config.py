@@ -40,6 +40,10 @@ def test_param_table_lists_each_key_once():
         ("run.start=2022-13", "allowed values are 2019-01, 2020-01, 2021-01, 2022-01"),
         ("policy.funding.statutory_override_end=March", "expected a month as YYYY-MM"),
         ("behaviour.needs.emergence_per_year=oops", "expected a number"),
+        (
+            "behaviour.council.special_places_full=[0.95,0.85]",
+            "special_places_full=[0.95, 0.85]: expected a list of 2 numbers from 0.5 to 1.0",
+        ),
         ("nonsense.key=1", "nonsense.key: unknown key; top-level sections are"),
     ],
 )

@@ -11,6 +11,7 @@ import dataclasses
 import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Literal
 
 Kind = Literal["policy", "uncertain", "setting"]
@@ -69,16 +70,26 @@ def profile(
     unit: str,
     label: str,
     source: str,
+    rising: bool = False,
 ) -> Any:
     """An uncertain parameter that is a fixed-length list of numbers (by age, need type or
-    placement), each within ``[low, high]``; its type hint is ``list[float]``."""
+    placement), each within ``[low, high]``; its type hint is ``list[float]``. A ``rising``
+    profile (a lowest and a highest, say) must have each number above the one before."""
     meta = Param(unit, label, source, "uncertain", low, high)
     if not all(low <= value <= high for value in default):
         raise ValueError(f"default {default} outside [{low}, {high}] for '{label}'")
+    if rising and not is_rising(default):
+        raise ValueError(f"default {default} not rising for '{label}'")
     values = list(default)
     return field(
-        default_factory=lambda: list(values), metadata={"param": meta, "length": len(values)}
+        default_factory=lambda: list(values),
+        metadata={"param": meta, "length": len(values), "rising": rising},
     )
+
+
+def is_rising(values: Sequence[float]) -> bool:
+    """Whether each number is above the one before."""
+    return all(a < b for a, b in pairwise(values))
 
 
 def setting(
@@ -111,6 +122,7 @@ class DeclaredParam:
     type: type
     meta: Param
     length: int | None = None  # of a profile (a list of numbers)
+    rising: bool = False  # a profile whose numbers must each be above the one before
 
 
 def iter_params(cls: type, prefix: str = "") -> Iterator[DeclaredParam]:
@@ -123,7 +135,12 @@ def iter_params(cls: type, prefix: str = "") -> Iterator[DeclaredParam]:
         elif "param" in f.metadata:
             default = f.default_factory() if f.default is dataclasses.MISSING else f.default
             yield DeclaredParam(
-                prefix + f.name, default, hint, f.metadata["param"], f.metadata.get("length")
+                prefix + f.name,
+                default,
+                hint,
+                f.metadata["param"],
+                f.metadata.get("length"),
+                f.metadata.get("rising", False),
             )
 
 

@@ -28,7 +28,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sendsim.config import store
-from sendsim.config.params import DeclaredParam, Param, iter_params, section_fields
+from sendsim.config.params import DeclaredParam, Param, is_rising, iter_params, section_fields
 from sendsim.config.schema import SendsimConfig
 from sendsim.errors import ConfigError, DataError
 
@@ -196,6 +196,8 @@ def _check_profile(key: str, value: Any, param: DeclaredParam) -> str | None:
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
     if not numbers or not all(meta.low <= v <= meta.high for v in value):
         return f"{key}={list(value)}: expected {expected}"
+    if param.rising and not is_rising(value):
+        return f"{key}={list(value)}: expected {expected}, each above the one before"
     return None
 
 

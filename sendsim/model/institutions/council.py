@@ -51,6 +51,7 @@ class CouncilParams:
         0.5,
         1.0,
         unit="share of places taken, pupils waiting counted (none, all)",
+        rising=True,
         label="How full a council's special schools are when it counts them as having room, "
         "and as full (commissioning none, and all, of the capital programme's places)",
         source="Assumption: councils build where their special schools are full; "
@@ -160,6 +161,7 @@ class CouncilParams:
         0.0,
         1.0,
         unit=BOUNDS_UNIT,
+        rising=True,
         label="Range a council's published share of requests refused is held within",
         source=BOUNDS_SOURCE,
     )
@@ -168,6 +170,7 @@ class CouncilParams:
         0.0,
         1.0,
         unit=BOUNDS_UNIT,
+        rising=True,
         label="Range a council's published share of assessments ending in a plan is held within",
         source=BOUNDS_SOURCE,
     )
@@ -176,6 +179,7 @@ class CouncilParams:
         0.0,
         1.0,
         unit=BOUNDS_UNIT,
+        rising=True,
         label="Range a council's share of new school-age plans in special schools is held within",
         source=BOUNDS_SOURCE,
     )
@@ -193,6 +197,7 @@ class CouncilParams:
         0.0,
         1.0,
         unit=BOUNDS_UNIT,
+        rising=True,
         label="Range its share in special schools or resourced provision is held within",
         source=BOUNDS_SOURCE,
     )
@@ -244,7 +249,7 @@ class CouncilTable:
     casework_efficiency: np.ndarray = field(init=False)  # fitted: assessments per staff hour
     deficit_exposed_gbp: np.ndarray = field(init=False)
     reserves_gbp: np.ndarray = field(init=False)  # usable reserves, constant in cash
-    dsg_balance_year_before_gbp: np.ndarray = field(init=False)  # a year before last April
+    dsg_balance_year_before_gbp: np.ndarray = field(init=False)  # the balance last April
     cliff_pressure: np.ndarray = field(init=False)  # share of reserves the deficit would take
     special_full: np.ndarray = field(init=False)  # how full its special schools are: 0 room, 1 full
     special_growth_by_year: dict[int, np.ndarray] = field(init=False)  # commissioned each April
