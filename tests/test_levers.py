@@ -11,7 +11,6 @@ import pytest
 
 from sendsim.config.params import iter_params
 from sendsim.config.schema import SendsimConfig
-from sendsim.model.mechanisms import finance
 from sendsim.model.model import SendModel
 from tests.conftest import make_config
 from tests.test_mechanisms import BASE, outcome, outcome_pair
@@ -62,6 +61,9 @@ LEVER_CASES = [
     ),
     ("policy.capital.resourced_places_growth_per_year", 0.3, "ehcp_resourced", +1, ()),
     ("policy.tariffs.independent_fee_growth_cap", 0.0, "hn_spend_independent_gbp", -1, ()),
+    ("policy.tariffs.independent_fee_growth_cap", 0.0, "independent_places", -1, ()),
+    ("policy.tariffs.national_banding", 1.0, "hn_spend_mainstream_gbp", +1, ()),
+    ("policy.tariffs.national_banding", 1.0, "independent_places", +1, ()),
     ("policy.tariffs.health_share_of_complex_placements", 0.3, "hn_spend_independent_gbp", -1, ()),
     ("policy.funding.hnb_growth_2024_25", 0.15, "dsg_at_end", +1, ()),
     ("policy.funding.hnb_growth_2025_26", 0.2, "dsg_at_end", +1, (LONGER,)),
@@ -112,10 +114,7 @@ def test_lever_moves_its_metric(key, value, metric, direction, context):
 
 def test_every_lever_has_a_response_test():
     levers = {p.path for p in iter_params(SendsimConfig) if p.meta.kind == "policy"}
-    tested = {case[0] for case in LEVER_CASES} | {
-        "policy.reforms_from",
-        "policy.tariffs.national_banding",
-    }
+    tested = {case[0] for case in LEVER_CASES} | {"policy.reforms_from"}
     assert levers <= tested, sorted(levers - tested)
 
 
@@ -139,18 +138,8 @@ def test_reforms_take_effect_from_their_month():
     )
 
 
-def test_national_banding_pays_national_top_ups():
-    model = SendModel(make_config(**{**BASE, "policy.tariffs.national_banding": 1.0}))
-    costs = finance.unit_costs(model)
-    np.testing.assert_allclose(
-        costs[0, finance.BANDED], model.national_unit_cost_gbp[finance.BANDED]
-    )
-    today = SendModel(make_config(**BASE))
-    assert not np.allclose(finance.unit_costs(today)[0, finance.BANDED], costs[0, finance.BANDED])
-
-
-#: The levers that act on money alone: funding rules, and prices until schools and ICBs answer
-#: them. They reach children only through councils' answers to their deficits.
+#: The levers that act on money alone: funding rules, and what ICBs pay. They reach children
+#: only through councils' answers to their deficits.
 PURE_FUNDING = {
     "policy.funding.hnb_growth_2024_25",
     "policy.funding.hnb_growth_2025_26",
@@ -158,8 +147,6 @@ PURE_FUNDING = {
     "policy.funding.deficit_write_off_share",
     "policy.funding.deficit_write_off_month",
     "policy.funding.school_surplus_access",
-    "policy.tariffs.independent_fee_growth_cap",
-    "policy.tariffs.national_banding",
     "policy.tariffs.health_share_of_complex_placements",
 }
 #: What children, schools and councils do (no money): a lever that acts must move one of them.
@@ -189,7 +176,7 @@ NO_DEFICIT_ANSWERS = (
 FIRST_CASE = {case[0]: case for case in reversed(LEVER_CASES)}
 
 
-@pytest.mark.parametrize("key", sorted(PURE_FUNDING - {"policy.tariffs.national_banding"}))
+@pytest.mark.parametrize("key", sorted(PURE_FUNDING))
 def test_pure_funding_levers_leave_children_alone(key):
     """With councils' answers to their deficits off, a pure funding lever changes money only."""
     _, value, _, _, context = FIRST_CASE[key]
@@ -207,12 +194,6 @@ def test_every_other_lever_acts_on_children_not_only_money(key):
     base = outcome_pair(*NO_DEFICIT_ANSWERS, *context)
     changed = outcome_pair(*NO_DEFICIT_ANSWERS, *context, (key, value))
     assert any(changed[m] != base[m] for m in CHILD_METRICS), key
-
-
-def test_national_banding_leaves_children_alone():
-    off = outcome_pair(*NO_DEFICIT_ANSWERS)
-    banded = outcome_pair(*NO_DEFICIT_ANSWERS, ("policy.tariffs.national_banding", 1.0))
-    assert all(banded[m] == off[m] for m in CHILD_METRICS)
 
 
 def test_lever_docs_are_current():

@@ -189,7 +189,8 @@ class TariffsPolicy:
     )
     national_banding: float = share_lever(
         0.0,
-        "National banding of top-up funding (1 = every council pays national average top-ups)",
+        "National banding and tariff (1 = every council pays the national tariff for each "
+        "plan's band of need, within its flexibility)",
         "[lga-brief] ¶45-46: proposed in [dfe-send-ap-plan-2023]",
     )
     health_share_of_complex_placements: float = lever(

@@ -109,7 +109,7 @@ class Profiles:
     primary_capacity: np.ndarray
     secondary_capacity: np.ndarray
     unit_cost_gbp: np.ndarray  # (n, N_PLACE) from s251 where available, 2021-22 prices
-    national_unit_cost_gbp: np.ndarray  # (N_PLACE) England's cost per plan, 2021-22 prices
+    england: EnglandCosts  # every council's, for a national tariff
     hnb_gbp: dict[int, np.ndarray]  # before recoupment, by financial year (April start)
     dsg_balance_start_gbp: np.ndarray  # cumulative DSG balance in the starting January
     dsg_change_last_year_gbp: np.ndarray  # change of the cumulative balance in the last year
@@ -201,6 +201,7 @@ def load_profiles(area: str, year: int, spread: PlanSpread) -> Profiles:
         primary_capacity=_fill_per_child(rows, all_councils, "primary_capacity"),
         secondary_capacity=_fill_per_child(rows, all_councils, "secondary_capacity"),
         **_finance(rows, all_councils, year),
+        england=_england_costs(all_councils, year),
     )
 
 
@@ -341,7 +342,7 @@ def _s251(rows, cols: tuple[str, ...]) -> np.ndarray:
     return rows.select([f"s251_{c}_gbp" for c in cols]).fill_null(0).to_numpy().sum(axis=1)
 
 
-def _per_plan_cost(rows, all_rows, cols, count_col, low, high) -> tuple[np.ndarray, float]:
+def _per_plan_cost(rows, all_rows, cols, count_col, low, high) -> np.ndarray:
     """s251 budget lines per plan in a placement, and the national figure (used where the
     council's is implausible)."""
     spend, plans = _s251(rows, cols), _nullable(rows, count_col)
@@ -351,7 +352,7 @@ def _per_plan_cost(rows, all_rows, cols, count_col, low, high) -> tuple[np.ndarr
     unit = np.divide(
         spend, plans, out=np.full(len(rows), np.nan), where=np.isfinite(plans) & (plans > 0)
     )
-    return np.where(np.isfinite(unit) & (unit >= low) & (unit <= high), unit, national), national
+    return np.where(np.isfinite(unit) & (unit >= low) & (unit <= high), unit, national)
 
 
 #: Placement → (s251 lines, plans counted, plausible range of cost per plan in GBP).
@@ -394,11 +395,9 @@ def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame, year: int) -> dict[str,
     Resourced provision costs its place funding on top of the mainstream top-up.
     """
     cost = np.zeros((len(rows), N_PLACE))
-    national = np.zeros(N_PLACE)
     for place, (lines, count, (low, high)) in UNIT_COST_LINES.items():
-        cost[:, place], national[place] = _per_plan_cost(rows, all_rows, lines, count, low, high)
+        cost[:, place] = _per_plan_cost(rows, all_rows, lines, count, low, high)
     cost[:, Place.RESOURCED] += cost[:, Place.MAINSTREAM]
-    national[Place.RESOURCED] += national[Place.MAINSTREAM]
     this_year = _fill_per_plan(rows, all_rows, "hnb_2022_23_gbp")
     last_year = _nullable(rows, "hnb_2021_22_gbp")  # covers January to March
     hnb = {year - 1: np.where(np.isfinite(last_year), last_year, this_year), year: this_year}
@@ -407,11 +406,39 @@ def _finance(rows: pl.DataFrame, all_rows: pl.DataFrame, year: int) -> dict[str,
         hnb[year + 1] = np.where(np.isfinite(next_year), next_year, this_year)
     return {
         "unit_cost_gbp": cost,
-        "national_unit_cost_gbp": national,
         "hnb_gbp": hnb,
         "dsg_share_of_england": _dsg(rows, all_rows) / _dsg(all_rows, all_rows).sum(),
         **_balances(rows),
     }
+
+
+@dataclass
+class EnglandCosts:
+    """Every English council's starting costs, plans and spend: what a national tariff is
+    built from, whichever councils are simulated."""
+
+    unit_cost_gbp: np.ndarray  # (councils, N_PLACE) as :attr:`Profiles.unit_cost_gbp`
+    plans: np.ndarray  # (councils, N_PLACE) January plans by placement
+    spend_gbp: np.ndarray  # (councils,) high needs spend in the financial year before
+
+
+def _england_costs(all_rows: pl.DataFrame, year: int) -> EnglandCosts:
+    finance = _finance(all_rows, all_rows, year)
+    places = all_rows.select([f"ehcp_{p}" for p in areas.PLACEMENTS]).fill_null(0).to_numpy()
+    plans = np.zeros((len(all_rows), N_PLACE))
+    plans[:, DATA_PLACE] = places
+    return EnglandCosts(
+        unit_cost_gbp=finance["unit_cost_gbp"],
+        plans=plans,
+        spend_gbp=spend_last_year(finance["hnb_gbp"], finance["dsg_change_last_year_gbp"]),
+    )
+
+
+def spend_last_year(hnb_gbp: dict[int, np.ndarray], dsg_change_gbp: np.ndarray) -> np.ndarray:
+    """High needs spend in the financial year before the start: the high needs block less
+    the year's change in the cumulative DSG balance (a deficit growing by £1m means £1m more
+    spent than received)."""
+    return hnb_gbp[min(hnb_gbp)] - dsg_change_gbp
 
 
 def _dsg(rows: pl.DataFrame, all_rows: pl.DataFrame) -> np.ndarray:

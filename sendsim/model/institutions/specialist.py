@@ -44,9 +44,11 @@ class PlaceTable:
     market: np.ndarray  # which children may use it: council index or market index
     places: np.ndarray  # funded places (sample scale; a market's fraction used at random)
     allowance: np.ndarray = field(init=False)  # places each market may still open on demand
+    price_ratio: np.ndarray = field(init=False)  # what a market is paid / the fees it would set
 
     def __post_init__(self) -> None:
         self.allowance = np.zeros(int(self.market.max()) + 1 if len(self.market) else 0)
+        self.price_ratio = np.ones_like(self.allowance)
 
     @property
     def n(self) -> int:
@@ -168,11 +170,13 @@ class IndependentSchool(mesa.Agent):
         and is spent as councils name children beyond its places (:meth:`PlaceTable.admit`),
         first on pupils tribunals placed beyond them. A market so opens places as demand
         comes, not after turning children away, so a sample's uneven arrivals do not slow it.
+        A market held below the fees it would set (by a fee cap or a tariff) grows more
+        slowly, and one paid above them faster.
         """
-        iss = model.iss
+        iss, p = model.iss, model.cfg.behaviour.placement
         market_places = count_by(iss.market, iss.n_markets, iss.places)
-        relative = model.cfg.behaviour.placement.iss_growth_relative
-        yearly = model.profiles.independent_growth * relative
+        yearly = model.profiles.independent_growth * p.iss_growth_relative
+        yearly = np.maximum(yearly + p.iss_growth_price_response * np.log(iss.price_ratio), 0.0)
         monthly = (1.0 + yearly) ** (1.0 / MONTHS_PER_YEAR) - 1.0
         iss.allowance = np.minimum(iss.allowance + monthly * market_places, yearly * market_places)
         over_full = np.maximum(-iss.spare(iss.occupancy(model)), 0.0)

@@ -2,8 +2,11 @@
 
 Reads the population, never changes it. Spend is caseload times unit cost by placement (the
 language of DSG management plans), plus central spend not tied to plans; unit costs grow with
-cost inflation, independent fees faster. Income is the council's high needs block for the
-financial year, paid in twelve instalments. Once the statutory override ends, the cumulative
+cost inflation, independent fees faster. Under national banding councils pay a tariff by band
+of need, built from England's councils' costs so that it spends what they did when it begins;
+what it and any fee cap pay independent schools, relative to the fees they would set, is what
+their markets answer in the places they open. Income is the council's high needs block for
+the financial year, paid in twelve instalments. Once the statutory override ends, the cumulative
 deficit is exposed on the council's general fund and counts against its usable reserves; a
 council whose deficit exceeds them is at risk of a section 114 notice.
 """
@@ -15,21 +18,30 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import param
+from sendsim.config.params import param, profile
 from sendsim.dates import year_month
 from sendsim.model.codes import FUNDED_PLACES, N_PLACE, PLACE_NAMES, Agreement, Place, Sen
 from sendsim.model.institutions.specialist import IndependentSchool
 from sendsim.model.levers import months_of_override_left
 from sendsim.model.mechanism import Mechanism
 from sendsim.model.ops import count_by
+from sendsim.model.profile import spend_last_year
 from sendsim.model.recording import Census, councils, money
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 INDEPENDENT_SECTOR = (Place.INDEPENDENT, Place.SPECIALIST_POST16)
-#: Placements whose top-up rates national banding would set.
-BANDED = [Place.MAINSTREAM, Place.RESOURCED, Place.STATE_SPECIAL, Place.FE, Place.EARLY_YEARS]
+#: Placements whose price a national tariff would set: top-ups and independent fees.
+TARIFFED = [
+    Place.EARLY_YEARS,
+    Place.MAINSTREAM,
+    Place.RESOURCED,
+    Place.STATE_SPECIAL,
+    Place.INDEPENDENT,
+    Place.FE,
+]
+TARIFF_SOLVE_STEPS = 60  # bisection halvings: far below a penny
 
 
 @dataclass
@@ -105,6 +117,37 @@ class FinanceParams:
         "holds England's in proportion to its Dedicated Schools Grant 2021-22 (no council "
         "figures are held), constant in cash",
     )
+    tariff_flexibility: float = param(
+        0.1,
+        0.0,
+        0.5,
+        unit="share of the tariff",
+        label="How far above or below the national tariff a council may pay once banding is "
+        "in force (its own price kept within that range)",
+        source="Assumption: [dfe-send-ap-plan-2023] proposes national bands and tariffs with "
+        "local flexibility, without values; [lga-brief] ¶45-46",
+    )
+    tariff_band_need: list[float] = profile(
+        (0.5, 0.8),
+        0.05,
+        0.95,
+        unit="need level (0-1)",
+        rising=True,
+        label="Need levels at which a plan's tariff band rises (three bands)",
+        source="Assumption: local banding frameworks grade top-ups by the level of need; the "
+        "middle band holds about half of plans",
+    )
+    tariff_band_top_up: list[float] = profile(
+        (0.6, 1.0, 1.5),
+        0.1,
+        3.0,
+        unit="relative to the placement's tariff",
+        rising=True,
+        label="Each band's price, relative to the placement's tariff (lowest band first)",
+        source="Assumption: local banding frameworks' top-ups rise several-fold from the "
+        "lowest band to the highest; these are normalised so that England's plans at the "
+        "tariff's introduction cost what they did",
+    )
     min_central_share: float = param(
         0.05,
         0.0,
@@ -169,46 +212,77 @@ METRICS = (
 
 # -- the January position ------------------------------------------------------------------
 def build(model: SendModel) -> None:
-    """Unit costs by council and placement, matched to each council's 2021-22 spend."""
-    c = model.councils
+    """Unit costs by council and placement, matched to each council's 2021-22 spend; the
+    national tariff banding would pay; usable reserves."""
+    c, f, prof = model.councils, model.cfg.finance, model.profiles
     model.cost_index = np.ones(N_PLACE)  # unit costs relative to the start
-    c.unit_cost_gbp = unit_costs_at_start(model)
+    model.market_fee_index = 1.0  # independent fees as the market would set them, uncapped
+    c.unit_cost_gbp = with_flat_costs(model, prof.unit_cost_gbp)
     ch, plans = model.children, np.zeros((c.n, N_PLACE))
     plan = np.flatnonzero(ch.sen == Sen.EHCP)
     np.add.at(plans, (ch.la[plan], ch.place[plan]), model.scale)  # full scale
-    calibrate_spend(model, (plans * c.unit_cost_gbp).sum(axis=1))
-    f, prof = model.cfg.finance, model.profiles
+    plan_spend = (plans * c.unit_cost_gbp).sum(axis=1)
+    spend = spend_last_year(prof.hnb_gbp, prof.dsg_change_last_year_gbp)
+    scale = plan_cost_scale(model, plan_spend, spend)
+    c.unit_cost_gbp *= scale[:, None]
+    c.central_spend_gbp_per_year[:] = spend - plan_spend * scale
+    model.tariff_gbp = national_tariff(model)
+    model.tariff_band_mean = None  # the mix of bands, fixed when banding begins
     c.reserves_gbp[:] = f.reserves_gbp * f.reserves_available_share * prof.dsg_share_of_england
     # the balance last April: January's less the nine months of last year's change since
     c.dsg_balance_year_before_gbp[:] = c.dsg_balance_gbp - 0.75 * prof.dsg_change_last_year_gbp
 
 
-def unit_costs_at_start(model: SendModel) -> np.ndarray:
-    """Yearly cost of a plan by council and placement; England's averages kept for banding."""
-    f, prof = model.cfg.finance, model.profiles
-    cost = prof.unit_cost_gbp.copy()
-    national = prof.national_unit_cost_gbp.copy()
-    for table in (cost.T, national):
-        table[Place.SPECIALIST_POST16] = f.specialist_post16_fee_gbp
-        table[Place.AP] = f.ap_place_gbp
-        table[Place.OTHER] = f.other_placement_gbp
-    model.national_unit_cost_gbp = national
+def with_flat_costs(model: SendModel, cost: np.ndarray) -> np.ndarray:
+    """Unit costs by council and placement, with those priced alike everywhere (specialist
+    post-16, AP, other arrangements) at their national prices."""
+    f = model.cfg.finance
+    cost = cost.copy()
+    cost[:, Place.SPECIALIST_POST16] = f.specialist_post16_fee_gbp
+    cost[:, Place.AP] = f.ap_place_gbp
+    cost[:, Place.OTHER] = f.other_placement_gbp
     return cost
 
 
-def calibrate_spend(model: SendModel, plan_spend: np.ndarray) -> None:
-    """Match each council's starting spend to its 2021-22 position.
-
-    Spend in 2021-22 is the high needs block less the year's change in the cumulative DSG
-    balance (a deficit growing by £1m means £1m more spent than received). What plans do not
-    account for is central spend; if plans alone exceed it, their unit costs are scaled down.
-    """
-    c, prof = model.councils, model.profiles
-    spend = prof.hnb_gbp[min(prof.hnb_gbp)] - prof.dsg_change_last_year_gbp
+def plan_cost_scale(model: SendModel, plan_spend: np.ndarray, spend: np.ndarray) -> np.ndarray:
+    """How far each council's unit costs are scaled down so that its plans cost no more than
+    its spend less the least central spend (services, AP and places not tied to plans)."""
     plan_cap = (1 - model.cfg.finance.min_central_share) * spend
-    scale = np.minimum(1.0, plan_cap / np.maximum(plan_spend, 1.0))
-    c.unit_cost_gbp *= scale[:, None]
-    c.central_spend_gbp_per_year[:] = spend - plan_spend * scale
+    return np.minimum(1.0, plan_cap / np.maximum(plan_spend, 1.0))
+
+
+def national_tariff(model: SendModel) -> np.ndarray:
+    """England's tariff per plan by placement, in starting prices: built from every English
+    council's unit costs scaled to its spend as the model scales them, at the level at which
+    councils paying their own costs within the flexibility allowed would spend on their
+    January plans what they did. Banding so moves money between councils, not into the
+    system."""
+    eng = model.profiles.england
+    cost = with_flat_costs(model, eng.unit_cost_gbp)
+    cost *= plan_cost_scale(model, (eng.plans * cost).sum(axis=1), eng.spend_gbp)[:, None]
+    return spend_neutral_tariff(cost, eng.plans, model.cfg.finance.tariff_flexibility)
+
+
+def spend_neutral_tariff(cost: np.ndarray, plans: np.ndarray, flexibility: float) -> np.ndarray:
+    """The tariff per placement at which ``plans`` priced within ``flexibility`` of it cost
+    what they do at their own ``cost`` (by bisection: their cost rises with the tariff, and
+    the answer lies between the lowest and highest cost)."""
+    held = plans > 0
+    low = np.where(held, cost, np.inf).min(axis=0)
+    high = np.where(held, cost, -np.inf).max(axis=0)
+    none = ~held.any(axis=0)
+    low[none] = high[none] = cost[:, none].mean(axis=0)
+    target = (cost * plans).sum(axis=0)
+    for _ in range(TARIFF_SOLVE_STEPS):
+        mid = (low + high) / 2
+        over = (tariff_prices(cost, mid, flexibility) * plans).sum(axis=0) > target
+        low, high = np.where(over, low, mid), np.where(over, mid, high)
+    return (low + high) / 2
+
+
+def tariff_prices(cost: np.ndarray, tariff: np.ndarray, flexibility: float) -> np.ndarray:
+    """Each council's price: its own cost, kept within ``flexibility`` of the tariff."""
+    return np.clip(cost, tariff * (1 - flexibility), tariff * (1 + flexibility))
 
 
 # -- each month ----------------------------------------------------------------------------
@@ -216,7 +290,10 @@ def step(model: SendModel) -> None:
     """Pay this month's costs, receive this month's income, update the DSG balance."""
     c, pol = model.councils, model.policy
     grow_costs(model)
-    spend = plans_by_placement(model) * model.scale * unit_costs(model) / 12.0
+    plans = plans_by_placement(model) * model.scale
+    spend = plan_spend(model, plans)
+    model.iss.price_ratio = independent_price_ratio(model, spend, plans)
+    spend /= 12.0
     health_share = pol.tariffs.health_share_of_complex_placements
     health_share += (
         model.cfg.behaviour.effects.icb_health_share_gain * pol.powers.icb_backstop_powers
@@ -242,20 +319,57 @@ def step(model: SendModel) -> None:
 
 
 def grow_costs(model: SendModel) -> None:
-    """A month of cost growth: inflation; independent fees as the market sets them."""
+    """A month of cost growth: inflation; independent fees as the market sets them, up to
+    any cap (the fees the market would set are tracked too)."""
+    market_growth = model.cfg.finance.iss_fee_growth_per_year
     yearly = np.full(N_PLACE, model.cfg.finance.cost_inflation_per_year)
     yearly[list(INDEPENDENT_SECTOR)] = IndependentSchool.fee_growth(model)
     model.cost_index *= (1 + yearly) ** (1 / 12)
+    model.market_fee_index *= (1 + market_growth) ** (1 / 12)
 
 
-def unit_costs(model: SendModel) -> np.ndarray:
-    """This month's yearly cost of a plan by council and placement; national banding pulls
-    top-ups towards England's average."""
+def plan_spend(model: SendModel, plans: np.ndarray) -> np.ndarray:
+    """This month's yearly cost of the ``plans`` each council holds by placement: at its own
+    unit costs, or, as far as national banding is in force, at the tariff's price for each
+    plan's band of need, within the council's flexibility."""
+    c = model.councils
+    spend = plans * c.unit_cost_gbp
     banding = model.policy.tariffs.national_banding
-    c, national = model.councils, model.national_unit_cost_gbp
-    cost = c.unit_cost_gbp.copy()
-    cost[:, BANDED] = (1 - banding) * cost[:, BANDED] + banding * national[BANDED]
-    return cost * model.cost_index
+    if banding > 0:
+        prices = tariff_prices(
+            c.unit_cost_gbp, model.tariff_gbp, model.cfg.finance.tariff_flexibility
+        )
+        tariffed = (prices * banded_plans(model))[:, TARIFFED]
+        spend[:, TARIFFED] = (1 - banding) * spend[:, TARIFFED] + banding * tariffed
+    return spend * model.cost_index
+
+
+def banded_plans(model: SendModel) -> np.ndarray:
+    """Plans by council and placement (full scale), each counted at its band's price relative
+    to the simulated area's mix of bands in that placement when banding began: at that point
+    the bands move money between plans, not into them."""
+    f, ch, n = model.cfg.finance, model.children, model.councils.n
+    plan = model.needy[ch.sen[model.needy] == Sen.EHCP]
+    band = np.searchsorted(f.tariff_band_need, ch.severity[plan], side="right")
+    key = ch.la[plan].astype(np.int64) * N_PLACE + ch.place[plan]
+    weighted = count_by(key, n * N_PLACE, np.asarray(f.tariff_band_top_up)[band])
+    weighted = weighted.reshape(n, N_PLACE)
+    if model.tariff_band_mean is None:
+        counts = count_by(key, n * N_PLACE).reshape(n, N_PLACE).sum(axis=0)
+        model.tariff_band_mean = np.where(
+            counts > 0, weighted.sum(axis=0) / np.maximum(counts, 1), 1.0
+        )
+    return weighted / model.tariff_band_mean * model.scale
+
+
+def independent_price_ratio(model: SendModel, spend: np.ndarray, plans: np.ndarray) -> np.ndarray:
+    """What each independent market is paid for its plans, relative to the fees it would set
+    (1 without a cap or tariff; below 1 where they hold its price down)."""
+    c, iss, ind = model.councils, model.iss, Place.INDEPENDENT
+    asked = c.unit_cost_gbp[:, ind] * plans[:, ind] * model.market_fee_index
+    paid_by_market = count_by(c.market, iss.n_markets, spend[:, ind])
+    asked_by_market = count_by(c.market, iss.n_markets, asked)
+    return np.where(asked_by_market > 0, paid_by_market / np.maximum(asked_by_market, 1e-9), 1.0)
 
 
 def school_surplus(model: SendModel) -> np.ndarray:

@@ -116,6 +116,16 @@ class PlacementParams:
         "year to January 2019 and 11.7% a year to January 2022 (sendsim/data/raw/dfe-ehcp/"
         "sen2_estab_independent_special_2010_2022.csv)",
     )
+    iss_growth_price_response: float = param(
+        0.5,
+        0.0,
+        2.0,
+        unit="per year per unit of log price",
+        label="How the independent market's yearly growth of places answers the price it is "
+        "paid relative to the fees it would set (a cap or tariff 10% below them: 5 points less)",
+        source="Assumption: a price cut the size of the largest providers' operating margins "
+        "(19-23% [cma-csc-2022]) stops the market's recent growth of about 12% a year",
+    )
     awaiting_resolution_per_year: float = param(
         4.0,
         0.5,
