@@ -161,8 +161,8 @@ def test_age_factors_move_new_plans_into_their_band():
         flows = model.recorder.flows
         return flows["new_plans_aged_under_5"].sum() / flows["new_plans"].sum()
 
-    base = run_model(**{"run.years": 2, "run.calibrated": False})
-    young = SendModel(make_config(**{"run.years": 2, "run.calibrated": False}))
+    base = run_model(**{"run.years": 3, "run.calibrated": False})
+    young = SendModel(make_config(**{"run.years": 3, "run.calibrated": False}))
     young.councils.request_age_factor[:, 0] = 3.0
     young.run(progress=False)
     assert under_5_share(young) > 1.5 * under_5_share(base)

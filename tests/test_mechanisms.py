@@ -96,6 +96,8 @@ CASES = [
     ("behaviour.reviews.cease_left_education_per_year", 1.0, "ceased_plans", +1),
     ("behaviour.redress.dispute_plan", 0.3, "tribunal_appeals", +1),
     ("behaviour.redress.mediation_share", 0.9, "mediations", +1),
+    ("behaviour.redress.mediation_to_tribunal", 0.6, "tribunal_appeals", +1),
+    ("behaviour.support.notional_budget_growth_per_year", 0.0, "unmet_mean", +1),
     ("behaviour.redress.named_independent_share", 1.0, "independent_share", +1),
     ("behaviour.health.improvement", 0.2, "unmet_mean", -1),
     ("behaviour.outcomes.unmet_fit", 0.1, "outcome", -1),
@@ -125,6 +127,24 @@ def test_money_does_not_move_children(key, value):
     changed = outcome_pair(("behaviour.council.gatekeeping_response", 0.0), (key, value))
     for metric in ("ehcp_caseload", "requests", "new_plans", "sen_support", "therapy_waiting"):
         assert changed[metric] == base[metric], metric
+
+
+def test_a_threshold_fixed_in_cash_is_reached_at_lower_need_as_costs_grow():
+    """Support costs and schools' budgets both growing 8% a year (schools' purchasing power
+    held): schools put more pupils forward, as more cost more than the £6,000 they meet."""
+    no_gatekeeping = ("behaviour.council.gatekeeping_response", 0.0)
+    growth = [
+        (key, rate)
+        for rate in (0.0, 0.08)
+        for key in (
+            "finance.cost_inflation_per_year",
+            "behaviour.support.notional_budget_growth_per_year",
+        )
+    ]
+    flat = outcome_pair(no_gatekeeping, *growth[:2])
+    rising = outcome_pair(no_gatekeeping, *growth[2:])
+    assert rising["requests"] > flat["requests"]
+    assert rising["unmet_mean"] == pytest.approx(flat["unmet_mean"], rel=0.05)
 
 
 def test_councils_commission_special_places_where_their_schools_are_full():

@@ -129,8 +129,9 @@ class MainstreamSchool(mesa.Agent):
         """Need level each mainstream school meets at SEN support, given its SEN load.
 
         ``place``, ``sen`` and ``school`` describe the children with a need (``model.needy``).
-        Staff training and inclusion in inspection raise capability; qualified SENCos raise how
-        many pupils a school can support before its support thins out.
+        Staff training and inclusion in inspection raise capability; qualified SENCos, and the
+        purchasing power of the school's notional SEN budget, set how many pupils a school can
+        support before its support thins out.
         """
         schools, s = model.schools, model.cfg.behaviour.support
         fx, pol = model.cfg.behaviour.effects, model.policy
@@ -140,8 +141,10 @@ class MainstreamSchool(mesa.Agent):
         drift = fx.inspection_capability_per_year * model.years_of_reform
         most = fx.inspection_capability_max
         capability += np.clip(drift * change(pol, "powers.inclusion_in_inspection"), -most, most)
-        capacity_share = s.sen_capacity_share * (
-            1 + fx.senco_capacity * change(pol, "inclusion.senco_qualified_share")
+        capacity_share = (
+            s.sen_capacity_share
+            * (1 + fx.senco_capacity * change(pol, "inclusion.senco_qualified_share"))
+            * MainstreamSchool.notional_budget_real(model)
         )
         on_support = (
             (place == Place.MAINSTREAM) & (sen >= Sen.SUPPORT) & (sen < Sen.EHCP) & (school >= 0)
@@ -151,6 +154,14 @@ class MainstreamSchool(mesa.Agent):
         )
         factor = np.clip(1.0 / np.maximum(load, 1e-9), s.min_load_factor, 1.0)
         return np.clip(capability, s.min_capability, s.max_capability) * factor
+
+    @staticmethod
+    def notional_budget_real(model: SendModel) -> float:
+        """What schools' notional SEN budgets buy, relative to the start: their cash growth
+        against the growth of staff costs."""
+        budget = 1 + model.cfg.behaviour.support.notional_budget_growth_per_year
+        costs = 1 + model.cfg.finance.cost_inflation_per_year
+        return (budget / costs) ** (model.months_elapsed / 12)
 
     @staticmethod
     def turns_away(model: SendModel, plan: np.ndarray) -> np.ndarray:

@@ -1,10 +1,11 @@
 """Redress: disputes, mediation and the SEND Tribunal.
 
 A disputed decision goes to mediation or straight to appeal (:func:`cases.dispute`, called
-where the decision is made). Some mediations settle (with a remedy for the family in part);
-the rest, and unmediated disputes, are appealed. The tribunal decides months later, mostly for
-the family: an assessment, a plan, or a more specialist placement, often an independent school
-it names (:func:`cases.remedy`).
+where the decision is made). Each dispute has a merit: whether the tribunal would find for the
+family. At mediation the council concedes most cases it would lose, and the family gets its
+remedy at once; a family with a strong case not conceded appeals, and some with weak cases
+appeal anyway. The tribunal decides months later, on the merit: an assessment, a plan, or a
+more specialist placement, often an independent school it names (:func:`cases.remedy`).
 """
 
 from __future__ import annotations
@@ -77,13 +78,16 @@ class RedressParams:
         source="[dfe-ehcp]: about a quarter of mediations went on to tribunal "
         "(sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
     )
-    mediation_remedy_share: float = param(
-        0.33,
+    weak_case_appeal_share: float = param(
+        0.5,
         0.0,
         1.0,
         unit="share",
-        label="Share of mediations settled without appeal that give the family what it asked",
-        source="Assumption",
+        label="Share of families whose case the tribunal would not uphold who appeal after "
+        "mediation anyway",
+        source="Assumption. With it, the share of mediations followed by an appeal and the "
+        "family win rate fix how many cases councils concede at mediation: 75% of those they "
+        "would lose",
     )
     family_win_share: float = param(
         0.96,
@@ -111,6 +115,7 @@ class RedressParams:
 FIELDS = {
     "appeal": ChildField(np.int8, cases.Appeal.NONE, "pending appeal (cases.Appeal)"),
     "appeal_months": ChildField(np.int8, 0, "months until the tribunal decides"),
+    "appeal_merit": ChildField(np.bool_, False, "the tribunal would find for the family"),
 }
 
 METRICS = (
@@ -137,14 +142,13 @@ METRICS = (
 
 
 def step(model: SendModel) -> None:
-    """Tribunal decisions fall due."""
+    """Tribunal decisions fall due, each on its merit."""
     ch = model.children
     pending = model.needy[ch.appeal[model.needy] > 0]
     ch.appeal_months[pending] -= 1
     due = pending[ch.appeal_months[pending] <= 0]
     model.flows.add("tribunal_decisions", ch.la[due])
-    u = model.streams.uniform("tribunal", ch.uid[due], model.months_elapsed)
-    won = due[u < model.cfg.behaviour.redress.family_win_share]
+    won = due[ch.appeal_merit[due]]
     cases.remedy(model, won, ch.appeal[won].copy())
     ch.appeal[due] = cases.Appeal.NONE
 

@@ -1,7 +1,8 @@
 """Requests for an EHC needs assessment, and the council's decision whether to assess.
 
 Families and schools ask when need on SEN support stays unmet; schools ask more once a pupil's
-support costs more than the notional SEN threshold the school must meet itself; families ask
+support costs more than the notional SEN threshold the school must meet itself (a cash sum,
+while support costs grow with pay, so it is reached at ever lower need); families ask
 more when trust in the local system is low. Propensity varies by age band and need type, and
 each council's follows its fitted trend, which saturates (``trend_ceiling``: the form
 :mod:`sendsim.demand` chose by out-of-sample fit). The council decides within six weeks (the next
@@ -69,8 +70,10 @@ class RequestParams:
         4000.0,
         30000.0,
         unit="GBP per year per need level",
-        label="Cost of the extra support a need level requires in mainstream",
-        source="Assumption",
+        label="Cost of the extra support a need level requires in mainstream, at the start "
+        "(growing with `finance.cost_inflation_per_year`)",
+        source="Assumption: at need level 0.5 it reaches the £6,000 threshold "
+        "[dfe-hn-operational-guide]",
     )
     trust_weight: float = param(
         0.5,
@@ -214,9 +217,7 @@ def request_weight(model: SendModel, idx: np.ndarray) -> np.ndarray:
     p, threshold = model.cfg.behaviour.requests, pol.funding.notional_threshold_gbp
     severity = ch.severity[idx].astype(np.float64)
     weight = np.where(ch.unmet[idx], 1.0, p.met_need_weight) * (1 + p.severity_weight * severity)
-    costly = (ch.place[idx] == Place.MAINSTREAM) & (
-        p.support_cost_per_need_gbp * severity > threshold
-    )
+    costly = (ch.place[idx] == Place.MAINSTREAM) & (support_cost_gbp(model) * severity > threshold)
     weight *= 1 + p.school_incentive * costly
     weight *= 1 + p.trust_weight * (1 - c.trust[ch.la[idx]])
     band = BAND_OF_AGE[ch.age[idx]]
@@ -228,6 +229,14 @@ def request_weight(model: SendModel, idx: np.ndarray) -> np.ndarray:
     return weight * (
         1 + model.cfg.behaviour.effects.standards_expectations * pol.standards.national_standards
     )
+
+
+def support_cost_gbp(model: SendModel) -> float:
+    """This month's cost of the extra support a need level requires in mainstream: it grows
+    with pay, as a school's other costs do."""
+    growth = model.cfg.finance.cost_inflation_per_year
+    cost = model.cfg.behaviour.requests.support_cost_per_need_gbp
+    return cost * (1 + growth) ** (model.months_elapsed / 12)
 
 
 def trend_multiple(model: SendModel) -> np.ndarray:

@@ -55,6 +55,18 @@ class SupportParams:
         label="Share of a school's pupils its SENCo and staff can support fully",
         source="Assumption: above the 12.6% national SEN support rate [dfe-sen-in-england]",
     )
+    notional_budget_growth_per_year: float = param(
+        0.03,
+        0.0,
+        0.08,
+        unit="per year",
+        label="Cash growth per pupil of schools' funding, and so of their notional SEN budgets "
+        "(the staff they can give SEN support, against costs growing at "
+        "`finance.cost_inflation_per_year`)",
+        source="[ifs-school-spending-2024]: spending per pupil fell 9% in real terms from "
+        "2009-10 to 2019-20 and was about restored by 2024-25, when funding per pupil rose just "
+        "under 4% against schools' costs of about 5%; assumption: purchasing power held",
+    )
     min_load_factor: float = param(
         0.5,
         0.1,

@@ -22,6 +22,7 @@ from sendsim.model.operations import placing
 from sendsim.model.ops import WEEKS_PER_MONTH
 
 if TYPE_CHECKING:
+    from sendsim.model.mechanisms.redress import RedressParams
     from sendsim.model.model import SendModel
 
 #: Flows of new plans by where they are placed (the published measures' names).
@@ -115,17 +116,30 @@ def dispute(model: SendModel, idx: np.ndarray, about: Appeal) -> None:
     mandatory = model.policy.redress.mandatory_mediation
     mediation_share = p.mediation_share + (1 - p.mediation_share) * mandatory
     mediated = model.streams.uniform("mediation", uid, month) < mediation_share
-    onward = model.streams.uniform("mediation.appeal", uid, month) < p.mediation_to_tribunal
-    appealed = ~mediated | onward
-    settled_for_family = (
-        model.streams.uniform("mediation.remedy", uid, month) < p.mediation_remedy_share
+    merit = model.streams.uniform("dispute.merit", uid, month) < p.family_win_share
+    conceded = (
+        mediated
+        & merit
+        & (model.streams.uniform("mediation.concede", uid, month) < mediation_concession(p))
     )
+    weak_appeal = model.streams.uniform("mediation.appeal", uid, month) < p.weak_case_appeal_share
+    appealed = ~mediated | (~conceded & (merit | weak_appeal))
     model.flows.add("mediations", ch.la[disputed[mediated]])
-    remedy(model, disputed[mediated & ~onward & settled_for_family], about)
+    remedy(model, disputed[conceded], about)
     lodged = disputed[appealed]
     ch.appeal[lodged] = about
+    ch.appeal_merit[lodged] = merit[appealed]
     ch.appeal_months[lodged] = p.months_to_hearing
     model.flows.add("tribunal_appeals", ch.la[lodged])
+
+
+def mediation_concession(p: RedressParams) -> float:
+    """Share of the cases it would lose at tribunal that a council concedes at mediation: what
+    makes the share of mediations followed by an appeal (strong cases not conceded, and weak
+    cases appealed anyway) what it is."""
+    win = p.family_win_share
+    onward_strong = p.mediation_to_tribunal - (1 - win) * p.weak_case_appeal_share
+    return float(np.clip(1 - onward_strong / win, 0.0, 1.0))
 
 
 def remedy(model: SendModel, idx: np.ndarray, about: Appeal | np.ndarray) -> None:
