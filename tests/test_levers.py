@@ -162,6 +162,7 @@ CHILD_METRICS = (
     "ehcp_resourced",
     "special_places",
     "moves_to_ap",
+    "awaiting_total",
     "mediations",
     "therapy_waiting",
     "unmet_months_sum",

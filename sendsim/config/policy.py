@@ -258,7 +258,8 @@ class FundingPolicy:
     )
     school_surplus_access: float = share_lever(
         0.0,
-        "Councils' access to maintained schools' surplus balances for high needs",
+        "Share of maintained schools' remaining surplus balances councils draw into high needs "
+        "each year (academies' are their trusts')",
         "[lga-brief] ¶47: asked for by the LGA; not government policy",
     )
     notional_threshold_gbp: float = lever(
@@ -365,7 +366,8 @@ class LeverEffects:
     admission_refusal: float = effect(
         0.1,
         0.5,
-        "Chance a mainstream school declines a child with a plan it cannot be directed to admit",
+        "Chance an academy declines a child with a plan the council names it for (councils "
+        "direct the schools they maintain)",
     )
     direction_ap_reduction: float = effect(
         0.3, 1.0, "Fall in moves to AP when councils can direct academies"
@@ -407,10 +409,13 @@ class LeverEffects:
         1.0, 3.0, "Rise in returns from AP with full council oversight"
     )
     school_surplus_gbp_per_pupil: float = param(
-        150.0,
+        620.0,
         0.0,
-        500.0,
-        unit="GBP per pupil per year",
-        label="Maintained schools' surplus a council could draw on each year, at full access",
-        source="Assumption: school revenue balances of several hundred pounds per pupil",
+        1500.0,
+        unit="GBP per pupil",
+        label="Revenue balances of council-maintained schools per pupil in them, March 2022: "
+        "the stock surplus access draws on",
+        source="[schoolsweek-balances-2022]: maintained schools' net revenue balances £2.18bn "
+        "at March 2022, over about 3.5 million pupils in maintained mainstream schools "
+        "(assumption from the academy shares of [pq-academies-2022])",
     )

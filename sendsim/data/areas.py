@@ -39,6 +39,8 @@ PLACEMENTS = (
     "other",
 )
 NEW_PLAN_PLACEMENTS = tuple(p for p in PLACEMENTS if p != "neet")
+# Plans in state mainstream schools (and their units) by who runs the school.
+SCHOOL_TYPES = ("mainstream_maintained", "mainstream_academy")
 AGE_BANDS = ("under_5", "5_10", "11_15", "16_19", "20_25")
 BAND_AGES = ((0, 4), (5, 10), (11, 15), (16, 19), (20, 25))  # their academic ages, inclusive
 AGE_BAND_LABELS = tuple("under 5" if lo == 0 else f"{lo}-{hi}" for lo, hi in BAND_AGES)
@@ -94,7 +96,7 @@ def _council_schema() -> dict[str, pl.DataType]:
         "pop_0_25": pl.Float64(),
         "ehcp_total": pl.Float64(),
         **_floats([f"ehcp_age_{band}" for band in AGE_BANDS]),
-        **_floats([f"ehcp_{p}" for p in PLACEMENTS]),
+        **_floats([f"ehcp_{p}" for p in (*PLACEMENTS, *SCHOOL_TYPES)]),
         "imputed": pl.String(),
         **_floats(["sen_support_pct", "ehcp_pct", "pupils_total", "mainstream_pupils"]),
         **_floats(["mainstream_sen_support_pct", "mainstream_ehcp_pct"]),
@@ -137,7 +139,7 @@ HISTORY_SCHEMA: dict[str, pl.DataType] = {
 MODEL_MEASURES = (
     "ehcp_total",
     *(f"ehcp_age_{band}" for band in AGE_BANDS),
-    *(f"ehcp_{place}" for place in PLACEMENTS),
+    *(f"ehcp_{place}" for place in (*PLACEMENTS, *SCHOOL_TYPES)),
     "sen_support_pct",
     "requests",
     "refusals",

@@ -58,7 +58,7 @@ PLACE_AGES = (
 AS_OF = {
     "ehcp_total": ("ehcp_total", 0),
     **{f"ehcp_age_{band}": (f"ehcp_age_{band}", 0) for band in areas.AGE_BANDS},
-    **{f"ehcp_{place}": (f"ehcp_{place}", 0) for place in areas.PLACEMENTS},
+    **{f"ehcp_{place}": (f"ehcp_{place}", 0) for place in (*areas.PLACEMENTS, *areas.SCHOOL_TYPES)},
     "sen_support_pct": ("sen_support_pct", 0),
     "requests_2021": ("requests", -1),
     "requests_2022": ("requests", 0),
@@ -104,6 +104,7 @@ class Profiles:
     new_plans_independent: np.ndarray  # of which independent and non-maintained (0: none)
     national_independent_share: float  # England's share of new special-school plans independent
     independent_growth: float  # England's yearly growth of plans in independent special schools
+    academy_share: np.ndarray  # share of mainstream plans in academies and free schools
     primary_pupils: np.ndarray
     secondary_pupils: np.ndarray
     primary_capacity: np.ndarray
@@ -196,6 +197,7 @@ def load_profiles(area: str, year: int, spread: PlanSpread) -> Profiles:
             all_councils, _SPECIAL_NEW_PLANS[1], _SPECIAL_NEW_PLANS
         ),
         independent_growth=_england_growth("ehcp_independent", year, INDEPENDENT_GROWTH_YEARS),
+        academy_share=_academy_share(rows, all_councils),
         primary_pupils=_fill_per_child(rows, all_councils, "primary_pupils"),
         secondary_pupils=_fill_per_child(rows, all_councils, "secondary_pupils"),
         primary_capacity=_fill_per_child(rows, all_councils, "primary_capacity"),
@@ -280,6 +282,13 @@ def _fill_share(rows, all_rows, col: str) -> np.ndarray:
     values = _nullable(rows, col)
     national = np.nanmedian(_nullable(all_rows, col))
     return np.where(np.isfinite(values), values, national)
+
+
+def _academy_share(rows, all_rows) -> np.ndarray:
+    """Share of plans in state mainstream schools that are in academies and free schools
+    (England's where a council's is not published)."""
+    maintained, academy = (f"ehcp_{t}" for t in areas.SCHOOL_TYPES)
+    return _ratio(rows, all_rows, academy, (maintained, academy))
 
 
 # -- population and plans ------------------------------------------------------------------

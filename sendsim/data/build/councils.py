@@ -14,6 +14,7 @@ from sendsim.data.areas import (
     OUTCOMES,
     PLACEMENTS,
     PROCESSED_DIR,
+    SCHOOL_TYPES,
 )
 from sendsim.data.build.schools_finance import benchmarking_measures
 from sendsim.errors import DataError
@@ -23,7 +24,7 @@ def council_spec() -> list[tuple[str, str, int]]:
     """(column of councils.parquet, history measure, year) for every value column."""
     spec = [(f"ehcp_age_{b}", f"ehcp_age_{b}", 2022) for b in AGE_BANDS]
     spec += [("ehcp_total", "ehcp_total", 2022)] + [
-        (f"ehcp_{p}", f"ehcp_{p}", 2022) for p in PLACEMENTS
+        (f"ehcp_{p}", f"ehcp_{p}", 2022) for p in (*PLACEMENTS, *SCHOOL_TYPES)
     ]
     same_2022 = ["sen_support_pct", "ehcp_pct", "mainstream_pupils", "mainstream_sen_support_pct"]
     same_2022 += ["mainstream_ehcp_pct", "primary_pupils", "secondary_pupils", "special_places"]

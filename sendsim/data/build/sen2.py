@@ -16,6 +16,7 @@ from sendsim.data.areas import (
     NEW_PLAN_PLACEMENTS,
     NEW_PLANS_BY_BAND,
     PLACEMENTS,
+    SCHOOL_TYPES,
 )
 from sendsim.data.build.geography import numbers_from_names
 from sendsim.data.build.raw import (
@@ -60,6 +61,15 @@ PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {
     "early_years": ("nm_early_years",),
 }
 NEW_PLAN_GROUPS = {k: v for k, v in PLACEMENT_GROUPS.items() if k != "neet"}
+MAINSTREAM_UNITS = ("", "_resourced_provision", "_senunit")
+#: The publisher's columns summed into each school type (areas.SCHOOL_TYPES), resourced
+#: provision and units included: the academy share of each council's mainstream schools.
+SCHOOL_TYPE_GROUPS = {
+    school_type: tuple(f"mainstream_{c}{unit}" for c in columns for unit in MAINSTREAM_UNITS)
+    for school_type, columns in zip(
+        SCHOOL_TYPES, (("la_maintained",), ("academy", "free_school")), strict=True
+    )
+}
 OTHER_COLUMNS = (
     "elective_home_education",
     "other_arrangements_la",
@@ -163,13 +173,16 @@ def new_plan_bands_from_ages(age_facts: pl.DataFrame) -> pl.DataFrame:
 
 
 def placement_facts(raw_dir: Path) -> pl.DataFrame:
-    """EHC plans at January by placement group, 2019-2022."""
+    """EHC plans at January by placement group, and in mainstream schools by type, 2019-2022."""
     path = raw_dir / PLACEMENT
     components = [c for group in PLACEMENT_GROUPS.values() for c in group] + list(OTHER_COLUMNS)
     frame = read_raw(raw_dir, PLACEMENT, [*EES_AREA, "ehcplans", *components])
     frame = ees_areas(parse_numbers(frame, ["ehcplans", *components], path))
     frame = group_placements(frame, "ehcplans", PLACEMENT_GROUPS, path)
-    measures = {g: f"ehcp_{g}" for g in PLACEMENTS}
+    frame = frame.with_columns(
+        pl.sum_horizontal(columns).alias(kind) for kind, columns in SCHOOL_TYPE_GROUPS.items()
+    )
+    measures = {g: f"ehcp_{g}" for g in (*PLACEMENTS, *SCHOOL_TYPE_GROUPS)}
     return wide_to_facts(frame, measures, PLACEMENT)
 
 

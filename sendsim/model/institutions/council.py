@@ -249,6 +249,7 @@ class CouncilTable:
     casework_efficiency: np.ndarray = field(init=False)  # fitted: assessments per staff hour
     deficit_exposed_gbp: np.ndarray = field(init=False)
     reserves_gbp: np.ndarray = field(init=False)  # usable reserves, constant in cash
+    school_balances_gbp: np.ndarray = field(init=False)  # its maintained schools' surpluses
     dsg_balance_year_before_gbp: np.ndarray = field(init=False)  # the balance last April
     cliff_pressure: np.ndarray = field(init=False)  # share of reserves the deficit would take
     special_full: np.ndarray = field(init=False)  # how full its special schools are: 0 room, 1 full
@@ -282,6 +283,7 @@ class CouncilTable:
         self.casework_efficiency = np.ones(self.n)
         self.deficit_exposed_gbp = np.zeros(self.n)
         self.reserves_gbp = np.zeros(self.n)
+        self.school_balances_gbp = np.zeros(self.n)
         self.dsg_balance_year_before_gbp = np.zeros(self.n)
         self.cliff_pressure = np.zeros(self.n)
         self.special_full = np.ones(self.n)

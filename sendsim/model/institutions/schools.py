@@ -7,12 +7,13 @@ whom the council names (:meth:`MainstreamSchool.turns_away`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import expit, logit, ndtri
 
 from sendsim.model.codes import Place, Sen
 from sendsim.model.levers import change
@@ -25,10 +26,14 @@ if TYPE_CHECKING:
 
 @dataclass(eq=False)
 class SchoolTable:
-    """Mainstream schools: council, phase (0 primary, 1 secondary), size and capability."""
+    """Mainstream schools: council, phase (0 primary, 1 secondary), who runs them, size and
+    capability. A school is synthetic, of average size, and stands for the schools of its
+    council and phase alike: its academy share is theirs, so it does not depend on how many
+    schools a sample draws."""
 
     la: np.ndarray
     phase: np.ndarray
+    academy: np.ndarray  # share of the schools it stands for run as academies or free schools
     size: np.ndarray  # capacity, used as the weight when families choose
     capability: np.ndarray  # need level met at SEN support with a normal SEN load
     mhst_draw: np.ndarray  # uniform: the school has a mental health support team if < coverage
@@ -61,6 +66,26 @@ class SchoolTable:
         target = self._base[group] + u * self._total[group]
         pos = np.searchsorted(self._cum, target, side="right")
         return self._order[np.minimum(pos, self.n - 1)].astype(np.int32)
+
+
+ACADEMY_SOLVE_STEPS = 50  # bisection halvings of the councils' log-odds shift
+
+
+def academy_shares(prof: Profiles, england_by_phase: Sequence[float]) -> np.ndarray:
+    """Share of each council's primary and secondary schools that are academies, (councils,
+    2): England's share for each phase, shifted on the log-odds scale by the same amount for
+    both so that, weighting the phases by the council's pupils, they make its published share
+    of mainstream plans in academies."""
+    england = logit(np.clip(england_by_phase, 1e-6, 1 - 1e-6))
+    pupils = np.stack([prof.primary_pupils, prof.secondary_pupils], axis=1)
+    weight = pupils / np.maximum(pupils.sum(axis=1, keepdims=True), 1.0)
+    target = prof.academy_share
+    low, high = np.full(prof.n, -20.0), np.full(prof.n, 20.0)
+    for _ in range(ACADEMY_SOLVE_STEPS):
+        mid = (low + high) / 2
+        over = (weight * expit(england + mid[:, None])).sum(axis=1) > target
+        low, high = np.where(over, low, mid), np.where(over, mid, high)
+    return expit(england + ((low + high) / 2)[:, None])
 
 
 class MainstreamSchool(mesa.Agent):
@@ -112,11 +137,13 @@ class MainstreamSchool(mesa.Agent):
             support.max_capability,
         )
         mhst_draw = model.streams.uniform("school.mhst", key)
+        academy = academy_shares(prof, support.academy_share_by_phase)[la, phase]
         order = np.lexsort((phase, la))  # schools grouped by council, primaries first
         MainstreamSchool.create_agents(model, len(la), index=list(range(len(la))))
         return SchoolTable(
             la=la[order],
             phase=phase[order],
+            academy=academy[order],
             size=size[order],
             capability=capability[order],
             mhst_draw=mhst_draw[order],
@@ -165,9 +192,12 @@ class MainstreamSchool(mesa.Agent):
 
     @staticmethod
     def turns_away(model: SendModel, plan: np.ndarray) -> np.ndarray:
-        """Children with plans ``plan`` needing a school whom the school declines: academies
-        the council cannot direct to admit (unless councils have that power)."""
+        """Children with plans ``plan`` whom the school chosen for them declines: an academy,
+        which the council cannot direct to admit (unless councils have that power); councils
+        direct the schools they maintain."""
         fx, powers = model.cfg.behaviour.effects, model.policy.powers
         declined_chance = fx.admission_refusal * (1 - powers.direct_academies_to_admit)
-        u = model.streams.uniform("admission", model.children.uid[plan], model.months_elapsed)
-        return plan[u < declined_chance]
+        ch = model.children
+        at_academy = model.schools.academy[ch.school[plan]]
+        u = model.streams.uniform("admission", ch.uid[plan], model.months_elapsed)
+        return plan[u < at_academy * declined_chance]

@@ -195,6 +195,11 @@ METRICS = (
     money("dsg_in_year_balance_gbp", "In-year high needs balance (income and surplus, less spend)"),
     money("icb_contribution_gbp", "ICB contribution to independent placements"),
     money("school_surplus_used_gbp", "Schools' surplus balances used for high needs"),
+    money(
+        "maintained_school_balances_gbp",
+        "Surplus balances left in council-maintained schools",
+        "stock",
+    ),
     money("deficit_written_off_gbp", "DSG deficit written off by government"),
     money("safety_valve_paid_gbp", "Safety Valve instalments paid by DfE (each April)"),
     councils(
@@ -229,8 +234,19 @@ def build(model: SendModel) -> None:
     model.tariff_gbp = national_tariff(model)
     model.tariff_band_mean = None  # the mix of bands, fixed when banding begins
     c.reserves_gbp[:] = f.reserves_gbp * f.reserves_available_share * prof.dsg_share_of_england
+    c.school_balances_gbp[:] = maintained_school_balances(model)
     # the balance last April: January's less the nine months of last year's change since
     c.dsg_balance_year_before_gbp[:] = c.dsg_balance_gbp - 0.75 * prof.dsg_change_last_year_gbp
+
+
+def maintained_school_balances(model: SendModel) -> np.ndarray:
+    """Surplus balances of each council's maintained mainstream schools (full scale): a sum per
+    pupil in them (academies' balances are their trusts', out of councils' reach)."""
+    ch, schools = model.children, model.schools
+    pupils = np.flatnonzero((ch.place == Place.MAINSTREAM) & (ch.school >= 0))
+    maintained = 1.0 - schools.academy[ch.school[pupils]]
+    per_pupil = model.cfg.behaviour.effects.school_surplus_gbp_per_pupil
+    return count_by(ch.la[pupils], model.councils.n, maintained) * model.scale * per_pupil
 
 
 def with_flat_costs(model: SendModel, cost: np.ndarray) -> np.ndarray:
@@ -373,13 +389,12 @@ def independent_price_ratio(model: SendModel, spend: np.ndarray, plans: np.ndarr
 
 
 def school_surplus(model: SendModel) -> np.ndarray:
-    """Schools' surplus balances drawn into high needs this month, where councils may."""
-    access = model.policy.funding.school_surplus_access
-    if access == 0:
-        return np.zeros(model.councils.n)
-    ch = model.children
-    pupils = count_by(ch.la[ch.place == Place.MAINSTREAM], model.councils.n) * model.scale
-    return access * model.cfg.behaviour.effects.school_surplus_gbp_per_pupil * pupils / 12.0
+    """Maintained schools' surplus balances drawn into high needs this month, where councils
+    may: each year the share the lever allows of what is left, so the balances run down."""
+    c = model.councils
+    drawn = model.policy.funding.school_surplus_access * c.school_balances_gbp / 12.0
+    c.school_balances_gbp -= drawn
+    return drawn
 
 
 def write_off(model: SendModel) -> None:
@@ -409,6 +424,7 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
         "dsg_deficit_exposed_gbp": c.deficit_exposed_gbp.copy(),
         "reserves_after_deficit_gbp": c.reserves_gbp - c.deficit_exposed_gbp,
         "councils_deficit_over_reserves": (c.deficit_exposed_gbp > c.reserves_gbp).astype(float),
+        "maintained_school_balances_gbp": c.school_balances_gbp.copy(),
         "safety_valve_agreements": (c.safety_valve == Agreement.ACTIVE).astype(float),
     }
 

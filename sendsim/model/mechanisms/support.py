@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.config.params import param
+from sendsim.config.params import param, profile
 from sendsim.model.codes import N_PLACE, Need, Place, Sen, member
 from sendsim.model.institutions.schools import MainstreamSchool
 from sendsim.model.levers import change, mhst_coverage
@@ -178,6 +178,16 @@ class SupportParams:
         unit="pupils",
         label="Average pupils per secondary school",
         source="Assumption: near the average size of a secondary school in England",
+    )
+    academy_share_by_phase: list[float] = profile(
+        (0.39, 0.80),
+        0.0,
+        1.0,
+        unit="share of schools (primary, secondary)",
+        label="England's share of primary and of secondary schools that are academies or free "
+        "schools (each council's is moved together to match its share of mainstream plans)",
+        source="[pq-academies-2022]: 6,474 primary and 2,768 secondary academies and free "
+        "schools in January 2022, of about 16,800 and 3,450 state-funded schools [dfe-spc-2022]",
     )
 
 

@@ -220,8 +220,9 @@ def to_mainstream(model: SendModel, idx: np.ndarray) -> None:
 def _keep_or_assign_school(model: SendModel, idx: np.ndarray) -> None:
     """Keep a school of the right phase in the home council, else find one.
 
-    A child with a plan needing a new school may be turned away by a school the council cannot
-    direct to admit (academies, unless councils have that power); they await provision.
+    A child with a plan needing a new school may be turned away by the school chosen, if the
+    council cannot direct it to admit (academies, unless councils have that power); they await
+    provision.
     """
     if len(idx) == 0:
         return
@@ -232,10 +233,10 @@ def _keep_or_assign_school(model: SendModel, idx: np.ndarray) -> None:
     keep = valid & (model.schools.phase[np.where(valid, school, 0)] == phase)
     keep &= model.schools.la[np.where(valid, school, 0)] == ch.la[idx]
     needing = idx[~keep]
+    assign_school(model, needing)
     turned_away = MainstreamSchool.turns_away(model, needing[ch.sen[needing] == Sen.EHCP])
     ch.place[turned_away] = Place.OTHER
     ch.school[turned_away] = AWAITING_PROVISION
-    assign_school(model, np.setdiff1d(needing, turned_away, assume_unique=True))
 
 
 def assign_school(model: SendModel, idx: np.ndarray) -> None:
