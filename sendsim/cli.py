@@ -30,6 +30,7 @@ examples:
   sendsim sensitivity sensitivity.method=morris sensitivity.n=10   which levers matter
   sendsim bench --quick                     speed and memory in about a minute
   sendsim levers                            policy levers with defaults, ranges and sources
+  sendsim lever-effects                     what each lever does over ten years (measured)
   sendsim calibrate area=leeds train_end=2022   refit a council to its history to January 2022
   sendsim backtest train_end=2022 horizon=3 forecast every council's caseload, vs naive trends
   sendsim validate train_end=2019           score stocks and flows vs naive anchors, long run
@@ -74,6 +75,7 @@ HYDRA_COMMANDS: dict[str, Callable[[list[str]], None]] = {
 def _parser() -> argparse.ArgumentParser:
     from sendsim.backtest import Backtest
     from sendsim.config.commands import CalibrateSettings, StudySettings
+    from sendsim.lever_effects import LeverEffects
     from sendsim.validation.settings import Validate
 
     parser = argparse.ArgumentParser(
@@ -108,6 +110,14 @@ def _parser() -> argparse.ArgumentParser:
     levers.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     levers.add_argument("--markdown", action="store_true", help="print a markdown table")
     levers.set_defaults(handler=_levers)
+    _settings_command(
+        sub,
+        "lever-effects",
+        _lever_effects,
+        "measure what each policy lever does over ten years: the default council and England, "
+        "several seeds each",
+        LeverEffects,
+    )
     _settings_command(
         sub,
         "calibrate",
@@ -208,6 +218,15 @@ def _levers(ns: argparse.Namespace) -> None:
         print(markdown(table))
         return
     _print(table, csv=ns.csv)
+
+
+def _lever_effects(ns: argparse.Namespace) -> None:
+    from sendsim.config.commands import parse_settings
+    from sendsim.config.tables import markdown
+    from sendsim.lever_effects import measure
+
+    table = measure(parse_settings(ns.schema, ns.settings))
+    print(markdown(table))
 
 
 def _calibrate(ns: argparse.Namespace) -> None:
