@@ -48,3 +48,12 @@ def test_effects_against_today_on_the_same_seed_and_resume(two_levers, tmp_path,
     monkeypatch.setattr(lever_effects, "run_one", no_runs)
     again = lever_effects.measure(settings)
     assert again.equals(table)
+
+
+def test_the_effects_page_covers_every_lever():
+    """docs/lever-effects.md has a row for every lever measured, in both areas."""
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / lever_effects.DOCS_PAGE).read_text()
+    for case in lever_effects.cases():
+        assert page.count(f"| {case.lever} | {case.value} |") == 2, case.lever
