@@ -63,7 +63,6 @@ class SendModel(mesa.Model):
     cost_index: np.ndarray  # unit costs by placement relative to the start
     market_fee_index: float  # independent fees the market would set, relative to the start
     tariff_gbp: np.ndarray  # national banding's yearly price of a plan by placement, at the start
-    tariff_band_mean: np.ndarray | None  # mean band price by placement when banding began
     calibration_fit: dict[str, str] | None = None  # the fit applied: path and sha256
     flow_names: tuple[str, ...] = FLOWS
     flows: Flows  # this month's events; a fresh one each month

@@ -232,7 +232,6 @@ def build(model: SendModel) -> None:
     c.unit_cost_gbp *= scale[:, None]
     c.central_spend_gbp_per_year[:] = spend - plan_spend * scale
     model.tariff_gbp = national_tariff(model)
-    model.tariff_band_mean = None  # the mix of bands, fixed when banding begins
     c.reserves_gbp[:] = f.reserves_gbp * f.reserves_available_share * prof.dsg_share_of_england
     c.school_balances_gbp[:] = maintained_school_balances(model)
     # the balance last April: January's less the nine months of last year's change since
@@ -362,20 +361,18 @@ def plan_spend(model: SendModel, plans: np.ndarray) -> np.ndarray:
 
 def banded_plans(model: SendModel) -> np.ndarray:
     """Plans by council and placement (full scale), each counted at its band's price relative
-    to the simulated area's mix of bands in that placement when banding began: at that point
-    the bands move money between plans, not into them."""
+    to the simulated area's mix of bands in that placement: band values keep the tariff's
+    average, so bands move money between councils by their mix of need, not into the system
+    (need levels are a latent scale, not costed, and their drift must not move spend)."""
     f, ch, n = model.cfg.finance, model.children, model.councils.n
     plan = model.needy[ch.sen[model.needy] == Sen.EHCP]
     band = np.searchsorted(f.tariff_band_need, ch.severity[plan], side="right")
     key = ch.la[plan].astype(np.int64) * N_PLACE + ch.place[plan]
     weighted = count_by(key, n * N_PLACE, np.asarray(f.tariff_band_top_up)[band])
     weighted = weighted.reshape(n, N_PLACE)
-    if model.tariff_band_mean is None:
-        counts = count_by(key, n * N_PLACE).reshape(n, N_PLACE).sum(axis=0)
-        model.tariff_band_mean = np.where(
-            counts > 0, weighted.sum(axis=0) / np.maximum(counts, 1), 1.0
-        )
-    return weighted / model.tariff_band_mean * model.scale
+    counts = count_by(key, n * N_PLACE).reshape(n, N_PLACE).sum(axis=0)
+    mean = np.where(counts > 0, weighted.sum(axis=0) / np.maximum(counts, 1), 1.0)
+    return weighted / mean * model.scale
 
 
 def independent_price_ratio(model: SendModel, spend: np.ndarray, plans: np.ndarray) -> np.ndarray:
