@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from sendsim.config import validate
@@ -113,10 +112,7 @@ def run_one(dotted: tuple[tuple[str, Any], ...]) -> dict[str, float]:
     """The measures of one run."""
     from sendsim.model.model import SendModel
 
-    cfg = OmegaConf.structured(SendsimConfig)
-    for key, value in dotted:
-        OmegaConf.update(cfg, key, value, merge=False)
-    model = SendModel(validate.to_config(cfg))
+    model = SendModel(validate.from_dotted(dotted))
     model.run(progress=False)
     flows, stocks, scale = model.recorder.flows, model.recorder.stocks, model.scale
     total = lambda name: float(flows[name].sum())  # noqa: E731
@@ -200,18 +196,20 @@ def _change(base: float, changed: float, shown: str) -> float:
     return changed - base
 
 
-UNITS = {"relative": "%", "points": " pt", "diff": "", "gbp": ""}
+UNITS = {"relative": "%", "points": " pt", "diff": ""}
 
 
 def _cell(values: list[float], shown: str) -> str:
     v = np.asarray(values)
-    if shown == "gbp":
-        fmt = lambda x: f"{x / 1e6:+,.1f}m" if abs(x) < 1e9 else f"{x / 1e9:+,.2f}bn"  # noqa: E731
-    else:
-        fmt = lambda x: f"{x:+.2f}{UNITS[shown]}"  # noqa: E731
+    fmt = _pounds if shown == "gbp" else lambda x: f"{x:+.2f}{UNITS[shown]}"
     if len(v) == 1:
         return fmt(v[0])
     return f"{fmt(np.median(v))} ({fmt(v.min())} to {fmt(v.max())})"
+
+
+def _pounds(x: float) -> str:
+    size = f"{abs(x) / 1e6:,.1f}m" if abs(x) < 1e9 else f"{abs(x) / 1e9:,.2f}bn"
+    return ("+£" if x >= 0 else "-£") + size
 
 
 def page(table: pl.DataFrame, settings: LeverEffects) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from omegaconf import OmegaConf
 
 from sendsim.config import validate
 from sendsim.config.schema import SendsimConfig
@@ -16,11 +15,8 @@ SMALL_AREA = "E06000017"  # Rutland: the smallest council with complete data
 
 def make_config(**dotted: Any) -> SendsimConfig:
     """A validated config from dotted keys, e.g. ``make_config(**{"run.years": 2})``."""
-    cfg = OmegaConf.structured(SendsimConfig)
     defaults = {"area.code": SMALL_AREA, "run.years": 1}
-    for key, value in {**defaults, **dotted}.items():
-        OmegaConf.update(cfg, key, value, merge=False)
-    return validate.to_config(cfg)
+    return validate.from_dotted({**defaults, **dotted}.items())
 
 
 def run_model(**dotted: Any) -> SendModel:

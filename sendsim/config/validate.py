@@ -231,6 +231,15 @@ def _unknown_keys(cfg: DictConfig, cls: type, prefix: str = "") -> list[str]:
     return out
 
 
+def from_dotted(changes: Iterable[tuple[str, Any]]) -> SendsimConfig:
+    """The validated configuration of today's defaults with dotted ``changes``, e.g.
+    ``[("run.years", 2)]`` (``ConfigError`` if invalid)."""
+    cfg = OmegaConf.structured(SendsimConfig)
+    for key, value in changes:
+        OmegaConf.update(cfg, key, value, merge=False)
+    return to_config(cfg)
+
+
 def to_config(cfg: DictConfig, schema: type = SendsimConfig) -> SendsimConfig:
     """The validated configuration as the schema's dataclass (``ConfigError`` if invalid)."""
     problems = check_config(cfg, schema)

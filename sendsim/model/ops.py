@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.special import expit, ndtri
 
@@ -24,6 +26,22 @@ def scale_share(share: float | np.ndarray, factor: np.ndarray) -> np.ndarray:
 def count_by(group: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
     """Totals per group (council, school...), one entry per group index."""
     return np.bincount(group, weights=weights, minlength=size)
+
+
+def solve_rising(
+    f: Callable[[np.ndarray], np.ndarray],
+    target: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    steps: int,
+) -> np.ndarray:
+    """Where each element of the rising function ``f`` reaches ``target``, by ``steps``
+    halvings of ``[low, high]`` (vectorised bisection)."""
+    for _ in range(steps):
+        mid = (low + high) / 2
+        over = f(mid) > target
+        low, high = np.where(over, low, mid), np.where(over, mid, high)
+    return (low + high) / 2
 
 
 def is_in_sorted(values: np.ndarray, sorted_array: np.ndarray) -> np.ndarray:

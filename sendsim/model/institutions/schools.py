@@ -17,7 +17,7 @@ from scipy.special import expit, logit, ndtri
 
 from sendsim.model.codes import Place, Sen
 from sendsim.model.levers import change
-from sendsim.model.ops import count_by
+from sendsim.model.ops import count_by, solve_rising
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -79,13 +79,10 @@ def academy_shares(prof: Profiles, england_by_phase: Sequence[float]) -> np.ndar
     england = logit(np.clip(england_by_phase, 1e-6, 1 - 1e-6))
     pupils = np.stack([prof.primary_pupils, prof.secondary_pupils], axis=1)
     weight = pupils / np.maximum(pupils.sum(axis=1, keepdims=True), 1.0)
-    target = prof.academy_share
+    share = lambda shift: (weight * expit(england + shift[:, None])).sum(axis=1)  # noqa: E731
     low, high = np.full(prof.n, -20.0), np.full(prof.n, 20.0)
-    for _ in range(ACADEMY_SOLVE_STEPS):
-        mid = (low + high) / 2
-        over = (weight * expit(england + mid[:, None])).sum(axis=1) > target
-        low, high = np.where(over, low, mid), np.where(over, mid, high)
-    return expit(england + ((low + high) / 2)[:, None])
+    shift = solve_rising(share, prof.academy_share, low, high, ACADEMY_SOLVE_STEPS)
+    return expit(england + shift[:, None])
 
 
 class MainstreamSchool(mesa.Agent):

@@ -24,7 +24,7 @@ from sendsim.model.codes import FUNDED_PLACES, N_PLACE, PLACE_NAMES, Agreement, 
 from sendsim.model.institutions.specialist import IndependentSchool
 from sendsim.model.levers import months_of_override_left
 from sendsim.model.mechanism import Mechanism
-from sendsim.model.ops import count_by
+from sendsim.model.ops import count_by, solve_rising
 from sendsim.model.profile import spend_last_year
 from sendsim.model.recording import Census, councils, money
 
@@ -287,12 +287,8 @@ def spend_neutral_tariff(cost: np.ndarray, plans: np.ndarray, flexibility: float
     high = np.where(held, cost, -np.inf).max(axis=0)
     none = ~held.any(axis=0)
     low[none] = high[none] = cost[:, none].mean(axis=0)
-    target = (cost * plans).sum(axis=0)
-    for _ in range(TARIFF_SOLVE_STEPS):
-        mid = (low + high) / 2
-        over = (tariff_prices(cost, mid, flexibility) * plans).sum(axis=0) > target
-        low, high = np.where(over, low, mid), np.where(over, mid, high)
-    return (low + high) / 2
+    spend = lambda tariff: (tariff_prices(cost, tariff, flexibility) * plans).sum(axis=0)  # noqa: E731
+    return solve_rising(spend, (cost * plans).sum(axis=0), low, high, TARIFF_SOLVE_STEPS)
 
 
 def tariff_prices(cost: np.ndarray, tariff: np.ndarray, flexibility: float) -> np.ndarray:
