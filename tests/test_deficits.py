@@ -1,5 +1,6 @@
 """Councils' deficits: the end of the statutory override (reserves, councils' answers to it,
-section 114 risk) and Safety Valve agreements.
+section 114 risk, exceptional financial support), Safety Valve agreements and Delivering Better
+Value.
 
 Devon has one of the largest deficits for its reserves (£72m in January 2022, growing £38m a
 year, against reserves of about £196m): a run in which the override ends in March 2023 is
@@ -91,17 +92,31 @@ def test_councils_answer_an_earlier_end_in_decisions_children_and_spend():
 
 def test_deficits_beyond_reserves_are_counted_and_ask_for_support():
     """With few reserves Devon's exposed deficit exceeds them: it counts as at risk each year
-    after the end and asks for exceptional support each April; under the override it does
-    neither."""
+    after the end and each April asks for exceptional support for what has grown beyond its
+    reserves and its earlier borrowing; under the override it does neither."""
     today, early = outcome(TODAY_END, True), outcome(EARLY_END, True)
     assert not today["councils_deficit_over_reserves"].any()
     assert not today["exceptional_support_requests"].any()
     assert early["councils_deficit_over_reserves"][-2:].tolist() == [1.0, 1.0]
     assert early["exceptional_support_requests"][1:].tolist() == [1.0, 1.0]
     asked = early["exceptional_support_asked_gbp"][1:]
-    assert np.all(asked > 0) and asked[1] > asked[0]  # a deficit growing beyond reserves
+    assert np.all(asked > 0)
+    assert early["exceptional_support_capitalised_gbp"][-1] == pytest.approx(asked.sum())
     reserves_left = early["reserves_after_deficit_gbp"]
     assert reserves_left[-1] < 0 < today["reserves_after_deficit_gbp"][-1]
+
+
+def test_borrowing_under_exceptional_support_costs_the_general_fund():
+    """What Devon capitalises costs it a level annuity each month from the April it borrows."""
+    model = devon(EARLY_END, **FEW_RESERVES)
+    model.run(progress=False)
+    f = model.cfg.finance
+    rate, years = f.exceptional_support_borrowing_rate, f.exceptional_support_repayment_years
+    annuity = rate / (1 - (1 + rate) ** -years)
+    borrowed = model.recorder.stocks["exceptional_support_capitalised_gbp"][1:, 0]
+    cost = model.recorder.flows["exceptional_support_cost_gbp"][:, 0]
+    np.testing.assert_allclose(cost, borrowed * annuity / 12)
+    assert cost[-1] > 0 and cost[0] == 0
 
 
 SAFETY_VALVE = "policy.funding.safety_valve_share"
@@ -149,3 +164,32 @@ def test_safety_valve_is_offered_only_for_very_high_deficits():
     model = SendModel(make_config(**{**DEVON, "area.code": "E08000007", SAFETY_VALVE: 0.5}))
     model.run(progress=False)
     assert yearly(model, "safety_valve_paid_gbp").sum() == 0
+
+
+BETTER_VALUE = "policy.funding.delivering_better_value"
+STOCKPORT = {**DEVON, "area.code": "E08000007"}
+
+
+def test_councils_with_substantial_deficits_carry_out_a_better_value_plan():
+    """Stockport's deficit (about an eighth of its income) is above the threshold: it joins in
+    April 2022, carries out its plan for two years, and refuses more assessments meanwhile."""
+    model = SendModel(make_config(**{**STOCKPORT, BETTER_VALUE: 1.0}))
+    model.run(progress=False)
+    plans = model.recorder.stocks["better_value_plans"][:, 0]
+    years = model.cfg.behaviour.council.better_value_years
+    assert plans[:4].sum() == 0 and plans[4 : 4 + 12 * years].all()  # May 2022 to April 2024
+    assert plans[4 + 12 * years :].sum() == 0
+    without = SendModel(make_config(**STOCKPORT))
+    without.run(progress=False)
+    assert yearly(model, "refusals_to_assess")[1] > yearly(without, "refusals_to_assess")[1]
+
+
+def test_better_value_is_for_councils_not_in_a_safety_valve_agreement():
+    """Devon's deficit is above the Safety Valve threshold: offered an agreement, it does not
+    also join Delivering Better Value; without one, it does."""
+    both = devon(TODAY_END, **{SAFETY_VALVE: 0.5, TOLERANCE: 1.0, BETTER_VALUE: 1.0})
+    alone = devon(TODAY_END, **{BETTER_VALUE: 1.0})
+    for model in (both, alone):
+        model.run(progress=False)
+    assert not both.recorder.stocks["better_value_plans"].any()
+    assert alone.recorder.stocks["better_value_plans"][12, 0] == 1

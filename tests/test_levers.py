@@ -65,6 +65,7 @@ LEVER_CASES = [
     ("policy.tariffs.national_banding", 1.0, "hn_spend_mainstream_gbp", +1, ()),
     ("policy.tariffs.national_banding", 1.0, "independent_places", +1, ()),
     ("policy.tariffs.health_share_of_complex_placements", 0.3, "hn_spend_independent_gbp", -1, ()),
+    ("policy.tariffs.health_share_of_complex_placements", 0.3, "therapy_waiting", +1, ()),
     ("policy.funding.hnb_growth_2024_25", 0.15, "dsg_at_end", +1, ()),
     ("policy.funding.hnb_growth_2025_26", 0.2, "dsg_at_end", +1, (LONGER,)),
     ("policy.funding.hnb_growth_later", 0.08, "dsg_at_end", +1, (LONGER,)),
@@ -83,6 +84,7 @@ LEVER_CASES = [
         +1,
         (("policy.funding.deficit_write_off_share", 0.5),),
     ),
+    ("policy.funding.delivering_better_value", 1.0, "refusals_to_assess", +1, ()),
     ("policy.funding.school_surplus_access", 1.0, "dsg_at_end", +1, ()),
     (
         "policy.funding.safety_valve_share",
@@ -138,8 +140,8 @@ def test_reforms_take_effect_from_their_month():
     )
 
 
-#: The levers that act on money alone: funding rules, and what ICBs pay. They reach children
-#: only through councils' answers to their deficits.
+#: The levers that act on money alone: funding rules. They reach children only through
+#: councils' answers to their deficits.
 PURE_FUNDING = {
     "policy.funding.hnb_growth_2024_25",
     "policy.funding.hnb_growth_2025_26",
@@ -147,7 +149,6 @@ PURE_FUNDING = {
     "policy.funding.deficit_write_off_share",
     "policy.funding.deficit_write_off_month",
     "policy.funding.school_surplus_access",
-    "policy.tariffs.health_share_of_complex_placements",
 }
 #: What children, schools and councils do (no money): a lever that acts must move one of them.
 CHILD_METRICS = (

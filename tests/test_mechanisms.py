@@ -100,6 +100,10 @@ CASES = [
     ("behaviour.support.notional_budget_growth_per_year", 0.0, "unmet_mean", +1),
     ("behaviour.redress.named_independent_share", 1.0, "independent_share", +1),
     ("behaviour.health.improvement", 0.2, "unmet_mean", -1),
+    ("behaviour.health.icb_budget_growth_per_year", 0.0, "therapy_waiting", +1),
+    ("behaviour.health.icb_gap_absorbed_share", 0.0, "therapy_waiting", +1),
+    ("behaviour.health.course_cost_gbp", 3000.0, "therapy_waiting", -1),
+    ("behaviour.identification.early_help_improvement", 0.15, "requests", -1),
     ("behaviour.outcomes.unmet_fit", 0.1, "outcome", -1),
     ("finance.iss_fee_growth_per_year", 0.1, "hn_spend_independent_gbp", +1),
     ("finance.cost_inflation_per_year", 0.08, "hn_spend_gbp", +1),
@@ -120,11 +124,14 @@ def test_mechanism_moves_its_metric(key, value, metric, direction):
     ],
 )
 def test_money_does_not_move_children(key, value):
-    """Finance reads the population and never changes it (councils' gatekeeping against
-    deficits, a path from money back to children, is switched off here; their answers to the
-    override's end, the other, are tested in tests/test_override_cliff.py)."""
-    base = outcome("behaviour.council.gatekeeping_response", 0.0)
-    changed = outcome_pair(("behaviour.council.gatekeeping_response", 0.0), (key, value))
+    """Finance reads the population and never changes it. Money reaches children by three
+    paths, switched off here: councils' gatekeeping against deficits, ICBs taking a short SEND
+    budget out of therapy (tests/test_icb.py), and councils' answers to the override's end
+    (tests/test_override_cliff.py; today's end is after these runs)."""
+    paths = (("behaviour.council.gatekeeping_response", 0.0),)
+    paths += (("behaviour.health.icb_gap_absorbed_share", 1.0),)
+    base = outcome_pair(*paths)
+    changed = outcome_pair(*paths, (key, value))
     for metric in ("ehcp_caseload", "requests", "new_plans", "sen_support", "therapy_waiting"):
         assert changed[metric] == base[metric], metric
 

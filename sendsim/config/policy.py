@@ -256,6 +256,13 @@ class FundingPolicy:
         "[dfe-dbv-sv]: 38 agreements worth about £1bn to 2024; none in today's policy from "
         "2022 (the agreements made from 2021 are not modelled)",
     )
+    delivering_better_value: float = share_lever(
+        0.0,
+        "Delivering Better Value: councils with substantial deficits carry out a plan to "
+        "slow high needs spending (1 = every such plan carried out in full)",
+        "[dbv-2024]: 54 areas in the first phase, 2022 to 2024; none in today's policy from "
+        "2022 (the programme's plans are not modelled)",
+    )
     school_surplus_access: float = share_lever(
         0.0,
         "Share of maintained schools' remaining surplus balances councils draw into high needs "

@@ -148,6 +148,36 @@ class CouncilParams:
         source="Assumption: five agreements were suspended in 2024 when demand outran the "
         "plans [dfe-dbv-sv]",
     )
+    better_value_deficit_threshold: float = param(
+        0.05,
+        0.0,
+        1.0,
+        unit="share of the year's high needs block",
+        label="Deficit above which a council not offered a Safety Valve agreement joins "
+        "Delivering Better Value",
+        source="Derived: 54 councils' deficits were between 5% and 30% of their high needs block "
+        "in January 2022 (sendsim/data/raw/dfe-finance/dsg_deficit_by_la_2020_2022.csv), the 54 "
+        "areas of the programme's first phase [dbv-2024]",
+    )
+    better_value_years: int = param(
+        2,
+        1,
+        10,
+        unit="years",
+        label="Years a council carries out its Delivering Better Value plan",
+        source="Assumption: implementation grants of up to £1m each, spent over about two "
+        "years from 2023 [dbv-2024]",
+    )
+    better_value_strength: float = param(
+        0.5,
+        0.0,
+        1.0,
+        unit="share of a recovery plan",
+        label="Strength of a Delivering Better Value plan, as a share of the answers a Safety "
+        "Valve recovery plan makes in full",
+        source="Assumption: the programme identifies the highest-impact changes and funds "
+        "their start, with no DfE payment held on delivery [dbv-2024]",
+    )
     trust_adjust_per_year: float = param(
         0.5,
         0.0,
@@ -258,6 +288,8 @@ class CouncilTable:
     safety_valve_year: np.ndarray = field(init=False)  # instalments paid so far
     safety_valve_total_gbp: np.ndarray = field(init=False)  # DfE's share of the deficit
     safety_valve_in_year_gbp: np.ndarray = field(init=False)  # in-year deficit at agreement
+    better_value_years_left: np.ndarray = field(init=False)  # of its DBV plan
+    capitalised_gbp: np.ndarray = field(init=False)  # deficit met by exceptional support
 
     def __post_init__(self) -> None:
         self.request_scale = np.zeros(self.n)
@@ -292,6 +324,8 @@ class CouncilTable:
         self.safety_valve_year = np.zeros(self.n, np.int64)
         self.safety_valve_total_gbp = np.zeros(self.n)
         self.safety_valve_in_year_gbp = np.zeros(self.n)
+        self.better_value_years_left = np.zeros(self.n, np.int64)
+        self.capitalised_gbp = np.zeros(self.n)
 
 
 class Council(mesa.Agent):
@@ -358,8 +392,10 @@ class Council(mesa.Agent):
         share of its reserves the deficit would take (:meth:`cliff_pressure`) by gatekeeping
         harder still, naming fewer independent schools and reviewing those placements,
         commissioning special places and resourced provision, and, once the deficit exceeds
-        its reserves, asking government for exceptional financial support. A council in a
-        Safety Valve agreement (:meth:`_keep_safety_valve`) does all of these in full.
+        its reserves, asking government for exceptional financial support
+        (:meth:`_ask_exceptional_support`). A council in a Safety Valve agreement
+        (:meth:`_keep_safety_valve`) does all of these in full; one carrying out a Delivering
+        Better Value plan (:meth:`_deliver_better_value`) at the plan's strength.
 
         Args:
             income_gbp: every council's high needs block for the year.
@@ -369,9 +405,10 @@ class Council(mesa.Agent):
         model, c, p = self.model, self.model.councils, self.model.cfg.behaviour.council
         i = self.index
         self._keep_safety_valve(income_gbp[i])
+        self._deliver_better_value(income_gbp[i])
         deficit_share = max(0.0, -c.dsg_balance_gbp[i] / max(income_gbp[i], 1.0))
         active = c.safety_valve[i] == Agreement.ACTIVE  # carrying out a recovery plan
-        pressure = 1.0 if active else self.cliff_pressure()
+        pressure = 1.0 if active else max(self.cliff_pressure(), self.better_value_pressure())
         c.cliff_pressure[i] = pressure
         c.gatekeeping[i] = p.gatekeeping_response * deficit_share + p.cliff_gatekeeping * pressure
         none, full = p.special_places_full
@@ -380,10 +417,50 @@ class Council(mesa.Agent):
         growth[i] = self.special_places_to_commission(pressure)
         if model.month == APRIL:  # the next year's in-year deficit is counted from here
             c.dsg_balance_year_before_gbp[i] = c.dsg_balance_gbp[i]
-        beyond = -c.dsg_balance_gbp[i] - c.reserves_gbp[i]
-        if months_of_override_left(model) <= 0 and beyond > 0:
-            model.flows.add("exceptional_support_requests", np.array([i]))
-            model.flows.add("exceptional_support_asked_gbp", np.array([i]), np.array([beyond]))
+        self._ask_exceptional_support()
+
+    def _ask_exceptional_support(self) -> None:
+        """Once the override has ended, a council whose exposed deficit is beyond its reserves
+        and what it has already capitalised asks government for exceptional financial support
+        for the rest, and is allowed to meet it by borrowing (a capitalisation direction),
+        whose interest and repayment then fall on its general fund (:func:`finance.step`)."""
+        model, c, i = self.model, self.model.councils, self.index
+        beyond = -c.dsg_balance_gbp[i] - c.reserves_gbp[i] - c.capitalised_gbp[i]
+        if months_of_override_left(model) > 0 or beyond <= 0 or model.month != APRIL:
+            return
+        c.capitalised_gbp[i] += beyond
+        model.flows.add("exceptional_support_requests", np.array([i]))
+        model.flows.add("exceptional_support_asked_gbp", np.array([i]), np.array([beyond]))
+
+    def _deliver_better_value(self, income_gbp: float) -> None:
+        """Delivering Better Value (``policy.funding.delivering_better_value``): in the first
+        April the lever is in force, councils with substantial deficits not in a Safety Valve
+        agreement join, and carry out their plan for ``better_value_years``."""
+        model, c, i = self.model, self.model.councils, self.index
+        if model.month != APRIL:
+            return
+        if c.better_value_years_left[i] > 0:
+            c.better_value_years_left[i] -= 1
+        lever = model.policy.funding.delivering_better_value
+        first_april = model.policy_at(model.year - 1, APRIL).funding.delivering_better_value == 0
+        p = model.cfg.behaviour.council
+        deficit = -c.dsg_balance_gbp[i]
+        if (
+            lever > 0
+            and first_april
+            and c.safety_valve[i] == Agreement.NONE
+            and deficit > p.better_value_deficit_threshold * income_gbp
+        ):
+            c.better_value_years_left[i] = p.better_value_years
+
+    def better_value_pressure(self) -> float:
+        """How hard a council carrying out a Delivering Better Value plan answers its deficit,
+        as a share of a recovery plan in full."""
+        model, c = self.model, self.model.councils
+        if c.better_value_years_left[self.index] <= 0:
+            return 0.0
+        strength = model.cfg.behaviour.council.better_value_strength
+        return model.policy.funding.delivering_better_value * strength
 
     def special_places_to_commission(self, pressure: float) -> float:
         """Growth of its special places the council commissions this year: the capital

@@ -8,7 +8,8 @@ what it and any fee cap pay independent schools, relative to the fees they would
 their markets answer in the places they open. Income is the council's high needs block for
 the financial year, paid in twelve instalments. Once the statutory override ends, the cumulative
 deficit is exposed on the council's general fund and counts against its usable reserves; a
-council whose deficit exceeds them is at risk of a section 114 notice.
+council whose deficit exceeds them is at risk of a section 114 notice, and what it borrows under
+exceptional financial support costs its general fund interest and repayment.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import numpy as np
 from sendsim.config.params import param, profile
 from sendsim.dates import year_month
 from sendsim.model.codes import FUNDED_PLACES, N_PLACE, PLACE_NAMES, Agreement, Place, Sen
+from sendsim.model.institutions.icb import Icb
 from sendsim.model.institutions.specialist import IndependentSchool
 from sendsim.model.levers import months_of_override_left
 from sendsim.model.mechanism import Mechanism
-from sendsim.model.ops import count_by, solve_rising
+from sendsim.model.ops import MONTHS_PER_YEAR, count_by, solve_rising
 from sendsim.model.profile import spend_last_year
 from sendsim.model.recording import Census, councils, money
 
@@ -117,6 +119,23 @@ class FinanceParams:
         "holds England's in proportion to its Dedicated Schools Grant 2021-22 (no council "
         "figures are held), constant in cash",
     )
+    exceptional_support_borrowing_rate: float = param(
+        0.05,
+        0.0,
+        0.1,
+        unit="per year",
+        label="Interest on what a council borrows under exceptional financial support",
+        source="Assumption: long-term local authority borrowing rates of about 5% in 2023-24",
+    )
+    exceptional_support_repayment_years: int = param(
+        20,
+        5,
+        50,
+        unit="years",
+        label="Years over which a council repays what it capitalised under exceptional "
+        "financial support",
+        source="Assumption",
+    )
     tariff_flexibility: float = param(
         0.1,
         0.0,
@@ -182,6 +201,15 @@ METRICS = (
         "exceptional_support_asked_gbp",
         "Exposed deficit beyond reserves that councils ask to capitalise (each April)",
     ),
+    money(
+        "exceptional_support_capitalised_gbp",
+        "Deficit councils have met by borrowing under exceptional financial support",
+        "stock",
+    ),
+    money(
+        "exceptional_support_cost_gbp",
+        "Interest and repayment on that borrowing, met from councils' general funds",
+    ),
     money("hn_income_gbp", "High needs block income"),
     money("hn_spend_gbp", "High needs spend"),
     *(
@@ -208,6 +236,11 @@ METRICS = (
         "stock",
     ),
     councils(
+        "better_value_plans",
+        "Councils carrying out a Delivering Better Value plan",
+        "stock",
+    ),
+    councils(
         "safety_valve_suspended",
         "Safety Valve agreements suspended because deficits ran above the recovery plan",
         "flow",
@@ -217,8 +250,8 @@ METRICS = (
 
 # -- the January position ------------------------------------------------------------------
 def build(model: SendModel) -> None:
-    """Unit costs by council and placement, matched to each council's 2021-22 spend; the
-    national tariff banding would pay; usable reserves."""
+    """Unit costs by council and placement, matched to each council's 2021-22 spend; ICBs'
+    SEND budgets; the national tariff banding would pay; usable reserves."""
     c, f, prof = model.councils, model.cfg.finance, model.profiles
     model.cost_index = np.ones(N_PLACE)  # unit costs relative to the start
     model.market_fee_index = 1.0  # independent fees as the market would set them, uncapped
@@ -231,6 +264,8 @@ def build(model: SendModel) -> None:
     scale = plan_cost_scale(model, plan_spend, spend)
     c.unit_cost_gbp *= scale[:, None]
     c.central_spend_gbp_per_year[:] = spend - plan_spend * scale
+    independent = plans[:, Place.INDEPENDENT] * c.unit_cost_gbp[:, Place.INDEPENDENT]
+    Icb.set_budgets(model, Icb.health_share(model) * independent)
     model.tariff_gbp = national_tariff(model)
     c.reserves_gbp[:] = f.reserves_gbp * f.reserves_available_share * prof.dsg_share_of_england
     c.school_balances_gbp[:] = maintained_school_balances(model)
@@ -299,17 +334,13 @@ def tariff_prices(cost: np.ndarray, tariff: np.ndarray, flexibility: float) -> n
 # -- each month ----------------------------------------------------------------------------
 def step(model: SendModel) -> None:
     """Pay this month's costs, receive this month's income, update the DSG balance."""
-    c, pol = model.councils, model.policy
+    c = model.councils
     grow_costs(model)
     plans = plans_by_placement(model) * model.scale
     spend = plan_spend(model, plans)
     model.iss.price_ratio = independent_price_ratio(model, spend, plans)
     spend /= 12.0
-    health_share = pol.tariffs.health_share_of_complex_placements
-    health_share += (
-        model.cfg.behaviour.effects.icb_health_share_gain * pol.powers.icb_backstop_powers
-    )
-    health = spend[:, Place.INDEPENDENT] * health_share
+    health = Icb.joint_fund(model, spend[:, Place.INDEPENDENT])
     spend[:, Place.INDEPENDENT] -= health
     central = c.central_spend_gbp_per_year * model.cost_index[Place.MAINSTREAM] / 12.0
     total = spend.sum(axis=1) + central
@@ -323,6 +354,7 @@ def step(model: SendModel) -> None:
     model.flows.add_totals("school_surplus_used_gbp", surplus)
     model.flows.add_totals("dsg_in_year_balance_gbp", income + surplus - total)
     model.flows.add_totals("icb_contribution_gbp", health)
+    model.flows.add_totals("exceptional_support_cost_gbp", exceptional_support_cost(model))
     c.dsg_balance_gbp += income + surplus - total
     write_off(model)
     over = months_of_override_left(model) <= 0
@@ -381,6 +413,15 @@ def independent_price_ratio(model: SendModel, spend: np.ndarray, plans: np.ndarr
     return np.where(asked_by_market > 0, paid_by_market / np.maximum(asked_by_market, 1e-9), 1.0)
 
 
+def exceptional_support_cost(model: SendModel) -> np.ndarray:
+    """This month's interest and repayment on what councils have capitalised: a level
+    annuity on each sum borrowed."""
+    f = model.cfg.finance
+    rate, years = f.exceptional_support_borrowing_rate, f.exceptional_support_repayment_years
+    yearly = rate / (1 - (1 + rate) ** -years) if rate > 0 else 1 / years
+    return model.councils.capitalised_gbp * yearly / MONTHS_PER_YEAR
+
+
 def school_surplus(model: SendModel) -> np.ndarray:
     """Maintained schools' surplus balances drawn into high needs this month, where councils
     may: each year the share the lever allows of what is left, so the balances run down."""
@@ -419,6 +460,8 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
         "councils_deficit_over_reserves": (c.deficit_exposed_gbp > c.reserves_gbp).astype(float),
         "maintained_school_balances_gbp": c.school_balances_gbp.copy(),
         "safety_valve_agreements": (c.safety_valve == Agreement.ACTIVE).astype(float),
+        "better_value_plans": (c.better_value_years_left > 0).astype(float),
+        "exceptional_support_capitalised_gbp": c.capitalised_gbp.copy(),
     }
 
 

@@ -18,7 +18,7 @@ from sendsim.model.institutions.icb import Icb
 from sendsim.model.levers import mhst_coverage, mhst_rollout
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.ops import count_by, per_month
-from sendsim.model.recording import Census, count, internal, ratio
+from sendsim.model.recording import Census, count, internal, money, ratio
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -76,6 +76,34 @@ class HealthParams:
         "pupils at about 8,000 each); [pq-mhst]: 26% (2022); [dfe-mhst]: 35% (2022/23), 44% (April "
         "2024), 52% (March 2025), 60% expected by March 2026; Aprils between interpolated",
     )
+    course_cost_gbp: float = param(
+        1000.0,
+        300.0,
+        3000.0,
+        unit="GBP",
+        label="Cost to the ICB of a course of therapy, in starting prices (grows with "
+        "finance.cost_inflation_per_year)",
+        source="Assumption: about ten contacts with a community therapist; it sets how much of "
+        "an ICB's SEND budget is therapy rather than joint funding",
+    )
+    icb_budget_growth_per_year: float = param(
+        0.038,
+        0.0,
+        0.08,
+        unit="per year",
+        label="Growth of ICBs' SEND budgets (therapy and joint funding), in cash",
+        source="[pq-icb-allocations-2023]: CCG and ICB allocations £115.0bn (2021-22), "
+        "£119.2bn (2022-23), £123.9bn (2023-24), 3.6% and 3.9% a year",
+    )
+    icb_gap_absorbed_share: float = param(
+        0.5,
+        0.0,
+        1.0,
+        unit="share",
+        label="Share of a gap between its SEND commitments and budget an ICB meets from the "
+        "rest of its allocation (the rest comes out of therapy)",
+        source="Assumption: SEND budgets are not ring-fenced within ICB allocations",
+    )
     max_initial_waiting_share: float = param(
         0.9,
         0.1,
@@ -93,6 +121,13 @@ FIELDS = {
 
 METRICS = (
     count("therapy_waiting", "Children waiting for NHS therapy", "stock"),
+    count("therapy_courses", "Courses of NHS therapy started", "flow"),
+    money("icb_therapy_spend_gbp", "ICB spend on therapy courses started"),
+    money(
+        "icb_send_budget_gbp",
+        "ICBs' yearly SEND budget (therapy and joint funding), each council's share",
+        "stock",
+    ),
     internal("therapy_wait_months_sum"),
     ratio(
         "mean_therapy_wait_months",
@@ -125,8 +160,7 @@ def build(model: SendModel) -> None:
     treated = model.streams.uniform("init.course", ch.uid[rest]) < in_course / (1 + in_course)
     left = model.streams.uniform("init.course_left", ch.uid[rest[treated]]) * h.course_months
     ch.therapy_left[rest[treated]] = 1 + left.astype(np.int16)  # 1 to L months to go
-    icb = model.councils.icb[ch.la[rest[~treated]]]
-    model.icbs.capacity[:] = count_by(icb, model.icbs.n) * monthly
+    Icb.set_staff(model, count_by(ch.la[rest[~treated]], model.councils.n) * monthly)
 
 
 def referral_candidates(model: SendModel) -> np.ndarray:
@@ -164,7 +198,12 @@ def step(model: SendModel) -> None:
 
     refer(model)
     waiting = needy[ch.therapy_wait[needy] >= 0]
+    Icb.grow_budgets(model)
     start = Icb.start_courses(model, waiting)
+    model.flows.add("therapy_courses", ch.la[start])
+    model.flows.add_totals(
+        "icb_therapy_spend_gbp", count_by(ch.la[start], model.councils.n) * Icb.course_cost(model)
+    )
     ch.therapy_wait[start] = -1
     ch.therapy_left[start] = p.course_months
     still = waiting[ch.therapy_wait[waiting] >= 0]
@@ -172,10 +211,12 @@ def step(model: SendModel) -> None:
 
 
 def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
-    """Children waiting for therapy, and the months they have waited so far."""
+    """Children waiting for therapy, the months they have waited so far, and each council's
+    share of its ICB's SEND budget."""
     return {
         "therapy_waiting": census.tally[..., 1].sum(axis=(1, 2, 3, 4)),
         "therapy_wait_months_sum": count_by(census.la, census.n, np.maximum(census.wait, 0)),
+        "icb_send_budget_gbp": model.icbs.budget_gbp[model.councils.icb] * model.icbs.council_share,
     }
 
 

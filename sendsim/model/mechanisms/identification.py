@@ -1,7 +1,7 @@
 """Identification: health visitors (ages 0-3), schools and school nurses, post-16 providers.
 
-Identification sets a child's SEN status; the counts of children by status are this
-mechanism's stocks.
+Identification sets a child's SEN status; a need noticed before school gets early help, which
+lowers its level. The counts of children by status are this mechanism's stocks.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ class IdentificationParams:
         1.5,
         unit="elasticity",
         label="Response of identification to health visitor and school nurse numbers",
-        source="Assumption",
+        source="Assumption, varied by the sensitivity analysis: with 40% fewer health visitors "
+        "than in 2015 [ihv-2023], a quarter of two-year-olds had no review or other health "
+        "visiting contact in 2018-19 [fraser-bmjopen-2022]",
     )
     school_nurse_share: float = param(
         0.3,
@@ -65,6 +67,17 @@ class IdentificationParams:
         unit="share",
         label="Share of school-age needs noticed by school nurses (the rest by teachers)",
         source="Assumption",
+    )
+    early_help_improvement: float = param(
+        0.05,
+        0.0,
+        0.15,
+        unit="need level",
+        label="Fall in need level from early help for a need noticed at ages 0-3 (health "
+        "visitors' referrals to early language and parenting support)",
+        source="Assumption, as a course of therapy (behaviour.health.improvement): "
+        "[eef-early-years-2023] finds early communication and language approaches add about "
+        "seven months' progress, parental engagement five",
     )
     visibility_floor: float = param(
         0.5,
@@ -117,8 +130,9 @@ def step(model: SendModel) -> None:
     """Unidentified needs are noticed at a rate set by age, need level and the workforce.
 
     The workforce ratios (``policy.workforce``) scale the rate with an elasticity: fewer health
-    visitors mean needs at ages 0-3 are noticed later, by which time unmet need has escalated.
-    The early years inclusion fund helps settings notice needs too.
+    visitors mean needs at ages 0-3 are noticed later, by which time unmet need has escalated,
+    and fewer get early help before school. The early years inclusion fund helps settings
+    notice needs too.
     """
     ch, pol = model.children, model.policy
     p, w = model.cfg.behaviour.identification, pol.workforce
@@ -143,6 +157,9 @@ def step(model: SendModel) -> None:
     ch.sen[found] = Sen.SUPPORT
     ch.had_sen[found] = True
     model.flows.add("identifications", ch.la[found])
+    early = found[ch.age[found] < SCHOOL_START_AGE]
+    lowest = model.cfg.behaviour.needs.min_level
+    ch.severity[early] = np.maximum(ch.severity[early] - p.early_help_improvement, lowest)
 
 
 def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
