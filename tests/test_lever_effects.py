@@ -50,10 +50,28 @@ def test_effects_against_today_on_the_same_seed_and_resume(two_levers, tmp_path,
     assert again.equals(table)
 
 
-def test_the_effects_page_covers_every_lever():
-    """docs/lever-effects.md has a row for every lever measured, in both areas."""
+def test_the_effects_pages_cover_every_lever():
+    """docs/lever-effects.md has a row for every lever measured, in both areas, and the
+    summary in docs/levers.md one with both areas' headline measures."""
     from pathlib import Path
 
-    page = (Path(__file__).parents[1] / lever_effects.DOCS_PAGE).read_text()
+    root = Path(__file__).parents[1]
+    page = (root / lever_effects.DOCS_PAGE).read_text()
+    levers = (root / lever_effects.LEVERS_PAGE).read_text()
+    summary = levers.split(lever_effects.SUMMARY_START)[1].split(lever_effects.SUMMARY_END)[0]
     for case in lever_effects.cases():
         assert page.count(f"| {case.lever} | {case.value} |") == 2, case.lever
+        row = next(line for line in summary.splitlines() if f"| `{case.lever}` |" in line)
+        assert row.count("(") == 2 * len(lever_effects.SUMMARY_MEASURES), case.lever
+
+
+def test_the_summary_replaces_what_is_between_its_markers(two_levers, tmp_path):
+    settings = LeverEffects(years=1, council_seeds=2, england_seeds=0, jobs=1, out=str(tmp_path))
+    table = lever_effects.measure(settings)
+    text = f"intro\n{lever_effects.SUMMARY_START}\nold\n{lever_effects.SUMMARY_END}\nrest\n"
+    new = lever_effects.with_summary(text, table, settings)
+    assert new.startswith("intro\n") and new.endswith("rest\n") and "old" not in new
+    assert "| `policy.workforce.therapists` | 0.4 |" in new
+    assert lever_effects.with_summary(new, table, settings) == new
+    with pytest.raises(ValueError, match="markers"):
+        lever_effects.with_summary("no markers", table, settings)
