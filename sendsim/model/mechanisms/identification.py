@@ -1,7 +1,7 @@
 """Identification: health visitors (ages 0-3), schools and school nurses, post-16 providers.
 
-Identification sets a child's SEN status; a need noticed before school gets early help, which
-lowers its level. The counts of children by status are this mechanism's stocks.
+Identification sets a child's SEN status; a mild or moderate need noticed before school gets
+early help, which lowers its level. The counts of children by status are this mechanism's stocks.
 """
 
 from __future__ import annotations
@@ -73,9 +73,10 @@ class IdentificationParams:
         0.0,
         0.15,
         unit="need level",
-        label="Fall in need level from early help for a need noticed at ages 0-3 (health "
-        "visitors' referrals to early language and parenting support)",
-        source="Assumption, as a course of therapy (behaviour.health.improvement): "
+        label="Fall in need level from early help for a mild or moderate need noticed at ages "
+        "0-3 (health visitors' referrals to early language and parenting support)",
+        source="Assumption, as a course of therapy (behaviour.health.improvement), for needs "
+        "below behaviour.needs.new_plan_level: "
         "[eef-early-years-2023] finds early communication and language approaches add about "
         "seven months' progress, parental engagement five",
     )
@@ -157,8 +158,9 @@ def step(model: SendModel) -> None:
     ch.sen[found] = Sen.SUPPORT
     ch.had_sen[found] = True
     model.flows.add("identifications", ch.la[found])
-    early = found[ch.age[found] < SCHOOL_START_AGE]
-    lowest = model.cfg.behaviour.needs.min_level
+    needs = model.cfg.behaviour.needs
+    early = found[(ch.age[found] < SCHOOL_START_AGE) & (ch.severity[found] < needs.new_plan_level)]
+    lowest = needs.min_level
     ch.severity[early] = np.maximum(ch.severity[early] - p.early_help_improvement, lowest)
 
 
