@@ -4,6 +4,8 @@ and key messages, and the default sensitivity outputs all read these.
 An indicator is a metric of the results read at a point of a run:
 
 - a stock (dated the first of the month it describes) is read on the point's date;
+- a yearly measure (children's results, recorded each September) is read at the last
+  September on or before it;
 - a flow is summed over the 12 months up to the point;
 - a share of two flows is the ratio of their 12-month sums.
 
@@ -26,14 +28,15 @@ import polars as pl
 from sendsim.config.nested import lookup
 from sendsim.config.params import iter_params
 from sendsim.config.schema import SendsimConfig
-from sendsim.dates import add_months, month_start
+from sendsim.dates import SEPTEMBER, add_months, month_start
 from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.report import series as S
 from sendsim.report.units import DASH, SCALE, UNIT, Kind, fmt
 from sendsim.results import ENGLAND_CODE, SUMMARY
 
 OVERRIDE_END_KEY = "policy.funding.statutory_override_end"
-Reading = Literal["stock", "flow", "ratio"]
+Reading = Literal["stock", "flow", "ratio", "yearly"]
+Topic = Literal["children", "money"]
 #: Horizon of a default sensitivity output: ``override`` (a stock when the override ends, or
 #: at the end of runs that stop before it), or a summary of ``sendsim.sensitivity.outputs``.
 SensitivityHorizon = Literal["override", "end", "mean", "sum"]
@@ -63,7 +66,15 @@ class Point:
         (``2027-28`` for a financial year, ``2026`` for a calendar year)."""
         if reading == "stock":
             return f"{self.stock_date:%B %Y}"
+        if reading == "yearly":
+            return f"{self.september:%B %Y}"
         return period_label(self.first, self.last)
+
+    @property
+    def september(self) -> dt.date:
+        """The last September on or before :attr:`stock_date` (yearly measures)."""
+        date = self.stock_date
+        return dt.date(date.year if date.month >= SEPTEMBER else date.year - 1, SEPTEMBER, 1)
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class Indicator:
         kind: display unit and scaling (:mod:`sendsim.report.units`).
         denominator: the flow ``metric`` is divided by, both summed over the year.
         sensitivity: horizon of the default sensitivity output of ``metric``, if it is one.
+        topic: what it tells a board: what an option does for children, or its money.
     """
 
     label: str
@@ -83,12 +95,14 @@ class Indicator:
     kind: Kind
     denominator: str | None = None
     sensitivity: SensitivityHorizon | None = None
+    topic: Topic = "children"
 
     @property
     def reading(self) -> Reading:
         if self.denominator:
             return "ratio"
-        return METRIC_BY_NAME[self.metric].timing
+        metric = METRIC_BY_NAME[self.metric]
+        return "yearly" if metric.yearly else metric.timing
 
     @property
     def unit(self) -> str:
@@ -111,13 +125,14 @@ INDICATORS = (
     Indicator("Plans in mainstream schools", "placement_share_mainstream", "share"),
     Indicator("Plans in state special schools", "placement_share_state_special", "share"),
     Indicator("Plans in independent special schools", "placement_share_independent", "share"),
-    Indicator("High-needs spend", "hn_spend_gbp", "money", sensitivity="sum"),
-    Indicator("High-needs income", "hn_income_gbp", "money"),
+    Indicator("High-needs spend", "hn_spend_gbp", "money", sensitivity="sum", topic="money"),
+    Indicator("High-needs income", "hn_income_gbp", "money", topic="money"),
     Indicator(
         "Cumulative DSG balance (negative: deficit)",
         "dsg_cumulative_balance_gbp",
         "money",
         sensitivity="override",
+        topic="money",
     ),
     Indicator("New plans issued within 20 weeks", "issued_within_20_weeks", "share", "new_plans"),
     Indicator(
@@ -129,6 +144,43 @@ INDICATORS = (
     Indicator(
         "Young people with SEND aged 16-25 who are NEET",
         "neet_rate_16_25",
+        "share",
+        sensitivity="end",
+    ),
+    Indicator(
+        "Pupils with plans reaching the expected standard at Key Stage 2",
+        "ks2_rwm_expected_share_ehcp",
+        "share",
+        sensitivity="end",
+    ),
+    Indicator(
+        "Pupils on SEN support reaching the expected standard at Key Stage 2",
+        "ks2_rwm_expected_share_sen_support",
+        "share",
+        sensitivity="end",
+    ),
+    Indicator("Attainment 8 of pupils with plans", "attainment8_ehcp", "points", sensitivity="end"),
+    Indicator(
+        "Attainment 8 of pupils on SEN support",
+        "attainment8_sen_support",
+        "points",
+        sensitivity="end",
+    ),
+    Indicator(
+        "Young people with plans qualified to Level 2 in English and maths by 19",
+        "level2_em_at_19_share_ehcp",
+        "share",
+        sensitivity="end",
+    ),
+    Indicator(
+        "16-17 year olds with SEN in education or training",
+        "sen_16_17_in_education_share",
+        "share",
+        sensitivity="end",
+    ),
+    Indicator(
+        "Young people with plans in education, employment or training after Key Stage 4",
+        "ks4_destination_eet_share_ehcp",
         "share",
         sensitivity="end",
     ),
@@ -163,6 +215,8 @@ def per_run(series: pl.DataFrame, indicator: Indicator, point: Point) -> pl.Data
     """
     if indicator.reading == "stock":
         return S.at_date(series, indicator.metric, point.stock_date)
+    if indicator.reading == "yearly":
+        return S.at_date(series, indicator.metric, point.september)
     num = S.window(series, indicator.metric, point.first, point.last)
     if indicator.denominator is None:
         return num

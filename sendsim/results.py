@@ -34,6 +34,7 @@ from sendsim.data.areas import ENGLAND_CODE
 from sendsim.dates import add_months
 from sendsim.io import is_temporary, write_parquet, write_text
 from sendsim.model.metrics import METRICS, Metric
+from sendsim.model.ops import MONTHS_PER_YEAR
 
 TIMESERIES, SUMMARY, META = "timeseries.parquet", "summary.parquet", "run_meta.json"
 RESULT_FILES = (TIMESERIES, SUMMARY, META)
@@ -120,6 +121,12 @@ class RunResults:
         return frame.with_columns(pl.col(pl.Float64).fill_nan(None))
 
     def horizon_value(self, m: Metric) -> np.ndarray:
+        if m.yearly:  # the latest year's value, within the last twelve months
+            recent = self.metric(m)[-MONTHS_PER_YEAR - 1 :]
+            held = np.isfinite(recent)
+            last = len(recent) - 1 - np.argmax(held[::-1], axis=0)
+            value = recent[last, np.arange(recent.shape[1])]
+            return np.where(held.any(axis=0), value, np.nan)
         if m.timing == "stock":
             return self.metric(m)[-1]
         if not m.is_ratio:

@@ -92,7 +92,7 @@ CASES = [
     ("behaviour.placement.waiting_review_per_year", 6.0, "moves_to_special", +1),
     ("behaviour.placement.waiting_review_per_year", 0.0, "special_school_waiting", +1),
     ("behaviour.placement.ap_per_year", 0.2, "moves_to_ap", +1),
-    ("behaviour.placement.send_neet_multiplier", 4.0, "neet_rate", +1),
+    ("behaviour.placement.neet_unmet_effect", 3.0, "neet_rate", +1),
     ("behaviour.reviews.cease_left_education_per_year", 1.0, "ceased_plans", +1),
     ("behaviour.redress.dispute_plan", 0.3, "tribunal_appeals", +1),
     ("behaviour.redress.mediation_share", 0.9, "mediations", +1),

@@ -297,7 +297,7 @@ def test_key_messages_use_the_numbers(tmp_path):
     sweep(tmp_path, "better", years=7, value=lambda m, t, s: value(m, t, s) / 2)
     data = load([tmp_path])
     messages = key_messages(data)
-    assert 3 <= len(messages) <= 5
+    assert 3 <= len(messages) <= 6
     at_override = [-1e6 * 75 * (1 + s / 10) for s in (1, 2, 3)]  # 1 April 2028 is month 75
     median = -np.median(at_override)
     low = min(-np.percentile(at_override, [90, 10]))
@@ -331,7 +331,7 @@ def test_report_files_tables_and_page(tmp_path):
     assert written[0] == out and all(p.exists() for p in written)
     assert len(list(folder.glob("chart-*.png"))) == 8  # 7 fan charts and a tornado chart
     assert len(list(folder.glob("chart-*.csv"))) == 8
-    comparison = pl.read_csv(folder / "table-scenario-comparison.csv")
+    comparison = pl.read_csv(folder / "table-children-comparison.csv")
     assert set(comparison["scenario"]) == {"baseline", "more_therapists"}
     plans = comparison.filter(pl.col("indicator") == "EHC plans", pl.col("scenario") == "baseline")
     assert plans["median"].to_list() == pytest.approx([1000 * 1.36 + 2])  # Jan 2025, seed 2

@@ -37,7 +37,17 @@ REQUIRED = [
     "dsg_cumulative_balance_gbp",
     "mean_months_unmet_need",
     "neet_rate_16_25",
-    "outcome_index",
+    "progress_index",
+    "ks2_rwm_expected_share_no_sen",
+    "ks2_rwm_expected_share_sen_support",
+    "ks2_rwm_expected_share_ehcp",
+    "attainment8_no_sen",
+    "attainment8_sen_support",
+    "attainment8_ehcp",
+    "level2_em_at_19_share_sen_support",
+    "level2_em_at_19_share_ehcp",
+    "sen_16_17_in_education_share",
+    "ks4_destination_eet_share_ehcp",
 ]
 
 

@@ -105,6 +105,21 @@ def test_share_errors_are_percentage_points():
     assert ours["mdape"].to_list() == pytest.approx([5.0, 5.0])  # 0.50 - 0.45: 5 points
 
 
+def test_attainment_errors_are_points_and_held_to_persistence():
+    """Attainment 8 is scored in points; each result per council must do no worse on mean
+    absolute error than its last published value held."""
+    table = compared_frame().with_columns(
+        measure=pl.lit("attainment8_ehcp_score"), p50=pl.lit(15.0), actual=pl.lit(13.0)
+    )
+    scored = scores.score(table)
+    ours = scored.filter((pl.col("method") == "sendsim") & (pl.col("level") == "council"))
+    assert ours["mape"][0] == pytest.approx(2.0)  # 15 - 13 points
+    targets = scores.targets(scored)
+    row = targets.filter(pl.col("target").str.starts_with("Attainment 8, ehcp")).row(0, named=True)
+    assert row["unit"] == "points" and row["high"] == pytest.approx(np.mean([87, 92, 112, 67]))
+    assert row["met"]
+
+
 def test_targets_compare_with_thresholds_and_anchors():
     table = compared_frame()
     caseload = table.with_columns(measure=pl.lit("ehcp_total"), actual=pl.lit(100.0))
@@ -188,3 +203,8 @@ def test_a_short_validation_writes_its_page_and_scores(tmp_path):
     assert "Content-Security-Policy" in page and "http" not in page.split("<main>")[1]
     assert "Forecast from January 2019" in page and "Long run" in page
     assert (out / "growth.csv").exists() and (out / "coverage.png").exists()
+    results = scored.filter(
+        (pl.col("measure") == "level2_em_age19_ehcp_pct") & (pl.col("level") == "council")
+    )
+    assert set(results["method"]) >= {"sendsim", "persistence"}  # 2020 and 2021 published
+    assert "Level 2 in English and maths by 19, ehcp" in page

@@ -60,6 +60,12 @@ HNB_EHCP_GROUPS = (
     "other",
 )
 OUTCOMES = (
+    "ks2_rwm_expected_no_sen_pct",
+    "ks2_rwm_expected_sen_support_pct",
+    "ks2_rwm_expected_ehcp_pct",
+    "attainment8_no_sen_score",
+    "attainment8_sen_support_score",
+    "attainment8_ehcp_score",
     "level2_em_age19_ehcp_pct",
     "level2_em_age19_sen_support_pct",
     "eet_after_ks4_ehcp_pct",
@@ -67,6 +73,11 @@ OUTCOMES = (
     "eet_after_ks4_no_sen_pct",
     "sen_16_17_in_education_pct",
 )
+#: Years whose outcome figures do not compare with the others: no Key Stage 2 tests in 2020 and
+#: 2021, and Key Stage 4 grades assessed by teachers in those years.
+OUTCOME_YEARS_NOT_COMPARABLE = {
+    m: (2020, 2021) for m in OUTCOMES if m.startswith(("ks2_", "attainment8_"))
+}
 
 
 def _floats(names: list[str]) -> dict[str, pl.DataType]:

@@ -22,6 +22,7 @@ from sendsim.model.codes import N_AGES, N_PLACE, Place
 ENGLAND = "england"
 DATA_YEAR = 2022  # the January the council table describes; earlier starts read the history
 INDEPENDENT_GROWTH_YEARS = 3  # years over which the independent market's recent growth is read
+OUTCOME_YEARS = 3  # latest comparable years of each outcome measure averaged per council
 
 #: Data placement groups (areas.PLACEMENTS order) → model placements.
 DATA_PLACE = np.array(
@@ -115,6 +116,9 @@ class Profiles:
     dsg_balance_start_gbp: np.ndarray  # cumulative DSG balance in the starting January
     dsg_change_last_year_gbp: np.ndarray  # change of the cumulative balance in the last year
     dsg_share_of_england: np.ndarray  # share of England's Dedicated Schools Grant, 2021-22
+    outcomes: dict[str, np.ndarray]  # areas.OUTCOMES: recent comparable years' mean (data units)
+    outcomes_filled: dict[str, list[str]]  # councils given England's figure, by measure
+    outcomes_england: dict[str, float]  # England's figure (councils weighted by pupils)
 
     @property
     def n(self) -> int:
@@ -204,6 +208,7 @@ def load_profiles(area: str, year: int, spread: PlanSpread) -> Profiles:
         secondary_capacity=_fill_per_child(rows, all_councils, "secondary_capacity"),
         **_finance(rows, all_councils, year),
         england=_england_costs(all_councils, year),
+        **_outcomes(rows, all_councils, year),
     )
 
 
@@ -211,6 +216,38 @@ _SPECIAL_NEW_PLANS = ("new_plans_2022_state_special", "new_plans_2022_independen
 _SCHOOL_NEW_PLANS = tuple(
     f"new_plans_2022_{p}" for p in ("mainstream", "resourced", "state_special", "independent", "ap")
 )
+
+
+def _outcomes(rows: pl.DataFrame, all_rows: pl.DataFrame, year: int) -> dict[str, dict]:
+    """Each council's attainment and destination measures: the mean of its latest
+    ``OUTCOME_YEARS`` comparable years up to ``year`` (LAIT labels academic years by the year
+    they end); where a council has none, England's, its councils weighted by their pupils."""
+    history = areas.load_history().filter(
+        pl.col("measure").is_in(areas.OUTCOMES)
+        & (pl.col("year") <= year)
+        & pl.col("value").is_not_null()
+    )
+    values, filled, national = {}, {}, {}
+    for measure in areas.OUTCOMES:
+        skip = areas.OUTCOME_YEARS_NOT_COMPARABLE.get(measure, ())
+        recent = (
+            history.filter((pl.col("measure") == measure) & ~pl.col("year").is_in(skip))
+            .sort("year", descending=True)
+            .group_by("la_code", maintain_order=True)
+            .head(OUTCOME_YEARS)
+            .group_by("la_code")
+            .agg(pl.col("value").mean())
+        )
+        pupils = "primary_pupils" if measure.startswith("ks2_") else "secondary_pupils"
+        every = all_rows.select("la_code", pupils).join(recent, on="la_code", how="inner")
+        if every.is_empty():
+            raise DataError(areas.PROCESSED_DIR / areas.HISTORY_FILE, f"no {measure} to {year}")
+        england = float((every["value"] * every[pupils]).sum() / every[pupils].sum())
+        national[measure] = england
+        mine = rows.select("la_code").join(recent, on="la_code", how="left")
+        filled[measure] = mine.filter(pl.col("value").is_null())["la_code"].to_list()
+        values[measure] = mine["value"].fill_null(england).to_numpy().astype(np.float64)
+    return {"outcomes": values, "outcomes_filled": filled, "outcomes_england": national}
 
 
 # -- filling missing values explicitly ----------------------------------------------------

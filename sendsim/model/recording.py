@@ -47,6 +47,7 @@ class Metric:
         multiplier: applied to a ratio (10,000 for "per 10k").
         scaled: counts multiplied by 1 / sample fraction on output.
         internal: used only to build ratios; not written.
+        yearly: a stock counted once a year (each September); other months hold none.
     """
 
     name: str
@@ -58,6 +59,7 @@ class Metric:
     multiplier: float = 1.0
     scaled: bool = True
     internal: bool = False
+    yearly: bool = False
 
     @property
     def is_ratio(self) -> bool:
@@ -87,9 +89,10 @@ def ratio(
     den: str,
     mult: float = 1.0,
     timing: Timing = "stock",
+    yearly: bool = False,
 ) -> Metric:
     """A ratio of two other metrics of the same timing."""
-    return Metric(name, unit, label, timing, num, den, mult, scaled=False)
+    return Metric(name, unit, label, timing, num, den, mult, scaled=False, yearly=yearly)
 
 
 def internal(name: str, timing: Timing = "stock") -> Metric:

@@ -61,7 +61,7 @@ class Report:
     data: ReportData
     caveats: list[str]
     messages: list[str]
-    comparison: Table
+    comparison: list[Table]  # what each option does for children, then to money
     charts: list[Chart]
     sensitivity: list[Chart]
     dbv: Table
@@ -70,7 +70,7 @@ class Report:
     provenance: list[tuple[str, str]]
 
     def tables(self) -> list[Table]:
-        return [self.comparison, self.dbv, self.scenarios, self.assumptions]
+        return [*self.comparison, self.dbv, self.scenarios, self.assumptions]
 
     def files(self, folder: str) -> dict[str, bytes]:
         """Relative path → bytes of every chart (PNG) and table (CSV)."""
@@ -92,7 +92,7 @@ def build(paths: Sequence[str | Path], title: str | None = None, area: str | Non
         data=data,
         caveats=messages.caveats(data),
         messages=messages.key_messages(data),
-        comparison=tables.comparison_table(data),
+        comparison=[tables.comparison_table(data, topic) for topic in tables.COMPARISONS],
         charts=fan_charts(data),
         sensitivity=[c for idx in data.indices for c in sensitivity_charts(idx)],
         dbv=tables.dbv_table(data),

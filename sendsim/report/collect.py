@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from sendsim.config.nested import differences
 from sendsim.errors import DataError, SendsimError
+from sendsim.headline import INDICATORS
 from sendsim.model.codes import FUNDED_PLACES, PLACE_NAMES
 from sendsim.results import ENGLAND_CODE, META, RESULT_FILES, SUMMARY, TIMESERIES
 
@@ -53,6 +54,7 @@ NEEDED_METRICS = (
     "issued_within_20_weeks",
     "mean_months_unmet_need",
     "neet_rate_16_25",
+    *(i.metric for i in INDICATORS),
 )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
 
 from sendsim.config.nested import lookup
-from sendsim.dates import add_months
+from sendsim.dates import SEPTEMBER, add_months
 from sendsim.headline import BY_METRIC, Point, per_run
 from sendsim.report import series as S
 from sendsim.report.collect import ReportData
@@ -92,7 +93,7 @@ def caveats(data: ReportData) -> list[str]:
 
 
 def key_messages(data: ReportData) -> list[str]:
-    """3-5 plain-English messages with the report's headline numbers."""
+    """3-6 plain-English messages with the report's headline numbers."""
     base = data.baseline
     who = "Under the baseline" if base == "baseline" else f"Under the {base} scenario"
     hs = horizons(data)
@@ -102,6 +103,7 @@ def key_messages(data: ReportData) -> list[str]:
         _plans(data, who, end),
         _spend_gap(data, who),
         _timeliness(data, who, end),
+        _results_at_school(data, who, end),
     ]
     if len(data.scenarios) > 1:
         messages.append(_biggest_difference(data, end))
@@ -222,6 +224,28 @@ def _timeliness(data: ReportData, who: str, end: Point) -> str:
         f"{who}, {now.text('share')} of new EHC plans are issued within the statutory 20 "
         f"weeks in {end.when('ratio')}, against {fmt(then.median, 'share')} in "
         f"{first_year.when('ratio')}."
+    )
+
+
+def _results_at_school(data: ReportData, who: str, end: Point) -> str:
+    """Pupils with plans reaching the expected standard at Key Stage 2 in the last September
+    (against the first), and their Attainment 8."""
+    base = data.baseline
+    start = data.series["date"].min()
+    september = dt.date(start.year if start.month <= SEPTEMBER else start.year + 1, SEPTEMBER, 1)
+    first = Point("first September", september, september, september)
+    ks2, a8 = BY_METRIC["ks2_rwm_expected_share_ehcp"], BY_METRIC["attainment8_ehcp"]
+    now, then = (stat(per_run(data.series, ks2, p), base) for p in (end, first))
+    points = stat(per_run(data.series, a8, end), base)
+    if now is None or points is None:
+        return ""
+    against = ""
+    if then is not None and first.september < end.september:
+        against = f", against {fmt(then.median, 'share')} in {first.when('yearly')}"
+    return (
+        f"{who}, {now.text('share')} of pupils with EHC plans reach the expected standard in "
+        f"reading, writing and maths at Key Stage 2 in {end.when('yearly')}{against}; at Key "
+        f"Stage 4 they average {points.text('points')} Attainment 8 points."
     )
 
 

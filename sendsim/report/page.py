@@ -88,7 +88,7 @@ def render(report: Report, files_folder: str) -> str:
         _box("caveats", "Before the numbers", report.caveats, ordered=False),
         _box("messages", "Key messages", report.messages, ordered=True),
         section("Scenarios", table_html(report.scenarios), keep=True),
-        section("Scenarios compared", table_html(report.comparison)),
+        *(section(table.title, table_html(table)) for table in report.comparison),
         section(
             "Projections",
             "".join(figure_html(c, i) for i, c in enumerate(report.charts, start=1)),

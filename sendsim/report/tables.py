@@ -13,7 +13,7 @@ import polars as pl
 from sendsim.config.nested import lookup, same
 from sendsim.config.params import DeclaredParam, iter_params
 from sendsim.config.schema import SendsimConfig
-from sendsim.headline import INDICATORS, Point, override_last_month, per_run, points
+from sendsim.headline import INDICATORS, Point, Topic, override_last_month, per_run, points
 from sendsim.model.codes import FUNDED_PLACES, PLACE_LABELS, PLACE_NAMES, Place
 from sendsim.report import series as S
 from sendsim.report.collect import ReportData
@@ -61,11 +61,19 @@ def horizons(data: ReportData) -> list[Point]:
     return points(start, data.end, override_last)
 
 
-def comparison_table(data: ReportData) -> Table:
-    """Median and 10th-90th percentile across replicates of each indicator, per scenario."""
+#: The comparison tables, one per topic of the indicators: slug and heading.
+COMPARISONS: dict[Topic, tuple[str, str]] = {
+    "children": ("children-comparison", "What each option does for children"),
+    "money": ("money-comparison", "What each option does to high-needs money"),
+}
+
+
+def comparison_table(data: ReportData, topic: Topic) -> Table:
+    """Median and 10th-90th percentile across replicates of each indicator of a topic, per
+    scenario."""
     header = ["Indicator", "When", *data.scenarios]
     rows, records = [], []
-    for ind in INDICATORS:
+    for ind in (i for i in INDICATORS if i.topic == topic):
         for horizon in horizons(data):
             when = horizon.when(ind.reading)
             if not horizon.reached:
@@ -95,17 +103,19 @@ def comparison_table(data: ReportData) -> Table:
                     }
                 )
             rows.append([ind.label, when, *cells])
+    slug, heading = COMPARISONS[topic]
     return Table(
-        "scenario-comparison",
-        "Scenarios compared",
+        slug,
+        heading,
         header,
         rows,
         pl.DataFrame(records),
         caption=(
             "Median across replicates, with the 10th to 90th percentile range in brackets. "
             "Counts, rates and balances are as at the start of the month shown; spend, income "
-            "and the 20-week share are over the period shown. Money in cash terms; shares of "
-            "plans in percent."
+            "and the 20-week share are over the period shown; results at school and after it "
+            "are those of the September shown (the exams of the summer before). Money in cash "
+            "terms; shares in percent."
         ),
         merge_first=True,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-Kind = Literal["count", "money", "share", "per10k", "months", "unit_cost"]
+Kind = Literal["count", "money", "share", "per10k", "months", "unit_cost", "points"]
 MINUS = "\u2212"
 DASH = "\u2013"
 MISSING = DASH
@@ -22,6 +22,7 @@ UNIT = {
     "per10k": "per 10,000",
     "months": "months",
     "unit_cost": "£ thousand",
+    "points": "points",
 }
 #: Multiplier from model units (GBP, shares) to display units (£ m, %).
 SCALE = {"money": 1e-6, "share": 100.0, "unit_cost": 1e-3}

@@ -16,6 +16,7 @@ import polars as pl
 from tqdm import tqdm
 
 from sendsim import backtest, calibration
+from sendsim.dates import SEPTEMBER
 from sendsim.validation import anchors, measures
 from sendsim.validation.measures import NATIONAL
 from sendsim.validation.settings import Validate
@@ -55,6 +56,8 @@ def simulate(spec: Validate, fit: calibration.Fit, draw: int) -> pl.DataFrame:
         frames.append(rows(codes, year, flows, measures.denominators(model, january)))
         spend = {measures.SPEND: measures.spend(model, january - 9)}  # April before
         frames.append(rows(codes, year - 1, spend))
+        results, pupils = measures.september_results(model, january + SEPTEMBER - 1)
+        frames.append(rows(codes, year, results, pupils))
     return pl.concat(frames)
 
 

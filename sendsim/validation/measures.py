@@ -1,8 +1,10 @@
 """What validation compares: the published measures, and how each is read from a model.
 
 Stocks are read in January (caseload, and caseload by the published age bands, counted from
-the children's arrays), flows over calendar years from the model's monthly records, and high
-needs spend over financial years (April to March). The published figures come from the
+the children's arrays), flows over calendar years from the model's monthly records, high
+needs spend over financial years (April to March), and children's results at school and after
+it in the September after the exams (published by the academic year they end; years whose
+figures do not compare are left out). The published figures come from the
 history table; high needs spend from the councils' s251 budget lines for 2021-22, the only
 spend the project holds.
 """
@@ -17,6 +19,8 @@ import polars as pl
 
 from sendsim.data import areas
 from sendsim.model.codes import PLACE_LABELS, Sen
+from sendsim.model.mechanisms.attainment import EXAMS
+from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.model.operations.cases import PLACED_NEW_PLANS
 from sendsim.model.ops import count_by
 
@@ -24,16 +28,16 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 NATIONAL = areas.ENGLAND_CODE
-Period = Literal["january", "calendar", "financial"]
-Kind = Literal["count", "share", "money"]
+Period = Literal["january", "calendar", "financial", "september"]
+Kind = Literal["count", "share", "money", "points"]
 
 
 @dataclass(frozen=True)
 class Measure:
     """A published measure: its name in the history, words, period and kind.
 
-    ``source`` is the model flow it is read from (flows), ``denominator`` the flow a share is
-    divided by.
+    ``source`` is the model flow it is read from (flows), or the metric (September results),
+    ``denominator`` the flow a share is divided by.
     """
 
     name: str
@@ -57,6 +61,11 @@ PLACED = {
     "ehcp_independent": "independent special schools",
 }
 SPEND = "hn_spend_gbp"
+EXAM_LABELS = {
+    "ks2_rwm_expected_share": "Key Stage 2 expected standard",
+    "attainment8": "Attainment 8",
+    "level2_em_at_19_share": "Level 2 in English and maths by 19",
+}
 MEASURES = (
     Measure("ehcp_total", "EHC plans (caseload)", "january"),
     *(Measure(n, f"EHC plans aged {BAND_LABELS[n]}", "january") for n in AGE_BANDS),
@@ -91,8 +100,35 @@ MEASURES = (
     Measure("tribunal_appeals", "Tribunal appeals", "calendar", source="tribunal_appeals"),
     Measure("ceased", "Plans ceased", "calendar", source="ceased_plans"),
     Measure(SPEND, "High needs spend", "financial", "money", source=SPEND),
+    *(
+        Measure(
+            exam.data.format(group),
+            f"{EXAM_LABELS[exam.name]}, {group.replace('_', ' ')}",
+            "september",
+            "share" if exam.share else "points",
+            source=exam.metric(group),
+        )
+        for exam in EXAMS
+        for group in exam.groups
+    ),
+    Measure(
+        "sen_16_17_in_education_pct",
+        "16-17 year olds with SEN in education or training",
+        "september",
+        "share",
+        source="sen_16_17_in_education_share",
+    ),
+    Measure(
+        "eet_after_ks4_ehcp_pct",
+        "Plans: in education, employment or training after Key Stage 4",
+        "september",
+        "share",
+        source="ks4_destination_eet_share_ehcp",
+    ),
 )
 MEASURE_BY_NAME = {m.name: m for m in MEASURES}
+#: Results published as percentages, compared as shares (0-1).
+PERCENT = tuple(m.name for m in MEASURES if m.period == "september" and m.kind == "share")
 
 
 # -- read from a model ---------------------------------------------------------------------
@@ -139,6 +175,16 @@ def denominators(model: SendModel, first_month: int) -> dict[str, np.ndarray]:
     }
 
 
+def september_results(model: SendModel, row: int) -> tuple[dict, dict]:
+    """Children's results per council recorded in the September ``row`` months after the
+    start: the sums of results (numerators) and the pupils they are over."""
+    stocks, metrics = model.recorder.stocks, METRIC_BY_NAME
+    chosen = [m for m in MEASURES if m.period == "september"]
+    sums = {m.name: stocks[metrics[m.source].numerator][row] for m in chosen}
+    pupils = {m.name: stocks[metrics[m.source].denominator][row] for m in chosen}
+    return sums, pupils
+
+
 def spend(model: SendModel, first_month: int) -> np.ndarray:
     """High needs spend, per council, over the 12 months from ``first_month`` (GBP)."""
     return model.recorder.flows[SPEND][first_month : first_month + 12].sum(axis=0)
@@ -151,7 +197,17 @@ def published(first: int, last: int) -> pl.DataFrame:
     has no figure of its own (appeals, spend) it is the sum of the councils that publish one."""
     history = areas.load_history().filter(pl.col("year").is_between(first, last))
     names = [m.name for m in MEASURES if m.name != SPEND]
-    known = history.filter(pl.col("measure").is_in(names) & pl.col("value").is_not_null())
+    comparable = pl.lit(True)
+    for measure, years in areas.OUTCOME_YEARS_NOT_COMPARABLE.items():
+        comparable &= ~((pl.col("measure") == measure) & pl.col("year").is_in(years))
+    known = history.filter(
+        pl.col("measure").is_in(names) & pl.col("value").is_not_null() & comparable
+    ).with_columns(
+        pl.when(pl.col("measure").is_in(PERCENT))
+        .then(pl.col("value") / 100)
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
     s251 = (
         history.filter(pl.col("measure").str.starts_with("s251_"))
         .group_by("la_code", "year")
@@ -161,8 +217,9 @@ def published(first: int, last: int) -> pl.DataFrame:
     columns = ["measure", "la_code", pl.col("year").cast(pl.Int64), "value"]
     values = pl.concat([known.select(columns), s251.select(columns)])
     national = pl.col("la_code") == NATIONAL
+    results = [m.name for m in MEASURES if m.period == "september"]  # not summed to England
     summed = (
-        values.filter(~national)
+        values.filter(~national & ~pl.col("measure").is_in(results))
         .group_by("measure", "year")
         .agg(pl.col("value").sum(), la_code=pl.lit(NATIONAL))
         .join(values.filter(national), on=["measure", "year"], how="anti")

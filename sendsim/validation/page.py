@@ -16,6 +16,7 @@ from sendsim.report.tables import Table
 from sendsim.report.units import DASH, MINUS, fmt
 from sendsim.validation.charts import METHOD_LABELS
 from sendsim.validation.measures import MEASURE_BY_NAME, MEASURES, NATIONAL
+from sendsim.validation.scores import ERROR_UNIT
 
 ANCHORS = ("persistence", "linear", "growth", "national_growth", "hnb_growth")
 
@@ -38,8 +39,16 @@ def pct(value: float | None, signed: bool = False, digits: int = 1) -> str:
     return f"{sign}{abs(value):.{digits}f}%"
 
 
-def _unit(measure: str) -> str:
-    return " pp" if MEASURE_BY_NAME[measure].kind == "share" else ""
+def in_unit(value: float | None, unit: str, signed: bool = False) -> str:
+    """An error in ``unit`` (``%``, ``pp`` or ``points``; ``value`` already in it)."""
+    text = pct(value, signed)
+    return text if text == DASH or unit == "%" else f"{text[:-1]} {unit}"
+
+
+def error_text(value: float | None, measure: str, signed: bool = False) -> str:
+    """An error as the page shows it: % (counts, money), percentage points (shares) or
+    points (scores)."""
+    return in_unit(value, ERROR_UNIT[MEASURE_BY_NAME[measure].kind], signed)
 
 
 def council_table(scores: pl.DataFrame) -> Table:
@@ -52,16 +61,16 @@ def council_table(scores: pl.DataFrame) -> Table:
     rows, bold = [], set()
     for m in (m for m in MEASURES if m.name in set(frame["measure"])):
         for r in frame.filter(pl.col("measure") == m.name).sort("horizon").iter_rows(named=True):
-            unit = _unit(m.name)
             errors = [r["mdape"], *(r[a] for a in present)]
             best = min((e for e in errors if e is not None), default=None)
             if best == r["mdape"]:
                 bold.add((len(rows), 3))
             rows.append(
                 [m.label, f"{r['horizon']} ({r['year']})", str(r["areas"])]
-                + [pct(r["mdape"]) + unit, pct(r["mape"]) + unit, pct(r["bias"], True) + unit]
+                + [error_text(r[k], m.name) for k in ("mdape", "mape")]
+                + [error_text(r["bias"], m.name, signed=True)]
                 + [pct(100 * r["coverage_80"], digits=0)]
-                + [pct(r[a]) + unit if r[a] is not None else DASH for a in present]
+                + [error_text(r[a], m.name) for a in present]
             )
     header = [
         "measure",
@@ -78,10 +87,10 @@ def council_table(scores: pl.DataFrame) -> Table:
         header,
         rows,
         frame,
-        "Absolute percentage errors of each council's forecast (percentage points, pp, for the "
-        "20-week share); bias is the mean signed error (positive: too high). The naive "
-        "anchors' columns give their median error. Bold: sendsim's median error is the "
-        "lowest.",
+        "Absolute percentage errors of each council's forecast (percentage points, pp, for "
+        "shares; points for Attainment 8); bias is the mean signed error (positive: too "
+        "high). The naive anchors' columns give their median error. Bold: sendsim's median "
+        "error is the lowest.",
         bold,
         merge_first=True,
     )
@@ -143,14 +152,15 @@ def targets_table(targets: pl.DataFrame) -> Table:
     rows = []
     for r in targets.iter_rows(named=True):
         if r["low"] is None:
-            bound = f"at most {pct(r['high'])} (the anchor's)"
+            bound = f"at most {in_unit(r['high'], r['unit'])} (the anchor's)"
         elif r["low"] == -r["high"]:
             bound = f"within ±{r['high']:g}%"
         else:
             bound = f"{r['low']:g}{DASH}{r['high']:g}{'%' if r['low'] else ''}"
         signed = r["low"] is not None and r["low"] < 0
         met = "yes" if r["met"] else "no"
-        rows.append([r["target"], str(r["horizon"]), pct(r["value"], signed), bound, met])
+        value = in_unit(r["value"], r["unit"], signed)
+        rows.append([r["target"], str(r["horizon"]), value, bound, met])
     return Table(
         "targets",
         "Targets checked in sample",

@@ -1,10 +1,10 @@
 """Scores: how far each forecast is from the published value, by measure, level and horizon.
 
 The error of a count or an amount is a percentage of the published value (forecast / actual
-- 1); of a share, the difference in percentage points. Per measure, level (councils or
-England), horizon and method: the median and mean absolute error, the bias (mean signed
-error: positive means too high) and, for sendsim, the share of areas whose published value
-lies within the 80% interval.
+- 1); of a share, the difference in percentage points; of a score (Attainment 8), in points.
+Per measure, level (councils or England), horizon and method: the median and mean absolute
+error, the bias (mean signed error: positive means too high) and, for sendsim, the share of
+areas whose published value lies within the 80% interval.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import polars as pl
 
 from sendsim.validation.anchors import METHODS
-from sendsim.validation.measures import MEASURE_BY_NAME, NATIONAL
+from sendsim.validation.measures import MEASURE_BY_NAME, MEASURES, NATIONAL
 
 #: Targets the forecast is checked against (those set for forecasts from January 2022).
 CASELOAD_MDAPE, CASELOAD_MAPE = 5.5, 7.5
 COVERAGE_RANGE = (0.75, 0.85)
 NATIONAL_NEW_PLANS = 10.0
+#: Unit of an error by the kind of measure: % of the published value, or a difference.
+ERROR_UNIT = {"count": "%", "money": "%", "share": "pp", "points": "points"}
 SCHEMA = {
     "measure": pl.String,
     "level": pl.String,
@@ -38,7 +40,9 @@ def errors(table: pl.DataFrame) -> pl.DataFrame:
     80% interval (sendsim only)."""
     methods = ["p50", *(m for m in METHODS if m in table.columns)]
     shares = [name for name, m in MEASURE_BY_NAME.items() if m.kind == "share"]
+    scored = [name for name, m in MEASURE_BY_NAME.items() if m.kind == "points"]
     share = pl.col("measure").is_in(shares)
+    points = pl.col("measure").is_in(scored)
     long = table.filter(pl.col("actual").is_not_null()).unpivot(
         index=["measure", "la_code", "year", "horizon", "actual", "p10", "p90"],
         on=methods,
@@ -48,10 +52,13 @@ def errors(table: pl.DataFrame) -> pl.DataFrame:
     error = (
         pl.when(share)
         .then((pl.col("forecast") - pl.col("actual")) * 100)
+        .when(points)
+        .then(pl.col("forecast") - pl.col("actual"))
         .otherwise((pl.col("forecast") / pl.col("actual") - 1) * 100)
     )
     inside = pl.col("actual").is_between(pl.col("p10"), pl.col("p90"))
-    return long.filter(pl.col("forecast").is_not_null() & (share | (pl.col("actual") > 0))).select(
+    kept = pl.col("forecast").is_not_null() & (share | points | (pl.col("actual") > 0))
+    return long.filter(kept).select(
         "measure",
         pl.when(pl.col("la_code") == NATIONAL)
         .then(pl.lit("england"))
@@ -86,8 +93,9 @@ def score(table: pl.DataFrame) -> pl.DataFrame:
 
 def targets(scores: pl.DataFrame) -> pl.DataFrame:
     """The forecast targets checked at each horizon scored: ``target, horizon, value, low,
-    high, met``: ``value`` must lie within ``low`` .. ``high``, or be at most ``high``, the
-    anchor's median error (below it, for spend), where ``low`` is empty."""
+    high, met, unit``: ``value`` must lie within ``low`` .. ``high``, or be at most ``high``,
+    the anchor's error (below it, for spend), where ``low`` is empty; ``unit`` is ``%``,
+    ``pp`` (percentage points) or ``points``."""
 
     def pick(measure: str, level: str, method: str, column: str) -> pl.DataFrame:
         chosen = scores.filter(
@@ -97,12 +105,15 @@ def targets(scores: pl.DataFrame) -> pl.DataFrame:
         )
         return chosen.select("horizon", pl.col(column).alias("value"))
 
-    def versus(target: str, measure: str, anchor: str, strictly: bool = False) -> pl.DataFrame:
-        ours = pick(measure, "council", "sendsim", "mdape")
-        theirs = pick(measure, "council", anchor, "mdape").rename({"value": "high"})
+    def versus(
+        target: str, measure: str, anchor: str, strictly: bool = False, column: str = "mdape"
+    ) -> pl.DataFrame:
+        ours = pick(measure, "council", "sendsim", column)
+        theirs = pick(measure, "council", anchor, column).rename({"value": "high"})
         met = pl.col("value") < pl.col("high") if strictly else pl.col("value") <= pl.col("high")
+        unit = ERROR_UNIT[MEASURE_BY_NAME[measure].kind]
         return ours.join(theirs, on="horizon").with_columns(
-            target=pl.lit(target), low=pl.lit(None, pl.Float64), met=met
+            target=pl.lit(target), low=pl.lit(None, pl.Float64), met=met, unit=pl.lit(unit)
         )
 
     def within(target: str, frame: pl.DataFrame, low: float, high: float) -> pl.DataFrame:
@@ -111,6 +122,7 @@ def targets(scores: pl.DataFrame) -> pl.DataFrame:
             low=pl.lit(low, pl.Float64),
             high=pl.lit(high, pl.Float64),
             met=pl.col("value").is_between(low, high),
+            unit=pl.lit("%"),
         )
 
     bias = pick("new_plans", "england", "sendsim", "bias")
@@ -144,6 +156,16 @@ def targets(scores: pl.DataFrame) -> pl.DataFrame:
             "hnb_growth",
             strictly=True,
         ),
+        *(
+            versus(
+                f"{m.label} per council: mean abs. error no worse than persistence",
+                m.name,
+                "persistence",
+                column="mape",
+            )
+            for m in MEASURES
+            if m.period == "september"
+        ),
     ]
-    columns = ["target", "horizon", "value", "low", "high", "met"]
+    columns = ["target", "horizon", "value", "low", "high", "met", "unit"]
     return pl.concat(p.select(columns).sort("horizon") for p in parts)

@@ -61,8 +61,9 @@ def source_facts(raw_dir: Path) -> pl.DataFrame:
 
 
 def is_rate(measure: pl.Expr) -> pl.Expr:
-    """Rates (``*_pct``, ``*_share``) are copied to successors; counts are split."""
-    return measure.str.ends_with("_pct") | measure.str.ends_with("_share")
+    """Rates and averages (``*_pct``, ``*_share``, ``*_score``) are copied to successors;
+    counts are split."""
+    return measure.str.contains(r"_(pct|share|score)$")
 
 
 def to_current(

@@ -31,6 +31,12 @@ from sendsim.errors import DataError
 LAIT_MEASURES = dict(
     zip(
         (
+            "NoID_SEN_NEW_KS2_RWM",
+            "NEW_KS2_RWM_Sen_W/Osta",
+            "NEW_KS2_RWM_Sen_Withsta",
+            "SEN_NoID_AVG_Attain8_Score",
+            "SEN_WoStat_AVG_Attain8_Score",
+            "SEN_Stat_AVG_Attain8_Score",
             "Age19_SEN-S_L2EM",
             "Age19_SENwoS_L2EM",
             "SusEdOverall_SEN_Stat_incSpec",

@@ -290,6 +290,7 @@ class CouncilTable:
     safety_valve_in_year_gbp: np.ndarray = field(init=False)  # in-year deficit at agreement
     better_value_years_left: np.ndarray = field(init=False)  # of its DBV plan
     capitalised_gbp: np.ndarray = field(init=False)  # deficit met by exceptional support
+    attainment_level: dict[str, np.ndarray] = field(init=False)  # (n, SEN group) per exam
 
     def __post_init__(self) -> None:
         self.request_scale = np.zeros(self.n)
@@ -326,6 +327,7 @@ class CouncilTable:
         self.safety_valve_in_year_gbp = np.zeros(self.n)
         self.better_value_years_left = np.zeros(self.n, np.int64)
         self.capitalised_gbp = np.zeros(self.n)
+        self.attainment_level = {}
 
 
 class Council(mesa.Agent):

@@ -29,6 +29,7 @@ ORDER = (
     "health",  # NHS therapy referrals, waits and courses
     "finance",  # spend, income and the DSG balance (reads, never changes, children)
     "outcomes",  # progress, wellbeing and families' trust
+    "attainment",  # results at Key Stages 2 and 4 and at 19, destinations (each September)
 )
 
 MECHANISMS: tuple[Mechanism, ...] = tuple(

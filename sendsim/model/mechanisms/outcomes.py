@@ -88,9 +88,10 @@ METRICS = (
     internal("send_16_25"),
     internal("neet_send_16_25"),
     ratio(
-        "outcome_index",
+        "progress_index",
         "index 0-1",
-        "Progress index of children with SEND (1 = need fully met)",
+        "Progress index of children with SEND over the last year (1 = need met throughout); "
+        "their attainment reads it",
         "progress_sum",
         "send_children",
     ),

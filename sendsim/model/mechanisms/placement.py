@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 #: Placements reported as shares of plans (``placement_share_<name>``): post-16 together.
+ATTAINMENT8_STEP = 10.0  # Attainment 8 points: a grade in each of its ten slots
 SHARE_OF_PLANS = {
     **{n: PLACE_LABELS[p] for p, n in PLACE_NAMES.items() if p not in POST16_PLACES},
     "post16": "Post-16 education",
@@ -224,13 +225,23 @@ class PlacementParams:
         label="Yearly chance a young person aged 16-25 without SEND becomes NEET",
         source="Assumption: ONS NEET rate of ~11% among 16-24 year olds",
     )
-    send_neet_multiplier: float = param(
-        2.0,
+    neet_attainment_effect: float = param(
+        0.3,
+        0.0,
         1.0,
-        5.0,
-        unit="multiplier",
-        label="How much more likely young people with SEND are to become NEET",
-        source="[dfe-lait]: destinations after KS4 by SEN status; assumption for the size",
+        unit="log hazard per 10 points",
+        label="Fall in the chance of becoming NEET, and rise in the chance of leaving it, per "
+        "10 Attainment 8 points above England's mean for the young person's SEN status",
+        source="Assumption: low attainment at 16 is the strongest predictor of NEET; SEN "
+        "status's own effect is England's destinations after Key Stage 4 [dfe-lait]",
+    )
+    neet_unmet_effect: float = param(
+        1.0,
+        0.0,
+        3.0,
+        unit="relative rise",
+        label="Rise in the chance of dropping out of FE into NEET while need is unmet",
+        source="Assumption",
     )
     unmet_months_at_transfer: int = param(
         3,
@@ -426,20 +437,24 @@ def ap_entry_factor(model: SendModel) -> float:
 
 def neet_transitions(model: SendModel) -> None:
     """Young people with SEND drop out of FE or work into NEET, and leave NEET for work or
-    training. (Young people who never had SEND keep the destination they left school for:
-    their NEET status is outside the model's outputs.)"""
+    training. Their SEN status at the end of Key Stage 4 raises the chance of becoming NEET
+    (once: :func:`placing.neet_risk`); better Key Stage 4 results lower it and raise the
+    chance of leaving, and need unmet in FE raises dropping out. (Young people who never had
+    SEND keep the destination they left school for: their NEET status is outside the model's
+    outputs.)"""
     ch, p = model.children, model.cfg.behaviour.placement
     n = model.needy
     young = n[(ch.age[n] >= POST16_START_AGE) & ch.had_sen[n]]
     place_now = ch.place[young]
-    multiplier = placing.send_neet_multiplier(model)
-    u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
+    results = np.exp(p.neet_attainment_effect * ch.ks4_gap[young] / ATTAINMENT8_STEP)
+    unmet_in_fe = ch.unmet[young] & (place_now == Place.FE)
     entry = np.where(place_now == Place.FE, p.fe_dropout_per_year, p.neet_entry_per_year)
+    entry = entry * placing.neet_risk(model, young) * (1 + p.neet_unmet_effect * unmet_in_fe)
+    u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
     at_risk = member(place_now, (Place.FE, Place.EMPLOYMENT))
-    ch.place[young[at_risk & (u < per_month(entry * multiplier))]] = Place.NEET
-    ch.place[
-        young[(place_now == Place.NEET) & (u < per_month(p.neet_exit_per_year / multiplier))]
-    ] = Place.EMPLOYMENT
+    ch.place[young[at_risk & (u < per_month(entry / results))]] = Place.NEET
+    leaving = (place_now == Place.NEET) & (u < per_month(p.neet_exit_per_year * results))
+    ch.place[young[leaving]] = Place.EMPLOYMENT
 
 
 def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:

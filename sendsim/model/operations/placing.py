@@ -285,7 +285,7 @@ def leave_school(model: SendModel, idx: np.ndarray, stream: str) -> None:
     """Young people without a plan: education (FE or sixth form), work or training, or NEET."""
     ch, p = model.children, model.cfg.behaviour.placement
     u = model.streams.uniform(f"{stream}.destination", ch.uid[idx], model.months_elapsed)
-    neet_share = p.leaver_neet_share * np.where(ch.had_sen[idx], send_neet_multiplier(model), 1.0)
+    neet_share = p.leaver_neet_share * neet_risk(model, idx)
     education = (ch.age[idx] < ADULT_AGE) & (u < p.post16_education_share)
     neet = ~education & (u > 1 - neet_share)
     ch.place[idx] = np.where(education, Place.FE, np.where(neet, Place.NEET, Place.EMPLOYMENT))
@@ -294,11 +294,27 @@ def leave_school(model: SendModel, idx: np.ndarray, stream: str) -> None:
     ch.sen[left] = Sen.NONE  # SEN support ends with education
 
 
-def send_neet_multiplier(model: SendModel) -> float:
-    """Extra NEET risk of young people with SEND, less with new Level 2 routes."""
-    extra = model.cfg.behaviour.placement.send_neet_multiplier - 1
+def status_at_ks4(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """SEN status of young people ``idx`` at the end of Key Stage 4: as recorded then, or,
+    for those past it when the run began, their plan or else whether they ever had SEND."""
+    ch = model.children
+    guess = np.where(ch.sen[idx] == Sen.EHCP, Sen.EHCP, np.where(ch.had_sen[idx], Sen.SUPPORT, 0))
+    return np.where(ch.sen_at_ks4[idx] >= 0, ch.sen_at_ks4[idx], guess)
+
+
+def neet_risk(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """How much more often young people ``idx`` become NEET than those without SEND, by their
+    status at the end of Key Stage 4: England's share not in education, employment or training
+    after Key Stage 4 for the status over that for pupils without SEN [dfe-lait], the extra
+    risk less with new Level 2 routes."""
+    eng = model.profiles.outcomes_england
+    not_eet = lambda group: 100.0 - eng[f"eet_after_ks4_{group}_pct"]  # noqa: E731
+    risk = np.array([1.0, not_eet("sen_support"), not_eet("ehcp")])
+    risk[1:] /= not_eet("no_sen")
     routes = model.cfg.behaviour.effects.level2_neet_reduction * model.policy.post16.level2_routes
-    return 1 + extra * (1 - routes)
+    status = status_at_ks4(model, idx)
+    group = np.where(status == Sen.EHCP, 2, np.where(status >= Sen.SUPPORT, 1, 0))
+    return 1 + (risk[group] - 1) * (1 - routes)
 
 
 def finish_education(model: SendModel, idx: np.ndarray) -> None:

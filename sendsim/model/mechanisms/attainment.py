@@ -1,0 +1,344 @@
+"""Attainment and destinations: Key Stage 2, Key Stage 4 and Level 2 at 19 by SEN status, and
+where young people with SEND go after school.
+
+Each child's chance of reaching the expected standard at Key Stage 2, and their Attainment 8
+score, depend on their SEN status, need level, the support they met over the last year (the
+progress index of :mod:`.outcomes`: need met, unmet, or a more specialist setting than it
+calls for) and whether they wait for NHS therapy. Each council's level for each SEN status is
+set when the run starts so that its cohort, as it then is, matches the council's recent
+published results (:attr:`Profiles.outcomes`); from then on the results move as support, need
+and who holds plans move. Level 2 in English and maths by 19 follows alike. Destinations
+(16-17 year olds with SEN in education or training; young people with plans in education,
+employment or training the year after Key Stage 4) are read from where the model's young
+people are.
+
+Every measure is recorded once a year, at the 1st of September after the exams (the cohort
+still at the age it sat them): Key Stage 2 2023 is at 2023-09-01. Other months hold no value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import expit, logit
+
+from sendsim.config.params import param
+from sendsim.dates import SEPTEMBER
+from sendsim.model.codes import Place, Sen, member
+from sendsim.model.mechanism import ChildField, Mechanism
+from sendsim.model.operations import placing
+from sendsim.model.ops import count_by, solve_rising
+from sendsim.model.recording import Census, Metric, internal, ratio
+
+if TYPE_CHECKING:
+    from sendsim.model.model import SendModel
+
+GROUPS = ("no_sen", "sen_support", "ehcp")  # SEN status at the exam, as the data group it
+SOLVE_STEPS = 50  # bisection halvings of a council's level
+KS4 = "attainment8"  # the exam whose result stays with a young person (FIELDS)
+KS4_DONE = 8  # August: Year 11 is over, results are known
+TARGET_SHARE_LIMIT = 0.001  # a council's published 0% or 100% sought as 0.1% or 99.9%
+
+
+@dataclass(frozen=True)
+class Exam:
+    """A measure of attainment: who sits it, how it is scored, and the data it matches.
+
+    Attributes:
+        name: metric stem; the metric of each group is ``<name>_<group>``.
+        age: academic age of the cohort that sits it.
+        groups: the SEN statuses it is reported for.
+        share: a share reaching a standard (logistic in the child's chance), else points.
+        data: history measure of a group, ``data.format(group)`` (percent or points).
+        bounds: the range a council's level is sought in (log-odds or points).
+    """
+
+    name: str
+    age: int
+    groups: tuple[str, ...]
+    share: bool
+    data: str
+    bounds: tuple[float, float]
+
+    def metric(self, group: str) -> str:
+        return f"{self.name}_{group}"
+
+    def target(self, model: SendModel, group: str) -> np.ndarray:
+        """Each council's recent published figure (shares as 0-1)."""
+        value = model.profiles.outcomes[self.data.format(group)]
+        return value / 100.0 if self.share else value
+
+
+EXAMS = (
+    Exam("ks2_rwm_expected_share", 10, GROUPS, True, "ks2_rwm_expected_{}_pct", (-15.0, 15.0)),
+    Exam("attainment8", 15, GROUPS, False, "attainment8_{}_score", (-100.0, 200.0)),
+    Exam(
+        "level2_em_at_19_share",
+        18,
+        GROUPS[1:],
+        True,
+        "level2_em_age19_{}_pct",
+        (-15.0, 15.0),
+    ),
+)
+MAX_ATTAINMENT8 = 90.0  # ten slots, English and maths double-weighted, grade 9 at most
+IN_EDUCATION_OR_TRAINING = (
+    Place.MAINSTREAM,
+    Place.RESOURCED,
+    Place.STATE_SPECIAL,
+    Place.INDEPENDENT,
+    Place.AP,
+    Place.FE,
+    Place.SPECIALIST_POST16,
+    Place.EMPLOYMENT,  # apprenticeships and supported internships: work with training
+)
+SIXTEEN_SEVENTEEN = (16, 17)
+AFTER_KS4 = 16  # academic age in the year after Key Stage 4
+
+
+@dataclass
+class AttainmentParams:
+    """How a child's circumstances move their results (the same in every council)."""
+
+    need_log_odds: float = param(
+        -4.0,
+        -10.0,
+        0.0,
+        unit="log-odds per need level",
+        label="Change in the log-odds of reaching a standard per unit of need level",
+        source="Assumption: within each SEN status, higher needs reach the standards less "
+        "often; the level of each status is matched to each council's results",
+    )
+    need_points: float = param(
+        -30.0,
+        -60.0,
+        0.0,
+        unit="Attainment 8 points per need level",
+        label="Change in Attainment 8 per unit of need level",
+        source="Assumption, as need_log_odds",
+    )
+    progress_log_odds: float = param(
+        2.0,
+        0.0,
+        5.0,
+        unit="log-odds per unit of progress",
+        label="Change in the log-odds of reaching a standard per unit of the progress index "
+        "(a year of unmet need lowers it by 0.6)",
+        source="Assumption: a year of need unmet costs about a year's progress; "
+        "[eef-early-years-2023] gives effective support as months of progress",
+    )
+    progress_points: float = param(
+        12.0,
+        0.0,
+        30.0,
+        unit="Attainment 8 points per unit of progress",
+        label="Change in Attainment 8 per unit of the progress index",
+        source="Assumption, as progress_log_odds: a year of need unmet costs about 7 points, "
+        "a third of Attainment 8's spread between pupils",
+    )
+    therapy_wait_log_odds: float = param(
+        -0.2,
+        -1.0,
+        0.0,
+        unit="log-odds",
+        label="Change in the log-odds of reaching a standard while waiting for NHS therapy",
+        source="Assumption",
+    )
+    therapy_wait_points: float = param(
+        -1.0,
+        -5.0,
+        0.0,
+        unit="Attainment 8 points",
+        label="Change in Attainment 8 while waiting for NHS therapy",
+        source="Assumption",
+    )
+
+
+FIELDS = {
+    "sen_at_ks4": ChildField(np.int8, -1, "SEN status at the end of Key Stage 4 (Sen); -1 not yet"),
+    "ks4_gap": ChildField(
+        np.float32, 0.0, "Attainment 8 points above England's mean for the SEN status at 16"
+    ),
+}
+
+
+def exam_metrics(exam: Exam, group: str) -> tuple[Metric, ...]:
+    """An exam's result for a group, and the sum and pupils it is the ratio of."""
+    name = exam.metric(group)
+    label = f"{exam.name.replace('_', ' ')}, {group.replace('_', ' ')} (each September)"
+    unit = "share" if exam.share else "points"
+    return (
+        internal(f"{name}_sum"),
+        internal(f"{name}_pupils"),
+        ratio(name, unit, label, f"{name}_sum", f"{name}_pupils", yearly=True),
+    )
+
+
+METRICS = (
+    *(m for exam in EXAMS for group in exam.groups for m in exam_metrics(exam, group)),
+    internal("sen_16_17_in_education"),
+    internal("sen_16_17"),
+    ratio(
+        "sen_16_17_in_education_share",
+        "share",
+        "Share of 16-17 year olds with SEN in education or training (each September)",
+        "sen_16_17_in_education",
+        "sen_16_17",
+        yearly=True,
+    ),
+    internal("ehcp_after_ks4_eet"),
+    internal("ehcp_after_ks4"),
+    ratio(
+        "ks4_destination_eet_share_ehcp",
+        "share",
+        "Share of young people with plans in education, employment or training the year "
+        "after Key Stage 4 (each September)",
+        "ehcp_after_ks4_eet",
+        "ehcp_after_ks4",
+        yearly=True,
+    ),
+)
+
+
+def build(model: SendModel) -> None:
+    """Each council's level for each exam and SEN status: where its cohort as it starts
+    matches its recent published results."""
+    c = model.councils
+    for exam in EXAMS:
+        pupils = cohort(model, exam.age)
+        targets = np.stack(
+            [exam.target(model, g) if g in exam.groups else np.full(c.n, np.nan) for g in GROUPS],
+            axis=1,
+        )
+        level = solve_level(exam, cells(model, pupils), circumstances(model, exam, pupils), targets)
+        c.attainment_level[exam.name] = level
+
+
+def solve_level(exam: Exam, cell: np.ndarray, shift: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """(councils, groups) levels at which each group's mean result, its pupils shifted by
+    their circumstances, equals its target; a group with no pupils in the starting cohort
+    takes the target itself (0 where the exam does not report the group)."""
+    target = targets.ravel()
+    if exam.share:
+        target = np.clip(target, TARGET_SHARE_LIMIT, 1 - TARGET_SHARE_LIMIT)
+    pupils = count_by(cell, len(target))
+
+    def mean(level: np.ndarray) -> np.ndarray:
+        return count_by(cell, len(target), score(exam, level[cell] + shift)) / np.maximum(pupils, 1)
+
+    low, high = np.full(len(target), exam.bounds[0]), np.full(len(target), exam.bounds[1])
+    level = solve_rising(mean, target, low, high, SOLVE_STEPS)
+    plain = logit(target) if exam.share else target
+    level = np.where(pupils == 0, plain, level)
+    return np.nan_to_num(level, nan=0.0).reshape(targets.shape)
+
+
+def step(model: SendModel) -> None:
+    """In August, pupils finishing Year 11 keep their SEN status and their Key Stage 4 result
+    relative to England's for that status: their chances after school read them."""
+    if model.month != KS4_DONE:
+        return
+    ch = model.children
+    exam = next(e for e in EXAMS if e.name == KS4)
+    idx = cohort(model, exam.age)
+    sen = ch.sen[idx]
+    ch.sen_at_ks4[idx] = np.where(sen == Sen.EHCP, Sen.EHCP, np.minimum(sen, Sen.SUPPORT))
+    group = status_group(sen)
+    level = model.councils.attainment_level[KS4].ravel()[cells(model, idx)]
+    england = np.array([model.profiles.outcomes_england[exam.data.format(g)] for g in GROUPS])
+    ch.ks4_gap[idx] = score(exam, level + circumstances(model, exam, idx)) - england[group]
+
+
+def status_group(sen: np.ndarray) -> np.ndarray:
+    """Index into GROUPS of SEN statuses ``sen``."""
+    return np.where(sen == Sen.EHCP, 2, np.where(sen >= Sen.SUPPORT, 1, 0))
+
+
+def score(exam: Exam, latent: np.ndarray) -> np.ndarray:
+    """A pupil's chance of reaching the standard, or their points."""
+    return expit(latent) if exam.share else np.clip(latent, 0.0, MAX_ATTAINMENT8)
+
+
+def cohort(model: SendModel, age: int) -> np.ndarray:
+    """Every child and young person of academic age ``age`` (slots)."""
+    ch = model.children
+    return np.flatnonzero(ch.active & (ch.age == age))
+
+
+def cells(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Council and SEN status group of children ``idx``, as ``council * 3 + group``."""
+    ch = model.children
+    return ch.la[idx].astype(np.int64) * len(GROUPS) + status_group(ch.sen[idx])
+
+
+def circumstances(model: SendModel, exam: Exam, idx: np.ndarray) -> np.ndarray:
+    """How far children ``idx``'s need, support and therapy waits move their results from
+    their council's level for their status (log-odds or points)."""
+    ch, p = model.children, model.cfg.behaviour.attainment
+    need = np.maximum(ch.severity[idx], 0.0)
+    progress = np.where(ch.sen[idx] >= Sen.SUPPORT, ch.progress[idx], 1.0) - 1.0
+    waiting = ch.therapy_wait[idx] >= 0
+    if exam.share:
+        return (
+            p.need_log_odds * need
+            + p.progress_log_odds * progress
+            + (p.therapy_wait_log_odds * waiting)
+        )
+    return p.need_points * need + p.progress_points * progress + p.therapy_wait_points * waiting
+
+
+def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
+    """In September, each exam's results summed by council and SEN status with the pupils
+    who sat it, and the destinations; nothing in other months."""
+    n = model.councils.n
+    september = model.month == SEPTEMBER
+    out = {}
+    for exam in EXAMS:
+        sums = np.zeros(n * len(GROUPS))
+        pupils = np.zeros(n * len(GROUPS))
+        if september:
+            idx = cohort(model, exam.age)
+            cell = cells(model, idx)
+            level = model.councils.attainment_level[exam.name].ravel()[cell]
+            results = score(exam, level + circumstances(model, exam, idx))
+            sums = count_by(cell, n * len(GROUPS), results)
+            pupils = count_by(cell, n * len(GROUPS))
+        for g, group in enumerate(GROUPS):
+            if group in exam.groups:
+                out[f"{exam.metric(group)}_sum"] = sums[g :: len(GROUPS)]
+                out[f"{exam.metric(group)}_pupils"] = pupils[g :: len(GROUPS)]
+    return out | destinations(model, n, september)
+
+
+def destinations(model: SendModel, n: int, september: bool) -> dict[str, np.ndarray]:
+    """Young people aged 16-17 with SEN at the end of Key Stage 4 in education or training;
+    those with plans then in education, employment or training the year after."""
+    names = ("sen_16_17_in_education", "sen_16_17", "ehcp_after_ks4_eet", "ehcp_after_ks4")
+    if not september:
+        return {name: np.zeros(n) for name in names}
+    ch = model.children
+    young = np.flatnonzero(ch.active & member(ch.age, SIXTEEN_SEVENTEEN))
+    status = placing.status_at_ks4(model, young)
+    sen = young[status >= Sen.SUPPORT]
+    learning = member(ch.place[sen], IN_EDUCATION_OR_TRAINING)
+    plans = young[(status == Sen.EHCP) & (ch.age[young] == AFTER_KS4)]
+    eet = ch.place[plans] != Place.NEET
+    return {
+        "sen_16_17_in_education": count_by(ch.la[sen], n, learning),
+        "sen_16_17": count_by(ch.la[sen], n),
+        "ehcp_after_ks4_eet": count_by(ch.la[plans], n, eet),
+        "ehcp_after_ks4": count_by(ch.la[plans], n),
+    }
+
+
+MECHANISM = Mechanism(
+    name="attainment",
+    step=step,
+    params=AttainmentParams,
+    fields=FIELDS,
+    metrics=METRICS,
+    build=build,
+    count=count_stocks,
+)

@@ -1,0 +1,124 @@
+"""Attainment and destinations: councils' results by SEN status start at their published
+levels, are recorded each September, and move with the support children get."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from sendsim.data import areas
+from sendsim.model.mechanisms import attainment
+from sendsim.model.mechanisms.attainment import EXAMS, GROUPS
+from sendsim.model.metrics import METRIC_BY_NAME
+from sendsim.model.model import SendModel
+from sendsim.model.profile import load_profiles
+from tests.conftest import make_config
+from tests.test_mechanisms import BASE
+
+ENGLAND = {"area.code": "england", "population.sample_fraction": 0.02, "run.calibrated": False}
+
+
+def test_each_council_starts_at_its_published_results():
+    """The starting cohort of each council and SEN status, with its own circumstances, scores
+    its council's recent published figure on average."""
+    model = SendModel(make_config(**ENGLAND))
+    c = model.councils
+    for exam in EXAMS:
+        idx = attainment.cohort(model, exam.age)
+        cell = attainment.cells(model, idx)
+        level = c.attainment_level[exam.name].ravel()[cell]
+        results = attainment.score(exam, level + attainment.circumstances(model, exam, idx))
+        size = c.n * len(GROUPS)
+        mean = np.bincount(cell, results, size) / np.maximum(np.bincount(cell, minlength=size), 1)
+        for g, group in enumerate(GROUPS):
+            if group not in exam.groups:
+                continue
+            held = np.bincount(cell, minlength=size)[g :: len(GROUPS)] > 0
+            target = exam.target(model, group)
+            np.testing.assert_allclose(mean[g :: len(GROUPS)][held], target[held], atol=1e-6)
+
+
+@cache
+def september_values(**changes) -> dict[str, np.ndarray]:
+    model = SendModel(make_config(**{**BASE, **changes}))
+    model.run(progress=False)
+    stocks = model.recorder.stocks
+    return {name: stocks[name].sum(axis=1) for name in stocks}
+
+
+def test_results_are_recorded_each_september_only():
+    stocks = september_values()
+    pupils = stocks["ks2_rwm_expected_share_ehcp_pupils"]
+    months = np.flatnonzero(pupils > 0)
+    np.testing.assert_array_equal(months, [8, 20, 32])  # September 2022, 2023 and 2024
+    for name in ("sen_16_17", "ehcp_after_ks4", "attainment8_no_sen_pupils"):
+        np.testing.assert_array_equal(np.flatnonzero(stocks[name] > 0), months)
+
+
+def test_published_levels_order_the_groups():
+    """Pupils with plans reach the standards less often than those on SEN support, and they
+    less often than pupils with no SEN, in the first September."""
+    s = september_values()
+
+    def value(name: str) -> float:
+        return s[f"{name}_sum"][8] / s[f"{name}_pupils"][8]
+
+    for exam in EXAMS:
+        shown = [value(exam.metric(g)) for g in exam.groups]
+        assert shown == sorted(shown, reverse=True), exam.name
+
+
+@pytest.mark.parametrize("name", ["ks2_rwm_expected_share_sen_support", "attainment8_sen_support"])
+def test_better_support_raises_results(name):
+    """Staff trained in SEND meet more need at SEN support: those pupils' results rise (the
+    levels are set under today's policy, so only their support differs)."""
+    trained = september_values(**{"policy.inclusion.staff_training_coverage": 1.0})
+    today = september_values()
+    ratio = lambda s: s[f"{name}_sum"][32] / s[f"{name}_pupils"][32]  # noqa: E731
+    assert ratio(trained) > ratio(today)
+
+
+def test_missing_published_figures_take_englands_and_are_named():
+    """Councils without a figure for a measure take England's (pupil-weighted), not zero, and
+    the profile names them."""
+    cfg = make_config(**ENGLAND)
+    prof = load_profiles("england", 2019, cfg.behaviour.demography)
+    filled = {m: codes for m, codes in prof.outcomes_filled.items() if codes}
+    assert filled, "2019 has councils without Level 2 figures"
+    for measure, codes in filled.items():
+        values = prof.outcomes[measure]
+        missing = np.isin(prof.codes, codes)
+        assert np.all(values[missing] > 0)
+        assert np.ptp(values[missing]) == 0  # one national figure
+    assert set(prof.outcomes) == set(areas.OUTCOMES)
+
+
+def test_years_without_comparable_results_are_left_out():
+    """No Key Stage 2 tests in 2020 or 2021, and teacher-assessed Key Stage 4 grades: a run
+    from 2022 averages 2018, 2019 and 2022 for Key Stage 2."""
+    cfg = make_config(**ENGLAND)
+    prof = load_profiles("E08000007", 2022, cfg.behaviour.demography)
+    history = areas.load_history()
+    ks2 = history.filter(
+        (history["la_code"] == "E08000007")
+        & (history["measure"] == "ks2_rwm_expected_ehcp_pct")
+        & history["year"].is_in([2018, 2019, 2022])
+    )["value"]
+    assert prof.outcomes["ks2_rwm_expected_ehcp_pct"][0] == pytest.approx(ks2.mean())
+
+
+def test_the_summary_holds_the_latest_years_results():
+    """A run's summary (and a sensitivity output at its end) reads the last September's
+    results, though the last date is a January."""
+    from sendsim.results import RunResults
+
+    model = SendModel(make_config(**{**BASE, "run.years": 2}))
+    model.run(progress=False)
+    results = RunResults(model)
+    for name in ("ks2_rwm_expected_share_ehcp", "sen_16_17_in_education_share"):
+        metric = METRIC_BY_NAME[name]
+        series = results.metric(metric)[:, 0]
+        assert np.isnan(series[-1]) and np.isfinite(series[20])  # January 2024; September 2023
+        assert results.horizon_value(metric)[0] == series[20]
