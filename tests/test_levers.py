@@ -206,9 +206,12 @@ def test_lever_docs_are_current():
 
     doc = (Path(__file__).parents[1] / "docs" / "levers.md").read_text()
     assert markdown(lever_table(effects=True)) in doc
-    mechanisms = doc.split("## Lever table")[0]
+    mechanisms = doc.split("## Mechanisms")[1].split("## Measured")[0]
     for key in lever_table()["key"]:
         assert f"`{key.removeprefix('policy.')}`" in mechanisms, key
+    for row in (line for line in mechanisms.splitlines() if line.startswith("| `")):
+        lever, actor, mechanism, changes, source = row.strip("| ").split(" | ")
+        assert ":" in actor and mechanism and changes and source, lever  # actor: decision
 
 
 def test_mental_health_support_teams_follow_the_published_roll_out():

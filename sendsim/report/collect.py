@@ -38,24 +38,31 @@ BASELINE = "baseline"
 #: Placements whose plans cost the high needs block, as the model names them.
 PLACEMENTS = tuple(PLACE_NAMES[p] for p in FUNDED_PLACES)
 #: Metrics the report reads (a run missing one cannot be reported).
-NEEDED_METRICS = (
-    "ehcp_caseload",
-    "ehcp_per_10k_0_25",
-    "population_0_25",
-    *(f"ehcp_{p}" for p in PLACEMENTS),
-    *(f"placement_share_{p}" for p in ("mainstream", "resourced", "state_special", "independent")),
-    "hn_income_gbp",
-    "hn_spend_gbp",
-    *(f"hn_spend_{p}_gbp" for p in PLACEMENTS),
-    "hn_spend_central_gbp",
-    "dsg_cumulative_balance_gbp",
-    "councils_deficit_over_reserves",
-    "new_plans",
-    "issued_within_20_weeks",
-    "mean_months_unmet_need",
-    "neet_rate_16_25",
-    *(i.metric for i in INDICATORS),
-)
+NEEDED_METRICS = tuple(
+    dict.fromkeys(
+        (
+            "ehcp_caseload",
+            "ehcp_per_10k_0_25",
+            "population_0_25",
+            *(f"ehcp_{p}" for p in PLACEMENTS),
+            *(
+                f"placement_share_{p}"
+                for p in ("mainstream", "resourced", "state_special", "independent")
+            ),
+            "hn_income_gbp",
+            "hn_spend_gbp",
+            *(f"hn_spend_{p}_gbp" for p in PLACEMENTS),
+            "hn_spend_central_gbp",
+            "dsg_cumulative_balance_gbp",
+            "councils_deficit_over_reserves",
+            "new_plans",
+            "issued_within_20_weeks",
+            "mean_months_unmet_need",
+            "neet_rate_16_25",
+            *(i.metric for i in INDICATORS),
+        )
+    )
+)  # each once: the headline indicators read some of the others
 
 
 @dataclass(frozen=True)
