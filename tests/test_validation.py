@@ -115,7 +115,8 @@ def test_attainment_errors_are_points_and_held_to_persistence():
     ours = scored.filter((pl.col("method") == "sendsim") & (pl.col("level") == "council"))
     assert ours["mape"][0] == pytest.approx(2.0)  # 15 - 13 points
     targets = scores.targets(scored)
-    row = targets.filter(pl.col("target").str.starts_with("Attainment 8, ehcp")).row(0, named=True)
+    chosen = pl.col("target").str.starts_with("Attainment 8, EHC plans")
+    row = targets.filter(chosen).row(0, named=True)
     assert row["unit"] == "points" and row["high"] == pytest.approx(np.mean([87, 92, 112, 67]))
     assert row["met"]
 
@@ -207,4 +208,4 @@ def test_a_short_validation_writes_its_page_and_scores(tmp_path):
         (pl.col("measure") == "level2_em_age19_ehcp_pct") & (pl.col("level") == "council")
     )
     assert set(results["method"]) >= {"sendsim", "persistence"}  # 2020 and 2021 published
-    assert "Level 2 in English and maths by 19, ehcp" in page
+    assert "Level 2 in English and maths by 19, EHC plans" in page

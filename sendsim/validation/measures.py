@@ -19,7 +19,7 @@ import polars as pl
 
 from sendsim.data import areas
 from sendsim.model.codes import PLACE_LABELS, Sen
-from sendsim.model.mechanisms.attainment import EXAMS
+from sendsim.model.mechanisms.attainment import EXAMS, GROUP_LABELS
 from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.model.operations.cases import PLACED_NEW_PLANS
 from sendsim.model.ops import count_by
@@ -61,11 +61,6 @@ PLACED = {
     "ehcp_independent": "independent special schools",
 }
 SPEND = "hn_spend_gbp"
-EXAM_LABELS = {
-    "ks2_rwm_expected_share": "Key Stage 2 expected standard",
-    "attainment8": "Attainment 8",
-    "level2_em_at_19_share": "Level 2 in English and maths by 19",
-}
 MEASURES = (
     Measure("ehcp_total", "EHC plans (caseload)", "january"),
     *(Measure(n, f"EHC plans aged {BAND_LABELS[n]}", "january") for n in AGE_BANDS),
@@ -103,7 +98,7 @@ MEASURES = (
     *(
         Measure(
             exam.data.format(group),
-            f"{EXAM_LABELS[exam.name]}, {group.replace('_', ' ')}",
+            f"{exam.label}, {GROUP_LABELS[group]}",
             "september",
             "share" if exam.share else "points",
             source=exam.metric(group),
@@ -120,7 +115,7 @@ MEASURES = (
     ),
     Measure(
         "eet_after_ks4_ehcp_pct",
-        "Plans: in education, employment or training after Key Stage 4",
+        "EHC plans: in education, employment or training after Key Stage 4",
         "september",
         "share",
         source="ks4_destination_eet_share_ehcp",

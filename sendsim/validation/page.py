@@ -144,6 +144,8 @@ def _error(forecast: float | None, actual: float, kind: str) -> str:
         return DASH
     if kind == "share":
         return pct((forecast - actual) * 100, signed=True).replace("%", " pp")
+    if kind == "points":
+        return pct(forecast - actual, signed=True).replace("%", " points")
     return pct((forecast / actual - 1) * 100, signed=True)
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 GROUPS = ("no_sen", "sen_support", "ehcp")  # SEN status at the exam, as the data group it
+GROUP_LABELS = {"no_sen": "no SEN", "sen_support": "SEN support", "ehcp": "EHC plans"}
 SOLVE_STEPS = 50  # bisection halvings of a council's level
 KS4 = "attainment8"  # the exam whose result stays with a young person (FIELDS)
 KS4_DONE = 8  # August: Year 11 is over, results are known
@@ -48,6 +49,7 @@ class Exam:
 
     Attributes:
         name: metric stem; the metric of each group is ``<name>_<group>``.
+        label: what it measures, in words.
         age: academic age of the cohort that sits it.
         groups: the SEN statuses it is reported for.
         share: a share reaching a standard (logistic in the child's chance), else points.
@@ -56,6 +58,7 @@ class Exam:
     """
 
     name: str
+    label: str
     age: int
     groups: tuple[str, ...]
     share: bool
@@ -72,10 +75,27 @@ class Exam:
 
 
 EXAMS = (
-    Exam("ks2_rwm_expected_share", 10, GROUPS, True, "ks2_rwm_expected_{}_pct", (-15.0, 15.0)),
-    Exam("attainment8", 15, GROUPS, False, "attainment8_{}_score", (-100.0, 200.0)),
+    Exam(
+        "ks2_rwm_expected_share",
+        "Key Stage 2 reading, writing and maths at the expected standard",
+        10,
+        GROUPS,
+        True,
+        "ks2_rwm_expected_{}_pct",
+        (-15.0, 15.0),
+    ),
+    Exam(
+        "attainment8",
+        "Attainment 8",
+        15,
+        GROUPS,
+        False,
+        "attainment8_{}_score",
+        (-100.0, 200.0),
+    ),
     Exam(
         "level2_em_at_19_share",
+        "Level 2 in English and maths by 19",
         18,
         GROUPS[1:],
         True,
@@ -167,7 +187,7 @@ FIELDS = {
 def exam_metrics(exam: Exam, group: str) -> tuple[Metric, ...]:
     """An exam's result for a group, and the sum and pupils it is the ratio of."""
     name = exam.metric(group)
-    label = f"{exam.name.replace('_', ' ')}, {group.replace('_', ' ')} (each September)"
+    label = f"{exam.label}, {GROUP_LABELS[group]} (each September)"
     unit = "share" if exam.share else "points"
     return (
         internal(f"{name}_sum"),
