@@ -83,7 +83,7 @@ class Icb(mesa.Agent):
     def grow_budgets(model: SendModel) -> None:
         """A month of growth of ICB allocations."""
         growth = model.cfg.behaviour.health.icb_budget_growth_per_year
-        model.icbs.budget_gbp *= (1 + growth) ** (1 / 12)
+        model.icbs.budget_gbp *= (1 + growth) ** (1 / MONTHS_PER_YEAR)
 
     @staticmethod
     def duty_share(model: SendModel) -> float:
