@@ -283,7 +283,11 @@ NOTES = (
     "matched to: not an independent test. No spend outturn is held.",
     "2020 and 2021 were disrupted by COVID-19.",
     "Published plans ceased end in 2021 and assessments completed start in 2022.",
-    "Errors are % of the published figure; for the 20-week share, percentage points (pp).",
+    "Errors are % of the published figure; for shares (the 20-week share, children's results "
+    "and destinations) percentage points (pp); for Attainment 8, points.",
+    "Children's results are those of the September after the exams; Key Stage 2 had no tests "
+    "in 2020 and 2021 and Key Stage 4 grades were assessed by teachers, so those years are "
+    "not scored.",
 )
 
 
