@@ -151,6 +151,12 @@ POST16_PLACES = (Place.FE, Place.SPECIALIST_POST16)
 FUNDED_PLACES = tuple(p for p in Place.codes() if p not in (Place.EMPLOYMENT, Place.NEET))
 
 
+def sen_group(sen: np.ndarray) -> np.ndarray:
+    """The published group of SEN statuses ``sen``: 0 no SEN, 1 SEN support (with a request or
+    assessment under way), 2 an EHC plan."""
+    return np.where(sen == Sen.EHCP, 2, np.where(sen >= Sen.SUPPORT, 1, 0))
+
+
 def member(codes: np.ndarray, members: tuple[int, ...] | np.ndarray) -> np.ndarray:
     """Whether each code is one of ``members`` (comparisons: faster than ``np.isin`` here)."""
     out = codes == members[0]

@@ -26,7 +26,7 @@ from scipy.special import expit, logit
 
 from sendsim.config.params import param
 from sendsim.dates import SEPTEMBER
-from sendsim.model.codes import Place, Sen, member
+from sendsim.model.codes import EDUCATION_PLACES, Place, Sen, member, sen_group
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import placing
 from sendsim.model.ops import count_by, solve_rising
@@ -35,7 +35,7 @@ from sendsim.model.recording import Census, Metric, internal, ratio
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-GROUPS = ("no_sen", "sen_support", "ehcp")  # SEN status at the exam, as the data group it
+GROUPS = ("no_sen", "sen_support", "ehcp")  # SEN status at the exam, in sen_group order
 GROUP_LABELS = {"no_sen": "no SEN", "sen_support": "SEN support", "ehcp": "EHC plans"}
 SOLVE_STEPS = 50  # bisection halvings of a council's level
 KS4 = "attainment8"  # the exam whose result stays with a young person (FIELDS)
@@ -104,15 +104,10 @@ EXAMS = (
     ),
 )
 MAX_ATTAINMENT8 = 90.0  # ten slots, English and maths double-weighted, grade 9 at most
+#: School, college, AP, and work with training (apprenticeships, supported internships).
 IN_EDUCATION_OR_TRAINING = (
-    Place.MAINSTREAM,
-    Place.RESOURCED,
-    Place.STATE_SPECIAL,
-    Place.INDEPENDENT,
-    Place.AP,
-    Place.FE,
-    Place.SPECIALIST_POST16,
-    Place.EMPLOYMENT,  # apprenticeships and supported internships: work with training
+    *(p for p in EDUCATION_PLACES if p != Place.EARLY_YEARS),
+    Place.EMPLOYMENT,
 )
 SIXTEEN_SEVENTEEN = (16, 17)
 AFTER_KS4 = 16  # academic age in the year after Key Stage 4
@@ -265,15 +260,10 @@ def step(model: SendModel) -> None:
     idx = cohort(model, exam.age)
     sen = ch.sen[idx]
     ch.sen_at_ks4[idx] = np.where(sen == Sen.EHCP, Sen.EHCP, np.minimum(sen, Sen.SUPPORT))
-    group = status_group(sen)
+    group = sen_group(sen)
     level = model.councils.attainment_level[KS4].ravel()[cells(model, idx)]
     england = np.array([model.profiles.outcomes_england[exam.data.format(g)] for g in GROUPS])
     ch.ks4_gap[idx] = score(exam, level + circumstances(model, exam, idx)) - england[group]
-
-
-def status_group(sen: np.ndarray) -> np.ndarray:
-    """Index into GROUPS of SEN statuses ``sen``."""
-    return np.where(sen == Sen.EHCP, 2, np.where(sen >= Sen.SUPPORT, 1, 0))
 
 
 def score(exam: Exam, latent: np.ndarray) -> np.ndarray:
@@ -290,7 +280,7 @@ def cohort(model: SendModel, age: int) -> np.ndarray:
 def cells(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """Council and SEN status group of children ``idx``, as ``council * 3 + group``."""
     ch = model.children
-    return ch.la[idx].astype(np.int64) * len(GROUPS) + status_group(ch.sen[idx])
+    return ch.la[idx].astype(np.int64) * len(GROUPS) + sen_group(ch.sen[idx])
 
 
 def circumstances(model: SendModel, exam: Exam, idx: np.ndarray) -> np.ndarray:

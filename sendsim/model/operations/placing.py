@@ -24,6 +24,7 @@ from sendsim.model.codes import (
     Sen,
     Waiting,
     member,
+    sen_group,
 )
 from sendsim.model.institutions.council import Council
 from sendsim.model.institutions.schools import MainstreamSchool
@@ -298,7 +299,8 @@ def status_at_ks4(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """SEN status of young people ``idx`` at the end of Key Stage 4: as recorded then, or,
     for those past it when the run began, their plan or else whether they ever had SEND."""
     ch = model.children
-    guess = np.where(ch.sen[idx] == Sen.EHCP, Sen.EHCP, np.where(ch.had_sen[idx], Sen.SUPPORT, 0))
+    ever = np.where(ch.had_sen[idx], Sen.SUPPORT, Sen.NONE)
+    guess = np.where(ch.sen[idx] == Sen.EHCP, Sen.EHCP, ever)
     return np.where(ch.sen_at_ks4[idx] >= 0, ch.sen_at_ks4[idx], guess)
 
 
@@ -312,9 +314,7 @@ def neet_risk(model: SendModel, idx: np.ndarray) -> np.ndarray:
     risk = np.array([1.0, not_eet("sen_support"), not_eet("ehcp")])
     risk[1:] /= not_eet("no_sen")
     routes = model.cfg.behaviour.effects.level2_neet_reduction * model.policy.post16.level2_routes
-    status = status_at_ks4(model, idx)
-    group = np.where(status == Sen.EHCP, 2, np.where(status >= Sen.SUPPORT, 1, 0))
-    return 1 + (risk[group] - 1) * (1 - routes)
+    return 1 + (risk[sen_group(status_at_ks4(model, idx))] - 1) * (1 - routes)
 
 
 def finish_education(model: SendModel, idx: np.ndarray) -> None:
