@@ -122,3 +122,79 @@ def test_the_summary_holds_the_latest_years_results():
         series = results.metric(metric)[:, 0]
         assert np.isnan(series[-1]) and np.isfinite(series[20])  # January 2024; September 2023
         assert results.horizon_value(metric)[0] == series[20]
+
+
+def test_a_councils_results_move_from_year_to_year_by_its_published_spread():
+    """Each year's shift of a council's result is a draw of its own year-to-year spread,
+    centred on none, the same in every scenario of a seed and new in each year."""
+    from types import SimpleNamespace
+
+    from sendsim.model.rng import Streams
+
+    exam = EXAMS[0]
+    spread = np.array([[0.01, 0.03, 0.05], [0.02, 0.0, 0.04]])
+    councils = SimpleNamespace(key=np.array([352, 356]), attainment_spread={exam.name: spread})
+
+    def shifts(seed: int) -> np.ndarray:
+        years = range(2000, 4000)
+        model = lambda y: SimpleNamespace(councils=councils, streams=Streams(seed), year=y)  # noqa: E731
+        return np.array([attainment.cohort_shift(model(y), exam) for y in years])
+
+    drawn = shifts(1)
+    np.testing.assert_allclose(drawn.std(axis=0), spread.ravel(), rtol=0.05)
+    np.testing.assert_allclose(drawn.mean(axis=0), 0, atol=0.003)
+    np.testing.assert_array_equal(drawn, shifts(1))
+    assert not np.array_equal(drawn, shifts(2))
+
+
+def test_the_spread_is_a_councils_year_to_year_changes_pooled_with_the_median():
+    import polars as pl
+
+    from sendsim.model.profile import SPREAD_PRIOR_PAIRS, _year_to_year_spread
+
+    history = pl.DataFrame(
+        {
+            "la_code": ["A"] * 4 + ["B"] * 4 + ["C"] * 2,
+            "year": [2016, 2017, 2018, 2019] * 2 + [2016, 2019],  # C: no consecutive years
+            "value": [10.0, 12.0, 10.0, 12.0, 10.0, 11.0, 10.0, 11.0, 10.0, 30.0],
+        }
+    )
+    spread = _year_to_year_spread(history, pl.DataFrame({"la_code": ["A", "B", "C"]}))
+    a, b, median = 2.0, 0.5, 1.25  # each council's changes squared over 2, and their median
+    k = 3
+    expected = [(k * v + SPREAD_PRIOR_PAIRS * median) / (k + SPREAD_PRIOR_PAIRS) for v in (a, b)]
+    np.testing.assert_allclose(spread, np.sqrt([*expected, median]))
+
+
+def test_destinations_after_key_stage_4_match_englands_published_shares():
+    """Young people leaving Year 11 become NEET as their council's and status's published
+    share not in sustained education, employment or training says: England's shares with plans
+    in sustained destinations, and with SEN in education at 16-17, come out as published."""
+    model = SendModel(
+        make_config(
+            **{**ENGLAND, "population.sample_fraction": 0.1, "run.start": "2019-01", "run.years": 3}
+        )
+    )
+    model.run(progress=False)
+    stocks, england = model.recorder.stocks, model.profiles.outcomes_england
+    for name, published in (
+        ("ks4_destination_eet_share_ehcp", "eet_after_ks4_ehcp_pct"),
+        ("sen_16_17_in_education_share", "sen_16_17_in_education_pct"),
+    ):
+        metric = METRIC_BY_NAME[name]
+        rows = [20, 32]  # September 2020 and 2021
+        share = stocks[metric.numerator][rows].sum(axis=1) / stocks[metric.denominator][rows].sum(1)
+        np.testing.assert_allclose(share, england[published] / 100, atol=0.025)
+
+
+def test_better_results_at_key_stage_4_lower_the_chance_of_becoming_neet():
+    from sendsim.model.operations import placing
+
+    model = SendModel(make_config(**BASE))
+    ch = model.children
+    idx = attainment.cohort(model, attainment.AFTER_KS4 - 1)
+    ch.ks4_gap[idx] = -10.0
+    behind = placing.neet_after_ks4(model, idx)
+    ch.ks4_gap[idx] = 10.0
+    ahead = placing.neet_after_ks4(model, idx)
+    assert np.all(ahead < behind) and 0 < ahead.mean() < behind.mean() < 1

@@ -23,6 +23,8 @@ ENGLAND = "england"
 DATA_YEAR = 2022  # the January the council table describes; earlier starts read the history
 INDEPENDENT_GROWTH_YEARS = 3  # years over which the independent market's recent growth is read
 OUTCOME_YEARS = 3  # latest comparable years of each outcome measure averaged per council
+SPREAD_PRIOR_PAIRS = 2  # a council's year-to-year spread is pooled with England's median as if
+# England's were seen over this many pairs of consecutive years
 
 #: Data placement groups (areas.PLACEMENTS order) → model placements.
 DATA_PLACE = np.array(
@@ -119,6 +121,7 @@ class Profiles:
     outcomes: dict[str, np.ndarray]  # areas.OUTCOMES: recent comparable years' mean (data units)
     outcomes_filled: dict[str, list[str]]  # councils given England's figure, by measure
     outcomes_england: dict[str, float]  # England's figure (councils weighted by pupils)
+    outcomes_spread: dict[str, np.ndarray]  # year-to-year standard deviation (data units)
 
     @property
     def n(self) -> int:
@@ -227,7 +230,7 @@ def _outcomes(rows: pl.DataFrame, all_rows: pl.DataFrame, year: int) -> dict[str
         & (pl.col("year") <= year)
         & pl.col("value").is_not_null()
     )
-    values, filled, national = {}, {}, {}
+    values, filled, national, spread = {}, {}, {}, {}
     for measure in areas.OUTCOMES:
         skip = areas.OUTCOME_YEARS_NOT_COMPARABLE.get(measure, ())
         recent = (
@@ -247,7 +250,36 @@ def _outcomes(rows: pl.DataFrame, all_rows: pl.DataFrame, year: int) -> dict[str
         mine = rows.select("la_code").join(recent, on="la_code", how="left")
         filled[measure] = mine.filter(pl.col("value").is_null())["la_code"].to_list()
         values[measure] = mine["value"].fill_null(england).to_numpy().astype(np.float64)
-    return {"outcomes": values, "outcomes_filled": filled, "outcomes_england": national}
+        comparable = history.filter((pl.col("measure") == measure) & ~pl.col("year").is_in(skip))
+        spread[measure] = _year_to_year_spread(comparable, rows)
+    return {
+        "outcomes": values,
+        "outcomes_filled": filled,
+        "outcomes_england": national,
+        "outcomes_spread": spread,
+    }
+
+
+def _year_to_year_spread(history: pl.DataFrame, rows: pl.DataFrame) -> np.ndarray:
+    """Each council's standard deviation of a measure from year to year (its consecutive
+    years' changes over root 2), pooled with the median council's by the pairs seen."""
+    pairs = (
+        history.sort("year")
+        .with_columns(
+            pl.col("value").diff().over("la_code").alias("change"),
+            pl.col("year").diff().over("la_code").alias("gap"),
+        )
+        .filter(pl.col("gap") == 1)
+        .group_by("la_code")
+        .agg((pl.col("change") ** 2 / 2).mean().alias("variance"), pl.len().alias("pairs"))
+    )
+    typical = float(pairs["variance"].median() or 0.0)
+    mine = rows.select("la_code").join(pairs, on="la_code", how="left").fill_null(0)
+    k = mine["pairs"].to_numpy().astype(np.float64)
+    pooled = (k * mine["variance"].to_numpy() + SPREAD_PRIOR_PAIRS * typical) / (
+        k + SPREAD_PRIOR_PAIRS
+    )
+    return np.sqrt(pooled)
 
 
 # -- filling missing values explicitly ----------------------------------------------------

@@ -291,6 +291,7 @@ class CouncilTable:
     better_value_years_left: np.ndarray = field(init=False)  # of its DBV plan
     capitalised_gbp: np.ndarray = field(init=False)  # deficit met by exceptional support
     attainment_level: dict[str, np.ndarray] = field(init=False)  # (n, SEN group) per exam
+    attainment_spread: dict[str, np.ndarray] = field(init=False)  # its cohorts' standard deviation
 
     def __post_init__(self) -> None:
         self.request_scale = np.zeros(self.n)
@@ -328,6 +329,7 @@ class CouncilTable:
         self.better_value_years_left = np.zeros(self.n, np.int64)
         self.capitalised_gbp = np.zeros(self.n)
         self.attainment_level = {}
+        self.attainment_spread = {}
 
 
 class Council(mesa.Agent):

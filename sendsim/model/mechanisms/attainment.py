@@ -9,8 +9,8 @@ set when the run starts so that its cohort, as it then is, matches the council's
 published results (:attr:`Profiles.outcomes`); from then on the results move as support, need
 and who holds plans move. Level 2 in English and maths by 19 follows alike. Destinations
 (16-17 year olds with SEN in education or training; young people with plans in education,
-employment or training the year after Key Stage 4) are read from where the model's young
-people are.
+employment or training throughout October-March after Key Stage 4, the published sustained
+destination) are read from where the model's young people are.
 
 Every measure is recorded once a year, at the 1st of September after the exams (the cohort
 still at the age it sat them): Key Stage 2 2023 is at 2023-09-01. Other months hold no value.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import expit, logit, ndtri
 
 from sendsim.config.params import param
 from sendsim.dates import SEPTEMBER
@@ -41,6 +41,7 @@ SOLVE_STEPS = 50  # bisection halvings of a council's level
 KS4 = "attainment8"  # the exam whose result stays with a young person (FIELDS)
 KS4_DONE = 8  # August: Year 11 is over, results are known
 TARGET_SHARE_LIMIT = 0.001  # a council's published 0% or 100% sought as 0.1% or 99.9%
+UNIFORM_TAIL = 1e-12  # uniform draws kept this far inside (0, 1) for a normal quantile
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,15 @@ class Exam:
         """Each council's recent published figure (shares as 0-1)."""
         value = model.profiles.outcomes[self.data.format(group)]
         return value / 100.0 if self.share else value
+
+    def spread(self, model: SendModel, group: str) -> np.ndarray:
+        """Each council's year-to-year standard deviation of its published figure."""
+        value = model.profiles.outcomes_spread[self.data.format(group)]
+        return value / 100.0 if self.share else value
+
+    @property
+    def top(self) -> float:
+        return 1.0 if self.share else MAX_ATTAINMENT8
 
 
 EXAMS = (
@@ -118,21 +128,25 @@ class AttainmentParams:
     """How a child's circumstances move their results (the same in every council)."""
 
     need_log_odds: float = param(
-        -4.0,
-        -10.0,
+        0.0,
+        -1.0,
         0.0,
         unit="log-odds per need level",
-        label="Change in the log-odds of reaching a standard per unit of need level",
-        source="Assumption: within each SEN status, higher needs reach the standards less "
-        "often; the level of each status is matched to each council's results",
+        label="Change in the log-odds of reaching a standard per unit of need level, within "
+        "an SEN status",
+        source="Estimated from 2016-2019 [dfe-lait] (docs/outcomes.md): +1.6 ± 0.7; results "
+        "of SEN support and plans did not rise where plans grew faster, as a need effect "
+        "would make them. Held at 0, the nearest value that lowers results; the range reaches "
+        "beyond the estimate's 99.9% interval (-0.6)",
     )
     need_points: float = param(
-        -30.0,
-        -60.0,
+        -3.0,
+        -32.0,
         0.0,
         unit="Attainment 8 points per need level",
-        label="Change in Attainment 8 per unit of need level",
-        source="Assumption, as need_log_odds",
+        label="Change in Attainment 8 per unit of need level, within an SEN status",
+        source="Estimated as need_log_odds from 2017-2019 (docs/outcomes.md): -3.3 ± 14.6; "
+        "the range is its 95% interval below 0",
     )
     progress_log_odds: float = param(
         2.0,
@@ -176,6 +190,9 @@ FIELDS = {
     "ks4_gap": ChildField(
         np.float32, 0.0, "Attainment 8 points above England's mean for the SEN status at 16"
     ),
+    "neet_after_ks4": ChildField(
+        np.bool_, False, "NEET in a month of October-March after Key Stage 4 (not sustained)"
+    ),
 }
 
 
@@ -208,8 +225,8 @@ METRICS = (
     ratio(
         "ks4_destination_eet_share_ehcp",
         "share",
-        "Share of young people with plans in education, employment or training the year "
-        "after Key Stage 4 (each September)",
+        "Share of young people with plans in education, employment or training throughout "
+        "October-March after Key Stage 4 (each September)",
         "ehcp_after_ks4_eet",
         "ehcp_after_ks4",
         yearly=True,
@@ -229,6 +246,11 @@ def build(model: SendModel) -> None:
         )
         level = solve_level(exam, cells(model, pupils), circumstances(model, exam, pupils), targets)
         c.attainment_level[exam.name] = level
+        c.attainment_spread[exam.name] = np.stack(
+            [exam.spread(model, g) if g in exam.groups else np.zeros(c.n) for g in GROUPS], axis=1
+        )
+    young = cohort(model, AFTER_KS4)  # a run starts in January, its window half seen
+    model.children.neet_after_ks4[young] = model.children.place[young] == Place.NEET
 
 
 def solve_level(exam: Exam, cell: np.ndarray, shift: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -252,7 +274,11 @@ def solve_level(exam: Exam, cell: np.ndarray, shift: np.ndarray, targets: np.nda
 
 def step(model: SendModel) -> None:
     """In August, pupils finishing Year 11 keep their SEN status and their Key Stage 4 result
-    relative to England's for that status: their chances after school read them."""
+    relative to England's for that status: their chances after school read them. From October
+    to March after, whoever is NEET has no sustained destination."""
+    if model.month in placing.SUSTAINED_MONTHS:
+        idx = cohort(model, AFTER_KS4)
+        model.children.neet_after_ks4[idx] |= model.children.place[idx] == Place.NEET
     if model.month != KS4_DONE:
         return
     ch = model.children
@@ -260,10 +286,22 @@ def step(model: SendModel) -> None:
     idx = cohort(model, exam.age)
     sen = ch.sen[idx]
     ch.sen_at_ks4[idx] = np.where(sen == Sen.EHCP, Sen.EHCP, np.minimum(sen, Sen.SUPPORT))
+    ch.neet_after_ks4[idx] = False
     group = sen_group(sen)
     level = model.councils.attainment_level[KS4].ravel()[cells(model, idx)]
     england = np.array([model.profiles.outcomes_england[exam.data.format(g)] for g in GROUPS])
     ch.ks4_gap[idx] = score(exam, level + circumstances(model, exam, idx)) - england[group]
+
+
+def cohort_shift(model: SendModel, exam: Exam) -> np.ndarray:
+    """This year's shift of each council's published result for each SEN status (``council *
+    3 + group``) beyond what its pupils explain (school, teaching and test effects): a draw of
+    the council's year-to-year spread, the same in every scenario of a seed."""
+    c = model.councils
+    cell = c.key.astype(np.int64)[:, None] * len(GROUPS) + np.arange(len(GROUPS))
+    u = model.streams.uniform(f"cohort.{exam.name}", cell.ravel(), model.year)
+    z = ndtri(np.clip(u, UNIFORM_TAIL, 1 - UNIFORM_TAIL))
+    return c.attainment_spread[exam.name].ravel() * z
 
 
 def score(exam: Exam, latent: np.ndarray) -> np.ndarray:
@@ -313,8 +351,9 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
             cell = cells(model, idx)
             level = model.councils.attainment_level[exam.name].ravel()[cell]
             results = score(exam, level + circumstances(model, exam, idx))
-            sums = count_by(cell, n * len(GROUPS), results)
             pupils = count_by(cell, n * len(GROUPS))
+            mean = count_by(cell, n * len(GROUPS), results) / np.maximum(pupils, 1)
+            sums = np.clip(mean + cohort_shift(model, exam), 0.0, exam.top) * pupils
         for g, group in enumerate(GROUPS):
             if group in exam.groups:
                 out[f"{exam.metric(group)}_sum"] = sums[g :: len(GROUPS)]
@@ -324,7 +363,8 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
 
 def destinations(model: SendModel, n: int, september: bool) -> dict[str, np.ndarray]:
     """Young people aged 16-17 with SEN at the end of Key Stage 4 in education or training;
-    those with plans then in education, employment or training the year after."""
+    those with plans at its end in education, employment or training throughout October-March
+    of the year after (the published sustained destination)."""
     names = ("sen_16_17_in_education", "sen_16_17", "ehcp_after_ks4_eet", "ehcp_after_ks4")
     if not september:
         return {name: np.zeros(n) for name in names}
@@ -334,7 +374,7 @@ def destinations(model: SendModel, n: int, september: bool) -> dict[str, np.ndar
     sen = young[status >= Sen.SUPPORT]
     learning = member(ch.place[sen], IN_EDUCATION_OR_TRAINING)
     plans = young[(status == Sen.EHCP) & (ch.age[young] == AFTER_KS4)]
-    eet = ch.place[plans] != Place.NEET
+    eet = ~ch.neet_after_ks4[plans]
     return {
         "sen_16_17_in_education": count_by(ch.la[sen], n, learning),
         "sen_16_17": count_by(ch.la[sen], n),

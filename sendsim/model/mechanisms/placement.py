@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 #: Placements reported as shares of plans (``placement_share_<name>``): post-16 together.
-ATTAINMENT8_STEP = 10.0  # Attainment 8 points: a grade in each of its ten slots
 SHARE_OF_PLANS = {
     **{n: PLACE_LABELS[p] for p, n in PLACE_NAMES.items() if p not in POST16_PLACES},
     "post16": "Post-16 education",
@@ -201,29 +200,14 @@ class PlacementParams:
         label="Share of young people over 19 with plans in FE who finish their course each year",
         source="Assumption: plans at 20-25 are a quarter of those at 16-19 ([dfe-ehcp] age bands)",
     )
-    fe_dropout_per_year: float = param(
-        0.04,
-        0.0,
-        0.3,
-        unit="per year",
-        label="Yearly chance a young person without SEND drops out of FE into NEET",
-        source="Assumption",
-    )
     neet_exit_per_year: float = param(
         0.4,
         0.05,
         1.0,
         unit="per year",
         label="Yearly chance a NEET young person moves into education, work or training",
-        source="Assumption",
-    )
-    neet_entry_per_year: float = param(
-        0.04,
-        0.0,
-        0.3,
-        unit="per year",
-        label="Yearly chance a young person aged 16-25 without SEND becomes NEET",
-        source="Assumption: ONS NEET rate of ~11% among 16-24 year olds",
+        source="Assumption; the chance of becoming NEET is set against it to hold each status's "
+        "published share not in sustained education, employment or training [dfe-lait]",
     )
     neet_attainment_effect: float = param(
         0.3,
@@ -437,19 +421,18 @@ def ap_entry_factor(model: SendModel) -> float:
 
 def neet_transitions(model: SendModel) -> None:
     """Young people with SEND drop out of FE or work into NEET, and leave NEET for work or
-    training. Their SEN status at the end of Key Stage 4 raises the chance of becoming NEET
-    (once: :func:`placing.neet_risk`); better Key Stage 4 results lower it and raise the
-    chance of leaving, and need unmet in FE raises dropping out. (Young people who never had
+    training. Their council and SEN status at the end of Key Stage 4 set the chance of becoming
+    NEET (:func:`placing.neet_entry_per_year`); better Key Stage 4 results lower it and raise
+    the chance of leaving, and need unmet in FE raises dropping out. (Young people who never had
     SEND keep the destination they left school for: their NEET status is outside the model's
     outputs.)"""
     ch, p = model.children, model.cfg.behaviour.placement
     n = model.needy
     young = n[(ch.age[n] >= POST16_START_AGE) & ch.had_sen[n]]
     place_now = ch.place[young]
-    results = np.exp(p.neet_attainment_effect * ch.ks4_gap[young] / ATTAINMENT8_STEP)
+    results = placing.attainment_factor(model, young)
     unmet_in_fe = ch.unmet[young] & (place_now == Place.FE)
-    entry = np.where(place_now == Place.FE, p.fe_dropout_per_year, p.neet_entry_per_year)
-    entry = entry * placing.neet_risk(model, young) * (1 + p.neet_unmet_effect * unmet_in_fe)
+    entry = placing.neet_entry_per_year(model, young) * (1 + p.neet_unmet_effect * unmet_in_fe)
     u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
     at_risk = member(place_now, (Place.FE, Place.EMPLOYMENT))
     ch.place[young[at_risk & (u < per_month(entry / results))]] = Place.NEET

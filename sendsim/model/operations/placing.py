@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sendsim.dates import MONTHS_PER_YEAR
 from sendsim.model.codes import (
     ADULT_AGE,
     AWAITING_PROVISION,
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
 ALWAYS_SPECIAL = (Need.PMLD,)
+ATTAINMENT8_STEP = 10.0  # Attainment 8 points: a grade in each of its ten slots
+#: The months after Key Stage 4 a destination must last to count as sustained: October-March.
+SUSTAINED_MONTHS = (10, 11, 12, 1, 2, 3)
+MOST_NOT_SUSTAINED = 0.9  # a share held by entries against exits is below 1
 #: Where a child on a special school waiting list may be meanwhile.
 WAITING_PLACES = (Place.MAINSTREAM, Place.RESOURCED, Place.AP, Place.OTHER)
 #: The ladder of specialism, and each placement's rung on it (other placements: rung 0).
@@ -269,8 +274,16 @@ def _place_post16(model: SendModel, idx: np.ndarray) -> None:
 
 
 def start_post16(model: SendModel, idx: np.ndarray) -> None:
-    """Year 11 to Year 12: stay in a school sixth form, or move to FE, work or NEET."""
+    """Year 11 to Year 12: some become NEET (:func:`neet_after_ks4`); of the rest, plans stay
+    in a school sixth form or move to FE or a specialist post-16 place, and others move to FE,
+    a sixth form or work."""
     ch, p = model.children, model.cfg.behaviour.placement
+    u_neet = model.streams.uniform("post16.neet", ch.uid[idx], model.months_elapsed)
+    neet = u_neet < neet_after_ks4(model, idx)
+    ch.place[idx[neet]] = Place.NEET
+    ch.school[idx[neet]] = -1
+    ch.sen[idx[neet & (ch.sen[idx] != Sen.EHCP)]] = Sen.NONE  # SEN support ends with school
+    idx = idx[~neet]
     plan = ch.sen[idx] == Sen.EHCP
     u = model.streams.uniform("post16_stay", ch.uid[idx], model.months_elapsed)
     special = member(ch.place[idx], SPECIAL_SCHOOLS)
@@ -279,16 +292,21 @@ def start_post16(model: SendModel, idx: np.ndarray) -> None:
         (special & (u < p.post16_stay_special)) | (mainstream & (u < p.post16_stay_mainstream))
     )
     _place_post16(model, idx[plan & ~stay])
-    leave_school(model, idx[~plan], "post16")
+    leave_school(model, idx[~plan], "post16", neet_chance=np.zeros(int((~plan).sum())))
 
 
-def leave_school(model: SendModel, idx: np.ndarray, stream: str) -> None:
-    """Young people without a plan: education (FE or sixth form), work or training, or NEET."""
+def leave_school(
+    model: SendModel, idx: np.ndarray, stream: str, neet_chance: np.ndarray | None = None
+) -> None:
+    """Young people without a plan: NEET (by default at ``leaver_neet_share`` times their
+    SEND risk), else education (FE or sixth form) before 19, else work or training."""
     ch, p = model.children, model.cfg.behaviour.placement
+    if neet_chance is None:
+        neet_chance = p.leaver_neet_share * neet_risk(model, idx)
     u = model.streams.uniform(f"{stream}.destination", ch.uid[idx], model.months_elapsed)
-    neet_share = p.leaver_neet_share * neet_risk(model, idx)
-    education = (ch.age[idx] < ADULT_AGE) & (u < p.post16_education_share)
-    neet = ~education & (u > 1 - neet_share)
+    neet = u < neet_chance
+    stays = (u - neet_chance) < p.post16_education_share * (1 - neet_chance)
+    education = ~neet & (ch.age[idx] < ADULT_AGE) & stays
     ch.place[idx] = np.where(education, Place.FE, np.where(neet, Place.NEET, Place.EMPLOYMENT))
     ch.school[idx] = -1
     left = idx[~education & (ch.sen[idx] != Sen.EHCP)]
@@ -315,6 +333,41 @@ def neet_risk(model: SendModel, idx: np.ndarray) -> np.ndarray:
     risk[1:] /= not_eet("no_sen")
     routes = model.cfg.behaviour.effects.level2_neet_reduction * model.policy.post16.level2_routes
     return 1 + (risk[sen_group(status_at_ks4(model, idx))] - 1) * (1 - routes)
+
+
+def not_sustained_share(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Share of young people like ``idx`` not in sustained education, employment or training
+    after Key Stage 4: their council's for pupils without SEN [dfe-lait] times their status's
+    risk (:func:`neet_risk`)."""
+    outcomes = model.profiles.outcomes["eet_after_ks4_no_sen_pct"]
+    no_sen = 1 - outcomes[model.children.la[idx]] / 100
+    return np.minimum(no_sen * neet_risk(model, idx), MOST_NOT_SUSTAINED)
+
+
+def neet_entry_per_year(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Yearly chance that young people ``idx`` with SEND in education or work become NEET: the
+    chance that, against ``neet_exit_per_year``, holds their share NEET at
+    :func:`not_sustained_share`."""
+    share = not_sustained_share(model, idx)
+    return model.cfg.behaviour.placement.neet_exit_per_year * share / (1 - share)
+
+
+def neet_after_ks4(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Chance that young people ``idx``, leaving Year 11, become NEET: the share not sustained
+    (:func:`not_sustained_share`) less the dropouts expected in its window (October-March),
+    which the published share counts too, and less for better results."""
+    share = not_sustained_share(model, idx)
+    window = len(SUSTAINED_MONTHS) / MONTHS_PER_YEAR
+    dropout = 1 - np.exp(-neet_entry_per_year(model, idx) * window)
+    chance = np.maximum(share - dropout, 0.0) / (1 - dropout)
+    return np.minimum(chance / attainment_factor(model, idx), 1.0)
+
+
+def attainment_factor(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """How much less often young people ``idx`` become NEET, and more often leave it, for their
+    Key Stage 4 results above England's for their SEN status."""
+    effect = model.cfg.behaviour.placement.neet_attainment_effect
+    return np.exp(effect * model.children.ks4_gap[idx] / ATTAINMENT8_STEP)
 
 
 def finish_education(model: SendModel, idx: np.ndarray) -> None:
