@@ -96,7 +96,7 @@ LEVER_CASES = [
     ("policy.funding.notional_threshold_gbp", 12000.0, "requests", -1, ()),
     ("policy.early_years.inclusion_fund", 1.0, "identifications", +1, ()),
     ("policy.post16.level2_routes", 1.0, "neet_rate", -1, ()),
-    ("policy.post16.supported_internships", 0.4, "neet_rate", -1, ()),
+    ("policy.post16.supported_internships", 0.4, "neet_rate", -1, (WHOLE, LONGER)),
     ("policy.alternative_provision.oversight", 1.0, "moves_to_ap", -1, (MORE_AP,)),
 ]
 

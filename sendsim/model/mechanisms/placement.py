@@ -184,14 +184,6 @@ class PlacementParams:
         label="Share of plans in mainstream staying in a school sixth form at 16",
         source="Assumption",
     )
-    leaver_neet_share: float = param(
-        0.1,
-        0.0,
-        0.5,
-        unit="share",
-        label="Share of young people without SEND leaving education who become NEET",
-        source="Assumption: ONS NEET rate of ~11% among 16-24 year olds",
-    )
     post19_finish_per_year: float = param(
         0.35,
         0.0,

@@ -298,11 +298,12 @@ def start_post16(model: SendModel, idx: np.ndarray) -> None:
 def leave_school(
     model: SendModel, idx: np.ndarray, stream: str, neet_chance: np.ndarray | None = None
 ) -> None:
-    """Young people without a plan: NEET (by default at ``leaver_neet_share`` times their
-    SEND risk), else education (FE or sixth form) before 19, else work or training."""
+    """Young people without a plan: NEET (by default at the share held in balance,
+    :func:`not_sustained_share`), else education (FE or sixth form) before 19, else work or
+    training."""
     ch, p = model.children, model.cfg.behaviour.placement
     if neet_chance is None:
-        neet_chance = p.leaver_neet_share * neet_risk(model, idx)
+        neet_chance = not_sustained_share(model, idx)
     u = model.streams.uniform(f"{stream}.destination", ch.uid[idx], model.months_elapsed)
     neet = u < neet_chance
     stays = (u - neet_chance) < p.post16_education_share * (1 - neet_chance)
