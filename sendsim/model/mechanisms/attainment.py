@@ -7,7 +7,8 @@ progress index of :mod:`.outcomes`: need met, unmet, or a more specialist settin
 calls for) and whether they wait for NHS therapy. Each council's level for each SEN status is
 set when the run starts so that its cohort, as it then is, matches the council's recent
 published results (:attr:`Profiles.outcomes`); from then on the results move as support, need
-and who holds plans move. Level 2 in English and maths by 19 follows alike. Destinations
+and who holds plans move, and each September by a draw of the council's published
+year-to-year spread. Level 2 in English and maths by 19 follows alike. Destinations
 (16-17 year olds with SEN in education or training; young people with plans in education,
 employment or training throughout October-March after Key Stage 4, the published sustained
 destination) are read from where the model's young people are.

@@ -111,7 +111,7 @@ class RequestParams:
         "with this ceiling forecast 2019-2022 requests and new plans best (docs/backtest.md)",
     )
     weight_by_age_band: list[float] = profile(
-        (2.85, 1.0, 0.74, 0.96, 1.0),
+        (2.85, 1.0, 0.74, 1.12, 1.0),
         0.0,
         10.0,
         unit="relative to ages 5-10, by SEN2 age band (under 5, 5-10, 11-15, 16-19, 20-25)",
