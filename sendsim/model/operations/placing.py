@@ -349,7 +349,11 @@ def neet_entry_per_year(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """Yearly chance that young people ``idx`` with SEND in education or work become NEET: the
     chance that, against ``neet_exit_per_year``, holds their share NEET at
     :func:`not_sustained_share`."""
-    share = not_sustained_share(model, idx)
+    return _entry_holding(model, not_sustained_share(model, idx))
+
+
+def _entry_holding(model: SendModel, share: np.ndarray) -> np.ndarray:
+    """The yearly chance of becoming NEET that, against the chance of leaving, holds ``share``."""
     return model.cfg.behaviour.placement.neet_exit_per_year * share / (1 - share)
 
 
@@ -359,7 +363,7 @@ def neet_after_ks4(model: SendModel, idx: np.ndarray) -> np.ndarray:
     which the published share counts too, and less for better results."""
     share = not_sustained_share(model, idx)
     window = len(SUSTAINED_MONTHS) / MONTHS_PER_YEAR
-    dropout = 1 - np.exp(-neet_entry_per_year(model, idx) * window)
+    dropout = 1 - np.exp(-_entry_holding(model, share) * window)
     chance = np.maximum(share - dropout, 0.0) / (1 - dropout)
     return np.minimum(chance / attainment_factor(model, idx), 1.0)
 
