@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 import polars as pl
 
+from sendsim import outcome_levels
 from sendsim.data import areas
 from sendsim.errors import DataError
 from sendsim.model.codes import N_AGES, N_PLACE, Place
@@ -22,7 +23,6 @@ from sendsim.model.codes import N_AGES, N_PLACE, Place
 ENGLAND = "england"
 DATA_YEAR = 2022  # the January the council table describes; earlier starts read the history
 INDEPENDENT_GROWTH_YEARS = 3  # years over which the independent market's recent growth is read
-OUTCOME_YEARS = 3  # latest comparable years of each outcome measure averaged per council
 SPREAD_PRIOR_PAIRS = 2  # a council's year-to-year spread is pooled with England's median as if
 # England's were seen over this many pairs of consecutive years
 
@@ -118,9 +118,9 @@ class Profiles:
     dsg_balance_start_gbp: np.ndarray  # cumulative DSG balance in the starting January
     dsg_change_last_year_gbp: np.ndarray  # change of the cumulative balance in the last year
     dsg_share_of_england: np.ndarray  # share of England's Dedicated Schools Grant, 2021-22
-    outcomes: dict[str, np.ndarray]  # areas.OUTCOMES: recent comparable years' mean (data units)
+    outcomes: dict[str, np.ndarray]  # areas.OUTCOMES at the start (data units)
     outcomes_filled: dict[str, list[str]]  # councils given England's figure, by measure
-    outcomes_england: dict[str, float]  # England's figure (councils weighted by pupils)
+    outcomes_england: dict[str, float]  # England's latest published figure
     outcomes_spread: dict[str, np.ndarray]  # year-to-year standard deviation (data units)
 
     @property
@@ -211,7 +211,7 @@ def load_profiles(area: str, year: int, spread: PlanSpread) -> Profiles:
         secondary_capacity=_fill_per_child(rows, all_councils, "secondary_capacity"),
         **_finance(rows, all_councils, year),
         england=_england_costs(all_councils, year),
-        **_outcomes(rows, all_councils, year),
+        **_outcomes(rows, year),
     )
 
 
@@ -221,37 +221,20 @@ _SCHOOL_NEW_PLANS = tuple(
 )
 
 
-def _outcomes(rows: pl.DataFrame, all_rows: pl.DataFrame, year: int) -> dict[str, dict]:
-    """Each council's attainment and destination measures: the mean of its latest
-    ``OUTCOME_YEARS`` comparable years up to ``year`` (LAIT labels academic years by the year
-    they end); where a council has none, England's, its councils weighted by their pupils."""
-    history = areas.load_history().filter(
-        pl.col("measure").is_in(areas.OUTCOMES)
-        & (pl.col("year") <= year)
-        & pl.col("value").is_not_null()
-    )
+def _outcomes(rows: pl.DataFrame, year: int) -> dict[str, dict]:
+    """Each council's attainment and destination measures at the start
+    (:func:`sendsim.outcome_levels.levels`, LAIT labelling academic years by the year they end);
+    where a council has none, England's latest."""
     values, filled, national, spread = {}, {}, {}, {}
     for measure in areas.OUTCOMES:
-        skip = areas.OUTCOME_YEARS_NOT_COMPARABLE.get(measure, ())
-        recent = (
-            history.filter((pl.col("measure") == measure) & ~pl.col("year").is_in(skip))
-            .sort("year", descending=True)
-            .group_by("la_code", maintain_order=True)
-            .head(OUTCOME_YEARS)
-            .group_by("la_code")
-            .agg(pl.col("value").mean())
-        )
-        pupils = "primary_pupils" if measure.startswith("ks2_") else "secondary_pupils"
-        every = all_rows.select("la_code", pupils).join(recent, on="la_code", how="inner")
-        if every.is_empty():
-            raise DataError(areas.PROCESSED_DIR / areas.HISTORY_FILE, f"no {measure} to {year}")
-        england = float((every["value"] * every[pupils]).sum() / every[pupils].sum())
-        national[measure] = england
-        mine = rows.select("la_code").join(recent, on="la_code", how="left")
+        start = outcome_levels.levels(measure, year)
+        national[measure] = start.england
+        mine = rows.select("la_code").join(start.by_council, on="la_code", how="left")
         filled[measure] = mine.filter(pl.col("value").is_null())["la_code"].to_list()
-        values[measure] = mine["value"].fill_null(england).to_numpy().astype(np.float64)
-        comparable = history.filter((pl.col("measure") == measure) & ~pl.col("year").is_in(skip))
-        spread[measure] = _year_to_year_spread(comparable, rows)
+        values[measure] = mine["value"].fill_null(start.england).to_numpy().astype(np.float64)
+        spread[measure] = _year_to_year_spread(
+            outcome_levels.comparable_history(measure, year), rows
+        )
     return {
         "outcomes": values,
         "outcomes_filled": filled,
