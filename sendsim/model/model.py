@@ -86,6 +86,9 @@ class SendModel(mesa.Model):
         self.building = True  # the starting state is calibrated to today's policy
         world.build(self)  # institutions, then each mechanism's part of the starting state
         self.building = False
+        # Mesa 3.3 counts agents' ids per model in a class attribute that holds the model for
+        # good (mesa#3179); every agent exists now, so release it or each run stays in memory
+        mesa.Agent._ids.pop(self, None)
         self.recorder = Recorder(self, STOCKS, FLOWS, COUNTERS)
 
     # -- calendar ---------------------------------------------------------------------------
