@@ -120,7 +120,6 @@ IN_EDUCATION_OR_TRAINING = (
     *(p for p in EDUCATION_PLACES if p != Place.EARLY_YEARS),
     Place.EMPLOYMENT,
 )
-SIXTEEN_SEVENTEEN = (16, 17)
 AFTER_KS4 = 16  # academic age in the year after Key Stage 4
 
 
@@ -370,7 +369,7 @@ def destinations(model: SendModel, n: int, september: bool) -> dict[str, np.ndar
     if not september:
         return {name: np.zeros(n) for name in names}
     ch = model.children
-    young = np.flatnonzero(ch.active & member(ch.age, SIXTEEN_SEVENTEEN))
+    young = np.flatnonzero(ch.active & member(ch.age, placing.PARTICIPATION_AGES))
     status = placing.status_at_ks4(model, young)
     sen = young[status >= Sen.SUPPORT]
     learning = member(ch.place[sen], IN_EDUCATION_OR_TRAINING)

@@ -40,6 +40,8 @@ ATTAINMENT8_STEP = 10.0  # Attainment 8 points: a grade in each of its ten slots
 #: The months after Key Stage 4 a destination must last to count as sustained: October-March.
 SUSTAINED_MONTHS = (10, 11, 12, 1, 2, 3)
 MOST_NOT_SUSTAINED = 0.9  # a share held by entries against exits is below 1
+PARTICIPATION_AGES = (16, 17)  # ages of the published participation of young people with SEN
+PARTICIPATION = "sen_16_17_in_education_pct"
 #: Where a child on a special school waiting list may be meanwhile.
 WAITING_PLACES = (Place.MAINSTREAM, Place.RESOURCED, Place.AP, Place.OTHER)
 #: The ladder of specialism, and each placement's rung on it (other placements: rung 0).
@@ -299,11 +301,11 @@ def leave_school(
     model: SendModel, idx: np.ndarray, stream: str, neet_chance: np.ndarray | None = None
 ) -> None:
     """Young people without a plan: NEET (by default at the share held in balance,
-    :func:`not_sustained_share`), else education (FE or sixth form) before 19, else work or
+    :func:`share_held`), else education (FE or sixth form) before 19, else work or
     training."""
     ch, p = model.children, model.cfg.behaviour.placement
     if neet_chance is None:
-        neet_chance = not_sustained_share(model, idx)
+        neet_chance = share_held(model, idx)
     u = model.streams.uniform(f"{stream}.destination", ch.uid[idx], model.months_elapsed)
     neet = u < neet_chance
     stays = (u - neet_chance) < p.post16_education_share * (1 - neet_chance)
@@ -345,11 +347,23 @@ def not_sustained_share(model: SendModel, idx: np.ndarray) -> np.ndarray:
     return np.minimum(no_sen * neet_risk(model, idx), MOST_NOT_SUSTAINED)
 
 
+def share_held(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Share of young people like ``idx`` NEET in the long run: :func:`not_sustained_share`, but
+    at 16-17 their council's published participation of young people with SEN [dfe-lait], not
+    its destinations of pupils without SEN, sets how far it is from England's."""
+    outcomes, england = model.profiles.outcomes, model.profiles.outcomes_england
+    la = model.children.la[idx]
+    relative = lambda measure: (100 - outcomes[measure][la]) / (100 - england[measure])  # noqa: E731
+    participation = relative(PARTICIPATION) / relative("eet_after_ks4_no_sen_pct")
+    share = not_sustained_share(model, idx)
+    young = member(model.children.age[idx], PARTICIPATION_AGES)
+    return np.minimum(np.where(young, share * participation, share), MOST_NOT_SUSTAINED)
+
+
 def neet_entry_per_year(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """Yearly chance that young people ``idx`` with SEND in education or work become NEET: the
-    chance that, against ``neet_exit_per_year``, holds their share NEET at
-    :func:`not_sustained_share`."""
-    return _entry_holding(model, not_sustained_share(model, idx))
+    chance that, against ``neet_exit_per_year``, holds their share NEET at :func:`share_held`."""
+    return _entry_holding(model, share_held(model, idx))
 
 
 def _entry_holding(model: SendModel, share: np.ndarray) -> np.ndarray:
@@ -363,7 +377,7 @@ def neet_after_ks4(model: SendModel, idx: np.ndarray) -> np.ndarray:
     which the published share counts too, and less for better results."""
     share = not_sustained_share(model, idx)
     window = len(SUSTAINED_MONTHS) / MONTHS_PER_YEAR
-    dropout = 1 - np.exp(-_entry_holding(model, share) * window)
+    dropout = 1 - np.exp(-neet_entry_per_year(model, idx) * window)
     chance = np.maximum(share - dropout, 0.0) / (1 - dropout)
     return np.minimum(chance / attainment_factor(model, idx), 1.0)
 
