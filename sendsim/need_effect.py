@@ -31,7 +31,7 @@ from scipy.special import logit
 
 from sendsim.calibration import config
 from sendsim.data import areas
-from sendsim.model.codes import Sen
+from sendsim.model.codes import SEN_GROUPS, Sen
 from sendsim.model.mechanisms import attainment
 from sendsim.model.model import SendModel
 
@@ -45,7 +45,6 @@ YEARS = {
     "level2_em_at_19_share": ((2016, 2019), "ehcp_age_16_19"),
 }
 STATUSES = ("sen_support", "ehcp")
-GROUPS = attainment.GROUPS
 EDGE = 0.5  # percent: a published 0% or 100% is read as this far inside
 Z95 = 1.96
 
@@ -123,7 +122,7 @@ def changes(model: SendModel, exam: attainment.Exam) -> pl.DataFrame:
             {"la_code": frame["la_code"].to_list()[::2], "result_change": gap[1::2] - gap[::2]}
         ).join(
             pl.DataFrame(
-                {"la_code": growth["la_code"], "need_change": needs[:, GROUPS.index(status)]}
+                {"la_code": growth["la_code"], "need_change": needs[:, SEN_GROUPS.index(status)]}
             ),
             on="la_code",
         )

@@ -11,8 +11,9 @@ import pytest
 
 from sendsim import outcome_levels
 from sendsim.data import areas
+from sendsim.model.codes import SEN_GROUPS, Sen
 from sendsim.model.mechanisms import attainment
-from sendsim.model.mechanisms.attainment import EXAMS, GROUPS
+from sendsim.model.mechanisms.attainment import EXAMS
 from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.model.model import SendModel
 from sendsim.model.profile import load_profiles
@@ -32,18 +33,18 @@ def test_each_council_starts_at_its_published_results():
         cell = attainment.cells(model, idx)
         level = c.attainment_level[exam.name].ravel()[cell]
         results = attainment.score(exam, level + attainment.circumstances(model, exam, idx))
-        size = c.n * len(GROUPS)
+        size = c.n * len(SEN_GROUPS)
         mean = np.bincount(cell, results, size) / np.maximum(np.bincount(cell, minlength=size), 1)
-        for g, group in enumerate(GROUPS):
+        for g, group in enumerate(SEN_GROUPS):
             if group not in exam.groups:
                 continue
-            held = np.bincount(cell, minlength=size)[g :: len(GROUPS)] > 0
+            held = np.bincount(cell, minlength=size)[g :: len(SEN_GROUPS)] > 0
             target = exam.target(model, group)
             if exam.share:  # a published 0% or 100% is sought just inside
                 target = np.clip(
                     target, attainment.TARGET_SHARE_LIMIT, 1 - attainment.TARGET_SHARE_LIMIT
                 )
-            np.testing.assert_allclose(mean[g :: len(GROUPS)][held], target[held], atol=1e-6)
+            np.testing.assert_allclose(mean[g :: len(SEN_GROUPS)][held], target[held], atol=1e-6)
 
 
 @cache
@@ -225,3 +226,17 @@ def test_better_results_at_key_stage_4_lower_the_chance_of_becoming_neet():
     ch.ks4_gap[idx] = 10.0
     ahead = placing.neet_after_ks4(model, idx)
     assert np.all(ahead < behind) and 0 < ahead.mean() < behind.mean() < 1
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5])
+def test_a_councils_own_destinations_for_plans_weigh_in_as_declared(weight):
+    """Young people with plans leave Key Stage 4 for no sustained destination more often where
+    their council's own published share for plans is lower, by ``own_destination_weight``."""
+    from sendsim.model.operations import placing
+
+    model = SendModel(make_config(**{**BASE, "behaviour.placement.own_destination_weight": weight}))
+    plans = np.flatnonzero(placing.status_at_ks4(model, np.arange(len(model.children))) == Sen.EHCP)
+    before = placing.not_sustained_share(model, plans)
+    model.profiles.outcomes["eet_after_ks4_ehcp_pct"][:] -= 10.0
+    after = placing.not_sustained_share(model, plans)
+    np.testing.assert_allclose(after - before, weight * 0.10, atol=1e-9)

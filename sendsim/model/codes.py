@@ -151,6 +151,10 @@ POST16_PLACES = (Place.FE, Place.SPECIALIST_POST16)
 FUNDED_PLACES = tuple(p for p in Place.codes() if p not in (Place.EMPLOYMENT, Place.NEET))
 
 
+#: The published groups of SEN status (LAIT, SEN2), in :func:`sen_group` order.
+SEN_GROUPS = ("no_sen", "sen_support", "ehcp")
+
+
 def sen_group(sen: np.ndarray) -> np.ndarray:
     """The published group of SEN statuses ``sen``: 0 no SEN, 1 SEN support (with a request or
     assessment under way), 2 an EHC plan."""

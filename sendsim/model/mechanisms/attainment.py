@@ -27,7 +27,7 @@ from scipy.special import expit, logit, ndtri
 
 from sendsim.config.params import param
 from sendsim.dates import SEPTEMBER
-from sendsim.model.codes import EDUCATION_PLACES, Place, Sen, member, sen_group
+from sendsim.model.codes import EDUCATION_PLACES, SEN_GROUPS, Place, Sen, member, sen_group
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import placing
 from sendsim.model.ops import count_by, solve_rising
@@ -36,7 +36,6 @@ from sendsim.model.recording import Census, Metric, internal, ratio
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-GROUPS = ("no_sen", "sen_support", "ehcp")  # SEN status at the exam, in sen_group order
 GROUP_LABELS = {"no_sen": "no SEN", "sen_support": "SEN support", "ehcp": "EHC plans"}
 SOLVE_STEPS = 50  # bisection halvings of a council's level
 KS4 = "attainment8"  # the exam whose result stays with a young person (FIELDS)
@@ -90,7 +89,7 @@ EXAMS = (
         "ks2_rwm_expected_share",
         "Key Stage 2 reading, writing and maths at the expected standard",
         10,
-        GROUPS,
+        SEN_GROUPS,
         True,
         "ks2_rwm_expected_{}_pct",
         (-15.0, 15.0),
@@ -99,7 +98,7 @@ EXAMS = (
         "attainment8",
         "Attainment 8",
         15,
-        GROUPS,
+        SEN_GROUPS,
         False,
         "attainment8_{}_score",
         (-100.0, 200.0),
@@ -108,7 +107,7 @@ EXAMS = (
         "level2_em_at_19_share",
         "Level 2 in English and maths by 19",
         18,
-        GROUPS[1:],
+        SEN_GROUPS[1:],
         True,
         "level2_em_age19_{}_pct",
         (-15.0, 15.0),
@@ -241,13 +240,17 @@ def build(model: SendModel) -> None:
     for exam in EXAMS:
         pupils = cohort(model, exam.age)
         targets = np.stack(
-            [exam.target(model, g) if g in exam.groups else np.full(c.n, np.nan) for g in GROUPS],
+            [
+                exam.target(model, g) if g in exam.groups else np.full(c.n, np.nan)
+                for g in SEN_GROUPS
+            ],
             axis=1,
         )
         level = solve_level(exam, cells(model, pupils), circumstances(model, exam, pupils), targets)
         c.attainment_level[exam.name] = level
         c.attainment_spread[exam.name] = np.stack(
-            [exam.spread(model, g) if g in exam.groups else np.zeros(c.n) for g in GROUPS], axis=1
+            [exam.spread(model, g) if g in exam.groups else np.zeros(c.n) for g in SEN_GROUPS],
+            axis=1,
         )
     young = cohort(model, AFTER_KS4)  # a run starts in January, its window half seen
     model.children.neet_after_ks4[young] = model.children.place[young] == Place.NEET
@@ -289,7 +292,7 @@ def step(model: SendModel) -> None:
     ch.neet_after_ks4[idx] = False
     group = sen_group(sen)
     level = model.councils.attainment_level[KS4].ravel()[cells(model, idx)]
-    england = np.array([model.profiles.outcomes_england[exam.data.format(g)] for g in GROUPS])
+    england = np.array([model.profiles.outcomes_england[exam.data.format(g)] for g in SEN_GROUPS])
     ch.ks4_gap[idx] = score(exam, level + circumstances(model, exam, idx)) - england[group]
 
 
@@ -298,7 +301,7 @@ def cohort_shift(model: SendModel, exam: Exam) -> np.ndarray:
     3 + group``) beyond what its pupils explain (school, teaching and test effects): a draw of
     the council's year-to-year spread, the same in every scenario of a seed."""
     c = model.councils
-    cell = c.key.astype(np.int64)[:, None] * len(GROUPS) + np.arange(len(GROUPS))
+    cell = c.key.astype(np.int64)[:, None] * len(SEN_GROUPS) + np.arange(len(SEN_GROUPS))
     u = model.streams.uniform(f"cohort.{exam.name}", cell.ravel(), model.year)
     z = ndtri(np.clip(u, UNIFORM_TAIL, 1 - UNIFORM_TAIL))
     return c.attainment_spread[exam.name].ravel() * z
@@ -318,7 +321,7 @@ def cohort(model: SendModel, age: int) -> np.ndarray:
 def cells(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """Council and SEN status group of children ``idx``, as ``council * 3 + group``."""
     ch = model.children
-    return ch.la[idx].astype(np.int64) * len(GROUPS) + sen_group(ch.sen[idx])
+    return ch.la[idx].astype(np.int64) * len(SEN_GROUPS) + sen_group(ch.sen[idx])
 
 
 def circumstances(model: SendModel, exam: Exam, idx: np.ndarray) -> np.ndarray:
@@ -344,20 +347,20 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
     september = model.month == SEPTEMBER
     out = {}
     for exam in EXAMS:
-        sums = np.zeros(n * len(GROUPS))
-        pupils = np.zeros(n * len(GROUPS))
+        sums = np.zeros(n * len(SEN_GROUPS))
+        pupils = np.zeros(n * len(SEN_GROUPS))
         if september:
             idx = cohort(model, exam.age)
             cell = cells(model, idx)
             level = model.councils.attainment_level[exam.name].ravel()[cell]
             results = score(exam, level + circumstances(model, exam, idx))
-            pupils = count_by(cell, n * len(GROUPS))
-            mean = count_by(cell, n * len(GROUPS), results) / np.maximum(pupils, 1)
+            pupils = count_by(cell, n * len(SEN_GROUPS))
+            mean = count_by(cell, n * len(SEN_GROUPS), results) / np.maximum(pupils, 1)
             sums = np.clip(mean + cohort_shift(model, exam), 0.0, exam.top) * pupils
-        for g, group in enumerate(GROUPS):
+        for g, group in enumerate(SEN_GROUPS):
             if group in exam.groups:
-                out[f"{exam.metric(group)}_sum"] = sums[g :: len(GROUPS)]
-                out[f"{exam.metric(group)}_pupils"] = pupils[g :: len(GROUPS)]
+                out[f"{exam.metric(group)}_sum"] = sums[g :: len(SEN_GROUPS)]
+                out[f"{exam.metric(group)}_pupils"] = pupils[g :: len(SEN_GROUPS)]
     return out | destinations(model, n, september)
 
 

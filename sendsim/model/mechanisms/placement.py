@@ -201,6 +201,17 @@ class PlacementParams:
         source="Assumption; the chance of becoming NEET is set against it to hold each status's "
         "published share not in sustained education, employment or training [dfe-lait]",
     )
+    own_destination_weight: float = param(
+        0.5,
+        0.0,
+        1.0,
+        unit="weight",
+        label="Weight of a council's own published destinations of SEN support and plans",
+        source="Chosen by out-of-sample fit: forecasts of each council's published share of "
+        "SEN support and plans in sustained destinations after Key Stage 4 [dfe-lait], 2019 "
+        "from 2018, are best at weights 0.4-0.5 (docs/outcomes.md); the rest is its share "
+        "for pupils without SEN times England's extra risk of the status",
+    )
     neet_attainment_effect: float = param(
         0.3,
         0.0,

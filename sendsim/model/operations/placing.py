@@ -19,6 +19,7 @@ from sendsim.model.codes import (
     POST16_START_AGE,
     SCHOOL_START_AGE,
     SECONDARY_START_AGE,
+    SEN_GROUPS,
     SPECIAL_SCHOOLS,
     Need,
     Place,
@@ -42,6 +43,7 @@ SUSTAINED_MONTHS = (10, 11, 12, 1, 2, 3)
 MOST_NOT_SUSTAINED = 0.9  # a share held by entries against exits is below 1
 PARTICIPATION_AGES = (16, 17)  # ages of the published participation of young people with SEN
 PARTICIPATION = "sen_16_17_in_education_pct"
+DESTINATION = "eet_after_ks4_{}_pct"  # by SEN group
 #: Where a child on a special school waiting list may be meanwhile.
 WAITING_PLACES = (Place.MAINSTREAM, Place.RESOURCED, Place.AP, Place.OTHER)
 #: The ladder of specialism, and each placement's rung on it (other placements: rung 0).
@@ -325,26 +327,31 @@ def status_at_ks4(model: SendModel, idx: np.ndarray) -> np.ndarray:
     return np.where(ch.sen_at_ks4[idx] >= 0, ch.sen_at_ks4[idx], guess)
 
 
-def neet_risk(model: SendModel, idx: np.ndarray) -> np.ndarray:
-    """How much more often young people ``idx`` become NEET than those without SEND, by their
-    status at the end of Key Stage 4: England's share not in education, employment or training
-    after Key Stage 4 for the status over that for pupils without SEN [dfe-lait], the extra
-    risk less with new Level 2 routes."""
+def extra_risk(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """How much more often young people ``idx`` leave Key Stage 4 without a sustained
+    destination than those without SEND, by their status at its end: England's share not in
+    sustained education, employment or training for the status over that for pupils without
+    SEN [dfe-lait]."""
     eng = model.profiles.outcomes_england
-    not_eet = lambda group: 100.0 - eng[f"eet_after_ks4_{group}_pct"]  # noqa: E731
-    risk = np.array([1.0, not_eet("sen_support"), not_eet("ehcp")])
-    risk[1:] /= not_eet("no_sen")
-    routes = model.cfg.behaviour.effects.level2_neet_reduction * model.policy.post16.level2_routes
-    return 1 + (risk[sen_group(status_at_ks4(model, idx))] - 1) * (1 - routes)
+    not_eet = np.array([100.0 - eng[DESTINATION.format(group)] for group in SEN_GROUPS])
+    return (not_eet / not_eet[0])[sen_group(status_at_ks4(model, idx))]
 
 
 def not_sustained_share(model: SendModel, idx: np.ndarray) -> np.ndarray:
     """Share of young people like ``idx`` not in sustained education, employment or training
-    after Key Stage 4: their council's for pupils without SEN [dfe-lait] times their status's
-    risk (:func:`neet_risk`)."""
-    outcomes = model.profiles.outcomes["eet_after_ks4_no_sen_pct"]
-    no_sen = 1 - outcomes[model.children.la[idx]] / 100
-    return np.minimum(no_sen * neet_risk(model, idx), MOST_NOT_SUSTAINED)
+    after Key Stage 4 [dfe-lait]: for pupils without SEN their council's; for SEN support and
+    plans a weighted mean (``own_destination_weight``) of their council's for the status and its
+    for pupils without SEN times England's extra risk of the status (:func:`extra_risk`); the
+    excess over pupils without SEN less with new Level 2 routes."""
+    outcomes, la = model.profiles.outcomes, model.children.la[idx]
+    group = sen_group(status_at_ks4(model, idx))
+    not_eet = np.stack([1 - outcomes[DESTINATION.format(g)] / 100 for g in SEN_GROUPS])
+    no_sen = not_eet[0, la]
+    own = model.cfg.behaviour.placement.own_destination_weight
+    status = own * not_eet[group, la] + (1 - own) * no_sen * extra_risk(model, idx)
+    routes = model.cfg.behaviour.effects.level2_neet_reduction * model.policy.post16.level2_routes
+    share = no_sen + np.where(group > 0, status - no_sen, 0.0) * (1 - routes)
+    return np.minimum(share, MOST_NOT_SUSTAINED)
 
 
 def share_held(model: SendModel, idx: np.ndarray) -> np.ndarray:
@@ -354,7 +361,7 @@ def share_held(model: SendModel, idx: np.ndarray) -> np.ndarray:
     outcomes, england = model.profiles.outcomes, model.profiles.outcomes_england
     la = model.children.la[idx]
     relative = lambda measure: (100 - outcomes[measure][la]) / (100 - england[measure])  # noqa: E731
-    participation = relative(PARTICIPATION) / relative("eet_after_ks4_no_sen_pct")
+    participation = relative(PARTICIPATION) / relative(DESTINATION.format(SEN_GROUPS[0]))
     share = not_sustained_share(model, idx)
     young = member(model.children.age[idx], PARTICIPATION_AGES)
     return np.minimum(np.where(young, share * participation, share), MOST_NOT_SUSTAINED)
