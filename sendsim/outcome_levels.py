@@ -15,6 +15,7 @@ allows a choice, all of the latest ``MOST_YEARS`` are averaged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -38,6 +39,7 @@ class Levels:
     scores: dict[int, float]  # years averaged → mean absolute error (empty: no choice)
 
 
+@cache  # the published history does not change within a process
 def comparable_history(measure: str, year: int) -> pl.DataFrame:
     """Councils' comparable figures of ``measure`` up to ``year`` with their gap from England's
     that year: columns ``la_code``, ``year``, ``value``, ``gap``."""
@@ -98,6 +100,7 @@ def scores(history: pl.DataFrame) -> dict[int, float]:
     return {k: float(np.concatenate(e).mean()) for k, e in errors.items()}
 
 
+@cache
 def levels(measure: str, year: int) -> Levels:
     """``measure``'s starting levels for a start in ``year``, its years averaged chosen by
     out-of-sample fit on the data up to ``year``."""

@@ -28,12 +28,19 @@ def history(gaps: np.ndarray, england: np.ndarray) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def forget() -> None:
+    outcome_levels.levels.cache_clear()
+    outcome_levels.comparable_history.cache_clear()
+
+
 @pytest.fixture
 def use(monkeypatch):
     def _use(frame: pl.DataFrame) -> None:
+        forget()
         monkeypatch.setattr(areas, "load_history", lambda: frame)
 
-    return _use
+    yield _use
+    forget()  # later tests read the published history
 
 
 def test_persistent_gaps_start_at_the_latest_year(use):
