@@ -30,8 +30,8 @@ SCORED_STARTS = (2019, 2022)  # the printed table: the validation's start and th
 
 @dataclass(frozen=True)
 class Levels:
-    """One measure's starting levels: ``value`` per council (``la_code``; null where it has no
-    figure), England's latest figure, and the years averaged with their scores."""
+    """One measure's starting levels: ``value`` of each council with a figure (``la_code``),
+    England's latest figure, and the years averaged with their scores."""
 
     by_council: pl.DataFrame
     england: float
@@ -55,7 +55,8 @@ def comparable_history(measure: str, year: int) -> pl.DataFrame:
     )
     councils = rows.filter(pl.col("la_code") != areas.ENGLAND_CODE)
     if england.height != councils["year"].n_unique() or councils.is_empty():
-        raise DataError(areas.PROCESSED_DIR / areas.HISTORY_FILE, f"England's {measure} to {year}")
+        problem = f"{measure} to {year}: no council figures, or England's missing in a year"
+        raise DataError(areas.PROCESSED_DIR / areas.HISTORY_FILE, problem)
     return councils.join(england, on="year").select(
         "la_code", "year", "value", (pl.col("value") - pl.col("england")).alias("gap")
     )

@@ -9,6 +9,7 @@ import pytest
 
 from sendsim import outcome_levels
 from sendsim.data import areas
+from sendsim.errors import DataError
 
 MEASURE = "level2_em_age19_ehcp_pct"  # every year comparable
 YEARS = np.arange(2014, 2020)
@@ -86,3 +87,11 @@ def test_with_no_earlier_year_to_score_all_the_latest_years_are_averaged(use):
     assert start.scores == {} and start.years == outcome_levels.MOST_YEARS
     mean_gap = gaps[:, :2].mean(axis=1)
     assert start.by_council.sort("la_code")["value"].to_numpy() == pytest.approx(25 + mean_gap)
+
+
+def test_a_history_without_englands_figure_is_refused_by_name(use):
+    gaps = np.zeros((COUNCILS, len(YEARS)))
+    frame = history(gaps, np.full(len(YEARS), 25.0))
+    use(frame.filter(~((pl.col("la_code") == areas.ENGLAND_CODE) & (pl.col("year") == 2017))))
+    with pytest.raises(DataError, match=MEASURE):
+        outcome_levels.levels(MEASURE, 2019)
