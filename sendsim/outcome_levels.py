@@ -116,7 +116,7 @@ def levels(measure: str, year: int) -> Levels:
 def _table() -> str:
     lines = [
         "| measure | start | "
-        + " | ".join(f"{k} years" for k in range(1, MOST_YEARS + 1))
+        + " | ".join(f"{k} year{'s' * (k > 1)}" for k in range(1, MOST_YEARS + 1))
         + " | chosen |",
         "|---|---|" + "---|" * (MOST_YEARS + 1),
     ]
