@@ -46,6 +46,7 @@ STYLE = {
     "savefig.dpi": 150,
 }
 WIDTH_IN = 7.5
+TITLE_CHARS = 90  # a figure title wraps to fit WIDTH_IN at its font size
 BAND_ALPHA = {"p5": 0.12, "p25": 0.28}
 
 
@@ -103,7 +104,7 @@ def panel_chart(
                 ax.set_xlabel("")
         for ax in axes[len(panels) :]:
             ax.set_visible(False)
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+        fig.suptitle(textwrap.fill(title, TITLE_CHARS), x=0.01, ha="left", fontsize=10)
         _legend(fig, scenarios, single=all(_single(b) for b in panels.values()))
         return png(fig)
 
@@ -147,8 +148,9 @@ def tornado_chart(
         title: chart title in words.
         top: number of factors shown, largest first.
 
-    The ``dummy`` factor (a parameter that does nothing) is drawn as a dashed line: indices
-    at or below it cannot be told apart from estimation noise.
+    The ``dummy`` factor (a parameter that does nothing but pick the seeds) is drawn as a
+    dashed line: indices at or below it cannot be told apart from noise. On common seeds
+    (``sensitivity.noise_dummy=false``) its index is exactly 0 and it is not drawn.
     """
     main, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
     dummy = frame.filter(pl.col("factor") == "dummy")
@@ -186,14 +188,14 @@ def tornado_chart(
                 error_kw={"elinewidth": 1, "ecolor": "#333333", "capsize": 2},
                 label="first-order index (S1)",
             )
-        if dummy.height:
+        if dummy.height and (dummy[main][0] or dummy[conf][0]):  # exactly 0 on common seeds
             level = float(dummy[main][0])
             ax.axvline(level, color=PALETTE[1], ls="--", lw=1.4, label="noise floor (dummy factor)")
         ax.set_yticks(list(y), names)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(name)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}".replace("-", MINUS)))
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+        fig.suptitle(textwrap.fill(title, TITLE_CHARS), x=0.01, ha="left", fontsize=10)
         fig.legend(loc="outside lower center", ncol=3)
         return png(fig)
 
