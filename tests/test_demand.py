@@ -87,7 +87,7 @@ def plans_of(model, chosen) -> int:
 @pytest.mark.parametrize(
     ("key", "value", "chosen"),
     [
-        ("weight_by_age_band", [10.0, 1.0, 1.0, 1.0, 1.0], lambda ch: ch.age <= 5),
+        ("weight_by_age_band", [40.0, 1.0, 1.0, 1.0, 1.0], lambda ch: ch.age <= 5),
         ("weight_by_age_band", [2.32, 1.0, 5.0, 1.13, 1.0], lambda ch: ch.age >= 12),
         ("weight_by_need", [3.0] + [1.0] * 11, lambda ch: ch.need == Need.ASD),
         ("weight_by_need", [1.0] * 6 + [0.2] + [1.0] * 5, lambda ch: ch.need != Need.SPLD),

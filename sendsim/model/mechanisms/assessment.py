@@ -18,12 +18,12 @@ import numpy as np
 from scipy.special import expit
 
 from sendsim.config.params import param
-from sendsim.data.areas import AGE_BAND_LABELS, NEW_PLANS_BY_BAND
+from sendsim.data.areas import AGE_BAND_LABELS, NEW_PLANS_BY_BAND, NEW_PLANS_UNDER_5_BY_AGE
 from sendsim.model.codes import PLACE_LABELS, STATUTORY_WEEKS, Sen
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
 from sendsim.model.ops import WEEKS_PER_MONTH, count_by
-from sendsim.model.recording import Census, count, ratio
+from sendsim.model.recording import Census, count, internal, ratio
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
@@ -122,9 +122,10 @@ METRICS = (
     count("assessments", "EHC needs assessments completed", "flow"),
     count("new_plans", "New EHC plans issued", "flow"),
     *(
-        count(name, f"New EHC plans issued to children aged {label}", "flow")
+        count(name, f"New EHC plans issued to children aged {label} (age in years)", "flow")
         for name, label in zip(NEW_PLANS_BY_BAND, AGE_BAND_LABELS, strict=True)
     ),
+    *(internal(name, "flow") for name in NEW_PLANS_UNDER_5_BY_AGE.values()),
     *(
         count(name, f"New EHC plans placed in {PLACE_LABELS[place].lower()}", "flow")
         for place, name in cases.PLACED_NEW_PLANS.items()

@@ -118,7 +118,7 @@ class DemographyParams:
     )
     plan_age_weight_in_band: list[float] = profile(
         (
-            *(0.02, 0.05, 0.13, 0.30, 0.50),  # under 5
+            *(0.005, 0.012, 0.03, 0.30, 0.50),  # under 5
             *(0.12, 0.14, 0.16, 0.18, 0.19, 0.21),  # 5-10
             *(0.21, 0.20, 0.20, 0.20, 0.19),  # 11-15
             *(0.33, 0.29, 0.22, 0.16),  # 16-19
@@ -128,7 +128,8 @@ class DemographyParams:
         1.0,
         unit="weight within the SEN2 age band, by academic age 0-25",
         label="How a band's plans in the starting January spread over its single ages",
-        source="Assumption: plans accumulate through primary school and cease after 16",
+        source="Assumption: plans accumulate through primary school and cease after 16; "
+        "under 5, few are made before the year before school (sendsim.early_years)",
     )
     plan_place_prior_under_5: list[float] = profile(
         (0.4, 0.05, 0.15, 0.02, 0.0, 0.0, 0.0, 0.0, 1.0, 0.2),

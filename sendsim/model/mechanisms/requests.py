@@ -111,14 +111,25 @@ class RequestParams:
         "with this ceiling forecast 2019-2022 requests and new plans best (docs/backtest.md)",
     )
     weight_by_age_band: list[float] = profile(
-        (2.85, 1.0, 0.74, 1.12, 1.0),
+        (18.5, 1.0, 1.03, 0.85, 1.0),
         0.0,
-        10.0,
+        50.0,
         unit="relative to ages 5-10, by SEN2 age band (under 5, 5-10, 11-15, 16-19, 20-25)",
         label="Request propensity by age band (England's; councils' fitted mixes multiply it)",
         source="Fitted by sendsim calibrate to England's new plans by age band in 2022 "
         "(sendsim/data/raw/dfe-ehcp/newplans.csv): the 2022 fit corrects it by less than 10% "
         "(tests/test_calibration.py); 20-25: no one of that age is put forward, so 1",
+    )
+    weight_by_age_under_5: list[float] = profile(
+        (0.015, 0.015, 0.015, 0.52, 1.0),
+        0.0,
+        10.0,
+        unit="relative to the band's propensity, by academic age 0-4",
+        label="Request propensity at each age under 5 (plans for young children are mostly "
+        "made in the year before school and in Reception)",
+        source="Fitted by sendsim.early_years to SEN2's new plans by age in years in 2022, the "
+        "one year published by single age: 2 and under 1.3%, 3 15.2% and 4 83.5% of new "
+        "plans under 5 (sendsim/data/raw/dfe-ehcp/newplans.csv)",
     )
     weight_by_need: list[float] = profile(
         (1.0,) * 12,
@@ -222,6 +233,8 @@ def request_weight(model: SendModel, idx: np.ndarray) -> np.ndarray:
     weight *= 1 + p.trust_weight * (1 - c.trust[ch.la[idx]])
     band = BAND_OF_AGE[ch.age[idx]]
     weight *= np.asarray(p.weight_by_age_band)[band] * c.request_age_factor[ch.la[idx], band]
+    under_5 = ch.age[idx] < len(p.weight_by_age_under_5)
+    weight[under_5] *= np.asarray(p.weight_by_age_under_5)[ch.age[idx][under_5]]
     by_need = np.ones(Need.count())
     by_need[Need.NONE + 1 :] = p.weight_by_need
     weight *= by_need[ch.need[idx]]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sendsim.dates import MONTHS_PER_YEAR, SEPTEMBER
 from sendsim.model.children import NEVER
 from sendsim.model.codes import (
     MAX_AGE,
@@ -57,6 +58,17 @@ def add_children(
         schedule_moves(model, idx, start)
         schedule_needs(model, idx, start)
     return slots
+
+
+def age_in_years(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Children ``idx``'s age in whole years this month, by which SEN2 counts new plans (its
+    caseload by academic age, the age at the 31 August before): their academic age plus one
+    once their birthday has passed, birthdays spread evenly over the year, each child's the
+    same all its life."""
+    ch = model.children
+    now = (model.month - SEPTEMBER) % MONTHS_PER_YEAR + 0.5  # months since 1 September
+    birthday = model.streams.uniform("birthday", ch.uid[idx]) * MONTHS_PER_YEAR
+    return np.minimum(ch.age[idx] + (birthday < now), MAX_AGE)
 
 
 def remove(model: SendModel, idx: np.ndarray, counted: bool = True) -> None:

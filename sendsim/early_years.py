@@ -1,0 +1,77 @@
+"""Request propensity at each age under 5, fitted to SEN2's new plans by age in years.
+
+SEN2 published new plans by single year of age for 2022 only: of those under 5, 1.3% were
+aged 2 or under, 15.2% were 3 and 83.5% were 4. Plans for young children are mostly made in
+the year before school and in Reception, for children whose needs were noticed earlier. The
+fit runs England for 2022 and moves the request propensity at each academic age 0-3
+(``behaviour.requests.weight_by_age_under_5``; Reception's stays 1) by the ratio of the
+published to the model's share at the same age in years, until the shares agree. An age in
+years mixes two academic ages (a child of academic age 3 is 4 after their birthday), so
+each round moves the profile part of the way, and the rounds find the fixed point.
+
+``python -m sendsim.early_years`` prints the fitted profile and the shares it gives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from sendsim import calibration
+from sendsim.data import areas
+from sendsim.model.codes import SCHOOL_START_AGE
+
+YEAR = 2022  # the one year published by single age
+NAMES = tuple(areas.NEW_PLANS_UNDER_5_BY_AGE.values())
+YOUNGEST = min(areas.NEW_PLANS_UNDER_5_BY_AGE)  # SEN2's '2 and under'
+
+
+def published() -> np.ndarray:
+    """England's new plans under 5 in :data:`YEAR` by age in years, as shares."""
+    h = areas.load_history().filter(
+        (pl.col("la_code") == areas.ENGLAND_CODE) & (pl.col("year") == YEAR)
+    )
+    value = dict(zip(h["measure"], h["value"], strict=True))
+    counts = np.array([value[name] for name in NAMES])
+    return counts / counts.sum()
+
+
+def simulated(profile: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """The model's new plans under 5 in :data:`YEAR` by age in years, as shares, England
+    with ``weight_by_age_under_5`` at ``profile``."""
+    from sendsim.model.model import SendModel
+
+    cfg = calibration.config("england", YEAR, fraction, seed, years=1)
+    cfg.run.calibrated = True
+    cfg.behaviour.requests.weight_by_age_under_5 = [float(v) for v in profile]
+    model = SendModel(cfg)
+    model.run(progress=False)
+    counts = np.array([model.recorder.flows[name].sum() for name in NAMES], dtype=np.float64)
+    return counts / max(counts.sum(), 1.0)
+
+
+def fit(fraction: float = 0.1, iterations: int = 6, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The profile (academic ages 0-4) and the shares by age in years it gives."""
+    from sendsim.config.schema import SendsimConfig
+
+    profile = np.asarray(SendsimConfig().behaviour.requests.weight_by_age_under_5, np.float64)
+    goal = published()
+    for _ in range(iterations):
+        ratio = goal / np.maximum(simulated(profile, fraction, seed), 1e-9)
+        relative = ratio / ratio[-1]  # Reception's propensity is the band's
+        by_age = relative[np.clip(np.arange(SCHOOL_START_AGE + 1), YOUNGEST, None) - YOUNGEST]
+        profile = np.clip(profile * by_age, 1e-3, 10.0)
+        profile /= profile[-1]
+    return profile, simulated(profile, fraction, seed)
+
+
+def main() -> None:
+    profile, shares = fit()
+    print("weight_by_age_under_5 (academic ages 0-4):", ", ".join(f"{v:.3f}" for v in profile))
+    print("new plans under 5 by age in years (2 and under, 3, 4), model / published:")
+    print(", ".join(f"{100 * s:.1f}%" for s in shares), "/", end=" ")
+    print(", ".join(f"{100 * s:.1f}%" for s in published()))
+
+
+if __name__ == "__main__":
+    main()
