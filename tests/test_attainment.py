@@ -30,7 +30,7 @@ def test_each_council_starts_at_its_published_results():
     c = model.councils
     for exam in EXAMS:
         idx = attainment.cohort(model, exam.age)
-        cell = attainment.cells(model, idx)
+        cell = attainment.cells(model, idx, exam)
         level = c.attainment_level[exam.name].ravel()[cell]
         results = attainment.score(exam, level + attainment.circumstances(model, exam, idx))
         size = c.n * len(SEN_GROUPS)
@@ -240,3 +240,19 @@ def test_a_councils_own_destinations_for_plans_weigh_in_as_declared(weight):
     model.profiles.outcomes["eet_after_ks4_ehcp_pct"][:] -= 10.0
     after = placing.not_sustained_share(model, plans)
     np.testing.assert_allclose(after - before, weight * 0.10, atol=1e-9)
+
+
+def test_level_2_at_19_is_reported_by_status_at_the_end_of_key_stage_4():
+    """As published: a young person past Key Stage 4 whose need is noticed after school stays
+    in the group they left school in, where Key Stage 2 reads the status when sat."""
+    model = SendModel(make_config(**ENGLAND))
+    ch = model.children
+    level2 = next(e for e in EXAMS if e.after_school)
+    idx = attainment.cohort(model, level2.age)
+    unnoticed = idx[ch.sen[idx] == Sen.NONE][:50]
+    before = attainment.cells(model, unnoticed, level2)
+    ch.sen[unnoticed] = Sen.SUPPORT
+    ch.had_sen[unnoticed] = True
+    np.testing.assert_array_equal(attainment.cells(model, unnoticed, level2), before)
+    now = attainment.cells(model, unnoticed, EXAMS[0]) % len(SEN_GROUPS)
+    assert np.all(now == SEN_GROUPS.index("sen_support"))

@@ -8,7 +8,9 @@ calls for) and whether they wait for NHS therapy. Each council's level for each 
 set when the run starts so that its cohort, as it then is, matches the council's recent
 published results (:attr:`Profiles.outcomes`); from then on the results move as support, need
 and who holds plans move, and each September by a draw of the council's published
-year-to-year spread. Level 2 in English and maths by 19 follows alike. Destinations
+year-to-year spread. Level 2 in English and maths by 19 follows alike, by SEN status at the
+end of Key Stage 4, as published (not the status at 18, which needs noticed after school
+change). Destinations
 (16-17 year olds with SEN in education or training; young people with plans in education,
 employment or training throughout October-March after Key Stage 4, the published sustained
 destination) are read from where the model's young people are.
@@ -56,6 +58,8 @@ class Exam:
         share: a share reaching a standard (logistic in the child's chance), else points.
         data: history measure of a group, ``data.format(group)`` (percent or points).
         bounds: the range a council's level is sought in (log-odds or points).
+        after_school: reported by SEN status at the end of Key Stage 4 (as Level 2 at 19 is),
+            not the status when sat.
     """
 
     name: str
@@ -65,6 +69,7 @@ class Exam:
     share: bool
     data: str
     bounds: tuple[float, float]
+    after_school: bool = False
 
     def metric(self, group: str) -> str:
         return f"{self.name}_{group}"
@@ -111,6 +116,7 @@ EXAMS = (
         True,
         "level2_em_age19_{}_pct",
         (-15.0, 15.0),
+        after_school=True,
     ),
 )
 MAX_ATTAINMENT8 = 90.0  # ten slots, English and maths double-weighted, grade 9 at most
@@ -235,8 +241,12 @@ METRICS = (
 
 def build(model: SendModel) -> None:
     """Each council's level for each exam and SEN status: where its cohort as it starts
-    matches its recent published results."""
-    c = model.councils
+    matches its recent published results. Young people already past Key Stage 4 keep the
+    status they start with as their status at its end: needs noticed after school do not
+    move them into the groups their Level 2 at 19 and destinations are reported by."""
+    c, ch = model.councils, model.children
+    past = np.flatnonzero(ch.active & (ch.age >= AFTER_KS4))
+    ch.sen_at_ks4[past] = placing.status_at_ks4(model, past)
     for exam in EXAMS:
         pupils = cohort(model, exam.age)
         targets = np.stack(
@@ -246,14 +256,15 @@ def build(model: SendModel) -> None:
             ],
             axis=1,
         )
-        level = solve_level(exam, cells(model, pupils), circumstances(model, exam, pupils), targets)
+        cell = cells(model, pupils, exam)
+        level = solve_level(exam, cell, circumstances(model, exam, pupils), targets)
         c.attainment_level[exam.name] = level
         c.attainment_spread[exam.name] = np.stack(
             [exam.spread(model, g) if g in exam.groups else np.zeros(c.n) for g in SEN_GROUPS],
             axis=1,
         )
     young = cohort(model, AFTER_KS4)  # a run starts in January, its window half seen
-    model.children.neet_after_ks4[young] = model.children.place[young] == Place.NEET
+    ch.neet_after_ks4[young] = ch.place[young] == Place.NEET
 
 
 def solve_level(exam: Exam, cell: np.ndarray, shift: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -291,7 +302,7 @@ def step(model: SendModel) -> None:
     ch.sen_at_ks4[idx] = np.where(sen == Sen.EHCP, Sen.EHCP, np.minimum(sen, Sen.SUPPORT))
     ch.neet_after_ks4[idx] = False
     group = sen_group(sen)
-    level = model.councils.attainment_level[KS4].ravel()[cells(model, idx)]
+    level = model.councils.attainment_level[KS4].ravel()[cells(model, idx, exam)]
     england = np.array([model.profiles.outcomes_england[exam.data.format(g)] for g in SEN_GROUPS])
     ch.ks4_gap[idx] = score(exam, level + circumstances(model, exam, idx)) - england[group]
 
@@ -318,10 +329,12 @@ def cohort(model: SendModel, age: int) -> np.ndarray:
     return np.flatnonzero(ch.active & (ch.age == age))
 
 
-def cells(model: SendModel, idx: np.ndarray) -> np.ndarray:
-    """Council and SEN status group of children ``idx``, as ``council * 3 + group``."""
+def cells(model: SendModel, idx: np.ndarray, exam: Exam) -> np.ndarray:
+    """Council and SEN status group of children ``idx`` as ``exam`` reports them, as
+    ``council * 3 + group``."""
     ch = model.children
-    return ch.la[idx].astype(np.int64) * len(SEN_GROUPS) + sen_group(ch.sen[idx])
+    status = placing.status_at_ks4(model, idx) if exam.after_school else ch.sen[idx]
+    return ch.la[idx].astype(np.int64) * len(SEN_GROUPS) + sen_group(status)
 
 
 def circumstances(model: SendModel, exam: Exam, idx: np.ndarray) -> np.ndarray:
@@ -351,7 +364,7 @@ def count_stocks(model: SendModel, census: Census) -> dict[str, np.ndarray]:
         pupils = np.zeros(n * len(SEN_GROUPS))
         if september:
             idx = cohort(model, exam.age)
-            cell = cells(model, idx)
+            cell = cells(model, idx, exam)
             level = model.councils.attainment_level[exam.name].ravel()[cell]
             results = score(exam, level + circumstances(model, exam, idx))
             pupils = count_by(cell, n * len(SEN_GROUPS))

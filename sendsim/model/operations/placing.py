@@ -319,8 +319,9 @@ def leave_school(
 
 
 def status_at_ks4(model: SendModel, idx: np.ndarray) -> np.ndarray:
-    """SEN status of young people ``idx`` at the end of Key Stage 4: as recorded then, or,
-    for those past it when the run began, their plan or else whether they ever had SEND."""
+    """SEN status of young people ``idx`` at the end of Key Stage 4: as recorded then (for
+    those past it when the run began, as it began), or, for those who arrived past it, their
+    plan or else whether they have had SEND."""
     ch = model.children
     ever = np.where(ch.had_sen[idx], Sen.SUPPORT, Sen.NONE)
     guess = np.where(ch.sen[idx] == Sen.EHCP, Sen.EHCP, ever)
