@@ -24,6 +24,8 @@ from sendsim.model.codes import SCHOOL_START_AGE
 YEAR = 2022  # the one year published by single age
 NAMES = tuple(areas.NEW_PLANS_UNDER_5_BY_AGE.values())
 YOUNGEST = min(areas.NEW_PLANS_UNDER_5_BY_AGE)  # SEN2's '2 and under'
+SMALLEST_SHARE = 1e-9  # a share of none, kept above 0 to divide by
+SMALLEST_WEIGHT = 1e-3  # the least propensity, so that a multiplicative step can raise it again
 
 
 def published() -> np.ndarray:
@@ -50,17 +52,22 @@ def simulated(profile: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     return counts / max(counts.sum(), 1.0)
 
 
-def fit(fraction: float = 0.1, iterations: int = 6, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def fit(
+    fraction: float = 0.25, iterations: int = 6, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """The profile (academic ages 0-4) and the shares by age in years it gives."""
+    from sendsim.config.params import iter_params
     from sendsim.config.schema import SendsimConfig
+    from sendsim.model.mechanisms.requests import RequestParams
 
+    declared = next(p for p in iter_params(RequestParams) if p.path == "weight_by_age_under_5")
     profile = np.asarray(SendsimConfig().behaviour.requests.weight_by_age_under_5, np.float64)
     goal = published()
     for _ in range(iterations):
-        ratio = goal / np.maximum(simulated(profile, fraction, seed), 1e-9)
+        ratio = goal / np.maximum(simulated(profile, fraction, seed), SMALLEST_SHARE)
         relative = ratio / ratio[-1]  # Reception's propensity is the band's
         by_age = relative[np.clip(np.arange(SCHOOL_START_AGE + 1), YOUNGEST, None) - YOUNGEST]
-        profile = np.clip(profile * by_age, 1e-3, 10.0)
+        profile = np.clip(profile * by_age, SMALLEST_WEIGHT, declared.meta.high)
         profile /= profile[-1]
     return profile, simulated(profile, fraction, seed)
 

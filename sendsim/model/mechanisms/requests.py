@@ -129,7 +129,8 @@ class RequestParams:
         "made in the year before school and in Reception)",
         source="Fitted by sendsim.early_years to SEN2's new plans by age in years in 2022, the "
         "one year published by single age: 2 and under 1.3%, 3 15.2% and 4 83.5% of new "
-        "plans under 5 (sendsim/data/raw/dfe-ehcp/newplans.csv)",
+        "plans under 5 (sendsim/data/raw/dfe-ehcp/newplans.csv); fits on other samples give "
+        "0.015-0.026 at 0-2 and 0.34-0.52 at 3 (docs/backtest.md)",
     )
     weight_by_need: list[float] = profile(
         (1.0,) * 12,
