@@ -97,7 +97,9 @@ class Study:
         )
 
     def sample(self) -> np.ndarray:
-        """The design: one row per model evaluation, one column per factor."""
+        """The design: one row per model evaluation, one column per factor, within each
+        factor's declared range (SALib's scaling of a grid's top level can land a rounding
+        error above it, which the model's config would refuse)."""
         sp = self.problem()
         if self.method == "sobol":
             sp.sample_sobol(self.n, calc_second_order=False, seed=self.seed)
@@ -105,7 +107,8 @@ class Study:
             sp.sample_morris(self.n, num_levels=self.levels, seed=self.seed)
         else:
             sp.sample_fast(self.n, M=FAST_M, seed=self.seed)
-        return np.asarray(sp.samples, dtype=float)
+        low, high = np.array([[f.low, f.high] for f in self.factors]).T
+        return np.clip(np.asarray(sp.samples, dtype=float), low, high)
 
     def replicate_seeds(self, dummy: float = 0.0) -> list[int]:
         """``run.seed`` of each replicate at a design row whose dummy factor is ``dummy``.
