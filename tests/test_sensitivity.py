@@ -25,7 +25,7 @@ from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.results import RunResults
 from sendsim.sensitivity import evaluate as evaluate_module
 from sendsim.sensitivity import outputs as outs
-from sendsim.sensitivity.analyze import merge
+from sendsim.sensitivity.analyze import defined, merge
 from sendsim.sensitivity.app import run_stage
 from sendsim.sensitivity.command import main
 from sendsim.sensitivity.config import CONFIG_NAME, SensitivityRoot, register
@@ -396,3 +396,13 @@ def test_a_morris_design_stays_within_every_declared_range(tmp_path):
     assert np.all((design >= low) & (design <= high))
     column = study.names.index("behaviour.assessment.issue_reference_level")
     SendsimEvaluator(study).config(design[np.argmax(design[:, column])])  # refused before
+
+
+def test_an_output_without_a_value_in_some_rows_is_named_and_left_out(caplog):
+    """Pupils with plans at Key Stage 2 can be none in a run where a factor ends young
+    children's plans; their share then has no value and SALib's indices would all be NaN."""
+    y = np.array([[1.0, 0.2], [2.0, np.nan], [3.0, 0.4]])
+    assert defined(("plans", "ks2"), y) == ["plans"]
+    assert "ks2 has no value in 1 of 3 rows" in caplog.text
+    with pytest.raises(SendsimError, match="no output has a value in every design row"):
+        defined(("ks2",), y[:, 1:])

@@ -67,8 +67,10 @@ def analyze(folder: Path, study: Study, design: np.ndarray) -> pl.DataFrame:
         pl.concat([merged.select("row"), inputs, merged.drop("row")], how="horizontal"),
         folder / RESULTS,
     )
+    outputs = defined(study.outputs, y)
+    y = y[:, [study.outputs.index(name) for name in outputs]]
     steps = [
-        indices(study, design[:rows], y[:rows]).with_columns(
+        indices(study, design[:rows], y[:rows], outputs).with_columns(
             n=pl.lit(n, pl.Int64), rows=pl.lit(rows, pl.Int64)
         )
         for n, rows in convergence_steps(study)
@@ -82,9 +84,34 @@ def analyze(folder: Path, study: Study, design: np.ndarray) -> pl.DataFrame:
     return result
 
 
-def indices(study: Study, design: np.ndarray, y: np.ndarray) -> pl.DataFrame:
-    """SALib indices of every output (rows of ``design`` and ``y`` in sample order)."""
+def defined(outputs: tuple[str, ...], y: np.ndarray) -> list[str]:
+    """The outputs with a value in every row. A share of a group that has no one in it in some
+    run (pupils with plans at Key Stage 2, when a factor ends young children's plans) has none
+    there, and SALib's indices would all be NaN: such an output is named and left out."""
+    missing = np.isnan(y).sum(axis=0)
+    for name, count in zip(outputs, missing, strict=True):
+        if count:
+            log.warning(
+                "%s has no value in %d of %d rows (a share of a group with no one in it): "
+                "no indices for it",
+                name,
+                count,
+                len(y),
+            )
+    kept = [name for name, count in zip(outputs, missing, strict=True) if not count]
+    if not kept:
+        raise SendsimError("no output has a value in every design row; nothing to analyse")
+    return kept
+
+
+def indices(
+    study: Study, design: np.ndarray, y: np.ndarray, outputs: list[str] | None = None
+) -> pl.DataFrame:
+    """SALib indices of each output (the study's, or ``outputs``: the columns of ``y``; rows
+    of ``design`` and ``y`` in sample order)."""
+    outputs = outputs or list(study.outputs)
     sp = study.problem()
+    sp["outputs"] = outputs
     sp.set_samples(design)
     sp.set_results(y if y.shape[1] > 1 else y[:, 0])
     options = {"num_resamples": RESAMPLES, "conf_level": CONF_LEVEL, "seed": study.seed}
@@ -94,7 +121,7 @@ def indices(study: Study, design: np.ndarray, y: np.ndarray) -> pl.DataFrame:
         sp.analyze_morris(num_levels=study.levels, **options)
     else:
         sp.analyze_fast(M=FAST_M, **options)
-    by_output = sp.analysis if len(study.outputs) > 1 else {study.outputs[0]: sp.analysis}
+    by_output = sp.analysis if len(outputs) > 1 else {outputs[0]: sp.analysis}
     frames = [
         pl.DataFrame(
             {"output": output, "factor": study.names}
