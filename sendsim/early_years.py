@@ -23,7 +23,7 @@ from sendsim.model.codes import SCHOOL_START_AGE
 
 YEAR = 2022  # the one year published by single age
 NAMES = tuple(areas.NEW_PLANS_UNDER_5_BY_AGE.values())
-YOUNGEST = min(areas.NEW_PLANS_UNDER_5_BY_AGE)  # SEN2's '2 and under'
+YOUNGEST = areas.YOUNGEST_NEW_PLAN_AGE  # SEN2's '2 and under'
 SMALLEST_SHARE = 1e-9  # a share of none, kept above 0 to divide by
 SMALLEST_WEIGHT = 1e-3  # the least propensity, so that a multiplicative step can raise it again
 

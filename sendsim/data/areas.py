@@ -49,8 +49,9 @@ NEW_PLANS_BY_BAND = tuple(f"new_plans_aged_{band}" for band in AGE_BANDS)  # mea
 #: The age band (index into AGE_BANDS) of each academic age 0-25.
 BAND_OF_AGE = np.repeat(np.arange(len(BAND_AGES)), [hi - lo + 1 for lo, hi in BAND_AGES])
 NEW_PLAN_AGES = tuple(range(21))
-#: New plans under 5 by age in years, as SEN2 publishes them for 2022 (2: 2 and under).
-NEW_PLANS_UNDER_5_BY_AGE = {a: f"new_plans_age_{a}" for a in NEW_PLAN_AGES[2:5]}
+YOUNGEST_NEW_PLAN_AGE = 2  # SEN2's single ages start at '2 and under'
+#: New plans under 5 by age in years, as SEN2 publishes them for 2022.
+NEW_PLANS_UNDER_5_BY_AGE = {a: f"new_plans_age_{a}" for a in NEW_PLAN_AGES[YOUNGEST_NEW_PLAN_AGE:5]}
 S251_PHASES = ("early_years", "primary", "secondary", "special", "pru_ap", "post_school")
 S251_SERVICES = ("sen_support_inclusion_services", "ap_services", "hospital_education")
 HNB_EHCP_GROUPS = (

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.data.areas import BAND_OF_AGE, NEW_PLANS_BY_BAND, NEW_PLANS_UNDER_5_BY_AGE
+from sendsim.data.areas import (
+    BAND_OF_AGE,
+    NEW_PLANS_BY_BAND,
+    NEW_PLANS_UNDER_5_BY_AGE,
+    YOUNGEST_NEW_PLAN_AGE,
+)
 from sendsim.model.codes import (
     PLACE_NAMES,
     POST16_START_AGE,
@@ -74,9 +79,8 @@ def issue_plan(model: SendModel, idx: np.ndarray, dispute_it: bool = True) -> No
     years = population.age_in_years(model, idx)
     for b, name in enumerate(NEW_PLANS_BY_BAND):
         model.flows.add(name, ch.la[idx[BAND_OF_AGE[years] == b]])
-    youngest = min(NEW_PLANS_UNDER_5_BY_AGE)  # SEN2's '2 and under'
     for age, name in NEW_PLANS_UNDER_5_BY_AGE.items():
-        model.flows.add(name, ch.la[idx[np.maximum(years, youngest) == age]])
+        model.flows.add(name, ch.la[idx[np.maximum(years, YOUNGEST_NEW_PLAN_AGE) == age]])
     model.flows.add("issued_within_20_weeks", ch.la[idx[ch.weeks[idx] <= STATUTORY_WEEKS]])
     placing.place(model, idx)
     for place, name in PLACED_NEW_PLANS.items():
