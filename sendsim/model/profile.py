@@ -158,9 +158,9 @@ def as_of(councils: pl.DataFrame, year: int) -> pl.DataFrame:
 
 class PlanSpread(Protocol):
     """How published plans by age band and by placement are spread to single ages and
-    placements (declared in ``behaviour.demography``): a weight per single age within its
-    band, and a prior weight of each placement in each band (``plan_place_prior_<band>``)
-    before fitting to the council's margins."""
+    placements (declared in ``behaviour.demography``): the band's share at each single age,
+    and a prior weight of each placement in each band (``plan_place_prior_<band>``) before
+    fitting to the council's margins."""
 
     plan_age_weight_in_band: Sequence[float]
 
@@ -359,42 +359,48 @@ def _population(rows: pl.DataFrame) -> dict[str, np.ndarray]:
 
 
 def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int = 100) -> np.ndarray:
-    """Iterative proportional fitting of ``prior`` to row and column totals."""
+    """Iterative proportional fitting of ``prior`` to row and column totals, over the last
+    two axes (leading axes are separate tables). Column totals are met exactly; row totals
+    as nearly as the prior's zeros allow."""
     table = prior.astype(np.float64).copy()
+    rows, cols = np.asarray(rows, np.float64), np.asarray(cols, np.float64)
     for _ in range(iterations):
-        table *= np.divide(
-            rows, table.sum(axis=1), out=np.zeros_like(rows), where=table.sum(axis=1) > 0
-        )[:, None]
-        table *= np.divide(
-            cols, table.sum(axis=0), out=np.zeros_like(cols), where=table.sum(axis=0) > 0
-        )[None, :]
+        got = table.sum(axis=-1)
+        table *= np.divide(rows, got, out=np.zeros_like(got), where=got > 0)[..., None]
+        got = table.sum(axis=-2)
+        table *= np.divide(cols, got, out=np.zeros_like(got), where=got > 0)[..., None, :]
     return table
 
 
-def _age_place_weights(age_weight_in_band: np.ndarray) -> np.ndarray:
-    """(26, 10): share of a band's plans in each data placement at each single age."""
+def _admitted() -> np.ndarray:
+    """(26, 10): 1 where a data placement admits children of that academic age."""
     allowed = np.zeros((N_AGES, len(PLACE_AGES)))
     for j, (lo, hi) in enumerate(PLACE_AGES):
         allowed[lo : hi + 1, j] = 1.0
-    weights = age_weight_in_band[:, None] * allowed
-    for lo, hi in areas.BAND_AGES:
-        band = weights[lo : hi + 1]
-        weights[lo : hi + 1] = band / np.maximum(band.sum(axis=0), 1e-12)
-    return weights
+    return allowed
 
 
 def _plans_by_age_and_place(rows: pl.DataFrame, spread: PlanSpread) -> np.ndarray:
-    """January plans by council, academic age and placement (fractional counts)."""
+    """January plans by council, academic age and placement (fractional counts).
+
+    Plans by band and placement are fitted to both published margins; each band's plans in
+    a placement are then spread over the ages the placement admits so that the band's plans
+    fall into single ages in the declared shares."""
     bands = rows.select([f"ehcp_age_{b}" for b in areas.AGE_BANDS]).fill_null(0).to_numpy()
     places = rows.select([f"ehcp_{p}" for p in areas.PLACEMENTS]).fill_null(0).to_numpy()
     bands = bands * (places.sum(1) / np.maximum(bands.sum(1), 1e-9))[:, None]
-    age_weights = _age_place_weights(np.asarray(spread.plan_age_weight_in_band))
     prior = np.array([getattr(spread, f"plan_place_prior_{band}") for band in areas.AGE_BANDS])
+    joint = ipf(np.broadcast_to(prior, (len(rows), *prior.shape)), bands, places)
+    weight, admitted = np.asarray(spread.plan_age_weight_in_band, np.float64), _admitted()
     out = np.zeros((len(rows), N_AGES, N_PLACE))
-    for i in range(len(rows)):
-        joint = ipf(prior, bands[i], places[i])
-        for b, (lo, hi) in enumerate(areas.BAND_AGES):
-            out[i, lo : hi + 1][:, DATA_PLACE] += joint[b] * age_weights[lo : hi + 1]
+    for b, (lo, hi) in enumerate(areas.BAND_AGES):
+        share = weight[lo : hi + 1] / weight[lo : hi + 1].sum()
+        by_age = ipf(
+            np.broadcast_to(admitted[lo : hi + 1], (len(rows), hi - lo + 1, len(PLACE_AGES))),
+            joint[:, b].sum(axis=1)[:, None] * share,
+            joint[:, b],
+        )
+        out[:, lo : hi + 1, DATA_PLACE] = by_age
     return out
 
 

@@ -118,18 +118,21 @@ class DemographyParams:
     )
     plan_age_weight_in_band: list[float] = profile(
         (
-            *(0.005, 0.012, 0.03, 0.30, 0.50),  # under 5
+            *(0.005, 0.012, 0.03, 0.30, 0.65),  # under 5
             *(0.12, 0.14, 0.16, 0.18, 0.19, 0.21),  # 5-10
             *(0.21, 0.20, 0.20, 0.20, 0.19),  # 11-15
-            *(0.33, 0.29, 0.22, 0.16),  # 16-19
+            *(0.28, 0.27, 0.24, 0.21),  # 16-19
             *(0.28, 0.22, 0.17, 0.13, 0.11, 0.09),  # 20-25
         ),
         0.0,
         1.0,
-        unit="weight within the SEN2 age band, by academic age 0-25",
+        unit="share of the SEN2 age band's plans, by academic age 0-25 (normalised in the band)",
         label="How a band's plans in the starting January spread over its single ages",
         source="Assumption: plans accumulate through primary school and cease after 16; "
-        "under 5, few are made before the year before school (sendsim.early_years)",
+        "under 5, few are made before the year before school (sendsim.early_years); at 16-19 "
+        "a year group's plans thin as young people leave education, and the share at 19 "
+        "(0.21) moves England's plans aged 16-19 and 20-25 over the first year as SEN2's "
+        "moved from January 2019, 2020 and 2021 [dfe-ehcp]",
     )
     plan_place_prior_under_5: list[float] = profile(
         (0.4, 0.05, 0.15, 0.02, 0.0, 0.0, 0.0, 0.0, 1.0, 0.2),
