@@ -99,22 +99,29 @@ class DemographyParams:
     )
     sen_support_by_age: list[float] = profile(
         (0.02, 0.05, 0.15, 0.35, 0.6, 0.85, 0.95, 1.05, 1.15, 1.2, 1.25, 1.05, 1.0, 1.0, 0.95)
-        + (0.95, 0.6, 0.55, 0.4, 0.25, 0.15)
-        + (0.1,) * (MAX_AGE - 20),
+        + (0.95, 1.02, 0.98, 0.93)
+        + (0.0,) * (MAX_AGE - 18),
         0.0,
         2.0,
         unit="relative to the school-age rate, by academic age 0-25",
         label="SEN support in the starting January by age, relative to the census share",
-        source="Assumption: rising through primary, lower in secondary, small after school "
-        "(ages 4-15 average 1.0)",
+        source="Assumption to 15: rising through primary, lower in secondary (ages 4-15 "
+        "average 1.0); ages 16-18 fitted by sendsim.emergence so that the share holds a year "
+        "on (young people who stay in education keep their support); none from 19, when "
+        "support ends with education",
     )
     hidden_need_by_age: list[float] = profile(
-        (0.01, 0.03, 0.05, 0.05) + (0.03,) * 12 + (0.02,) * (MAX_AGE - 15),
+        (0.01, 0.03, 0.05, 0.05)
+        + (0.03,) * 12
+        + (0.02,) * 3
+        + (0.124, 0.124, 0.104, 0.089, 0.075, 0.063, 0.054),
         0.0,
         0.3,
         unit="share of children without SEND, by academic age 0-25",
-        label="Needs not yet identified in the starting January, by age",
-        source="Assumption",
+        label="Needs not on record in the starting January, by age",
+        source="Assumption to 18; ages 19-25 fitted by sendsim.emergence so that the share "
+        "with a need holds a year on (needs young people took from education, where support "
+        "ended with it)",
     )
     plan_age_weight_in_band: list[float] = profile(
         (

@@ -100,8 +100,8 @@ class NeedsParams:
         0.6,
         unit="per year",
         label="Yearly chance a need without a plan lapses once education has ended",
-        source="Fitted by sendsim.emergence so that the share of young people aged 20-25 with a "
-        "need in January 2022 (plans [dfe-ehcp] and needs not yet identified) holds a year on",
+        source="Assumption: needs without a plan lapse over about five years once education "
+        "has ended (the starting needs at 19-25 are fitted to hold under it, sendsim.emergence)",
     )
     mild_level: float = param(
         0.25,
@@ -120,7 +120,7 @@ class NeedsParams:
         source="Assumption",
     )
     emergence_by_age: list[float] = profile(
-        (2.01, 1.78, 1.49, 1.64, 1.87, 1.57, 1.29, 1.21, 1.15, 0.71, 0.0, 0.0, 0.16, 0.16, 0.13)
+        (1.97, 1.81, 1.55, 1.58, 1.84, 1.59, 1.30, 1.22, 1.17, 0.74, 0.0, 0.0, 0.18, 0.18, 0.14)
         + (0.5, 0.3, 0.25, 0.15)
         + (0.1,) * (MAX_AGE - 18),
         0.0,
