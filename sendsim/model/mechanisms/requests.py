@@ -111,7 +111,7 @@ class RequestParams:
         "with this ceiling forecast 2019-2022 requests and new plans best (docs/backtest.md)",
     )
     weight_by_age_band: list[float] = profile(
-        (18.5, 1.0, 1.03, 0.85, 1.0),
+        (18.5, 1.0, 0.95, 0.43, 1.0),
         0.0,
         50.0,
         unit="relative to ages 5-10, by SEN2 age band (under 5, 5-10, 11-15, 16-19, 20-25)",
