@@ -276,21 +276,6 @@ def test_bad_settings_exit_2_naming_the_key(args, message, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
-def test_a_chance_that_any_plan_ceases_at_review_ceases_more():
-    council = {"run.years": 2, "run.calibrated": False, "area.code": "E08000007"}
-    council["population.sample_fraction"] = 0.25
-    base = run_model(**council)
-    more = SendModel(make_config(**council))
-    more.councils.cease_other[:] = 0.1
-    more.run(progress=False)
-    plans = base.recorder.stocks["ehcp_caseload"][0].sum()
-    extra = (
-        more.recorder.flows["ceased_on_review"].sum()
-        - base.recorder.flows["ceased_on_review"].sum()
-    )
-    assert 0.1 * plans < extra < 0.3 * plans  # two years of reviews at 0.1, of a growing caseload
-
-
 def test_drawn_factors_stay_within_the_ranges_a_fit_may_take():
     """However wide a council's history spreads, a draw is a fit the model accepts (a request
     trend below -100% a year once made the trend's multiple not a number)."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sendsim import backtest, calibration
-from sendsim.model.codes import Rate
+from sendsim.model.codes import POST16_START_AGE, Rate, Sen
 from sendsim.model.mechanisms import variation
 from sendsim.model.model import SendModel
 from tests.conftest import make_config
@@ -43,15 +43,17 @@ def test_each_rate_moves_by_the_fitted_years_and_its_own_deviation(steady_and_va
 
 
 def test_outflow_moves_both_ways_within_what_the_usual_exits_allow(steady_and_varying):
-    """More outflow is a chance that any plan ceases at review; less holds back the usual
-    exits, at most ``EXITS_MOVABLE`` of them; the median council-year is the fit."""
+    """More outflow adds to the usual exits (more moving away, and a chance that a plan after
+    16 ceases at review), less holds them back, at most ``EXITS_MOVABLE`` of them either way;
+    the median council-year is the fit."""
     _, varying = steady_and_varying
     c = varying.councils
     outflow = c.yearly_shift[:, Rate.OUTFLOW]
     more = outflow > 0
     np.testing.assert_array_equal(c.cease_other > 0, more)
-    np.testing.assert_array_equal(c.exits_kept < 1, outflow < 0)
-    assert c.exits_kept.min() >= 1 - variation.EXITS_MOVABLE - 1e-9
+    np.testing.assert_array_equal(c.exit_multiple < 1, outflow < 0)
+    np.testing.assert_array_equal(c.exit_multiple > 1, more)
+    assert np.abs(c.exit_multiple - 1).max() <= variation.EXITS_MOVABLE + 1e-9
     assert 0.3 < more.mean() < 0.7
 
 
@@ -66,18 +68,20 @@ def test_in_the_first_year_only_outflow_moves():
     assert (shift[:, Rate.OUTFLOW] != 0).mean() > 0.9
 
 
-def test_a_year_of_less_outflow_holds_back_the_usual_exits():
-    """Keeping half the usual exits halves plans ceased at review and plan holders moving
-    away; no other plan ends more often."""
-    council = {"run.years": 1, "area.code": "E08000007", "population.sample_fraction": 0.5}
+@pytest.mark.parametrize(("multiple", "at_review"), [(0.5, 0.5), (1.5, 1.0)])
+def test_a_year_of_less_or_more_outflow_scales_the_usual_exits(multiple, at_review):
+    """Half the usual exits halves plans ceased at review and plan holders moving away, and
+    no other plan ends more often; half as many again moves half as many again away (more
+    review exits are a separate chance, after 16)."""
+    council = {"run.years": 2, "area.code": "E08000007", "population.sample_fraction": 1.0}
     base = SendModel(make_config(**council))
-    held = SendModel(make_config(**council))
-    held.councils.exits_kept[:] = 0.5
-    for model in (base, held):
+    scaled = SendModel(make_config(**council))
+    scaled.councils.exit_multiple[:] = multiple
+    for model in (base, scaled):
         model.run(progress=False)
-    for flow in ("ceased_on_review", "transfers_out"):
-        ratio = held.recorder.flows[flow].sum() / base.recorder.flows[flow].sum()
-        assert 0.35 < ratio < 0.65, flow
+    for flow, expected in (("ceased_on_review", at_review), ("transfers_out", multiple)):
+        ratio = scaled.recorder.flows[flow].sum() / base.recorder.flows[flow].sum()
+        assert ratio == pytest.approx(expected, abs=0.15), flow
 
 
 def test_second_year_requests_follow_each_councils_shift(steady_and_varying):
@@ -98,3 +102,31 @@ def test_draws_carry_the_fits_yearly_spreads():
     for rate, spread in backtest.YEARLY_SPREADS.items():
         np.testing.assert_allclose(drawn[calibration.YEARLY_SD][:, rate], factors[spread])
     assert (factors["request_noise_sd"] > 0).all()  # pooled towards the median council's
+
+
+def test_a_year_of_more_outflow_ceases_plans_after_16():
+    """A chance of 0.1 that a plan of a young person aged 16 or over ceases at review: two
+    years of reviews end about a fifth of those plans, and plans of younger children hold
+    (extra exits spread over every plan put the draws' plans aged 20-25 9% above the fit's)."""
+    council = {"run.years": 2, "run.calibrated": False, "area.code": "E08000007"}
+    council["population.sample_fraction"] = 0.25
+    base = SendModel(make_config(**council))
+    more = SendModel(make_config(**council))
+    older = plans_at(base)[1]
+    more.councils.cease_other[:] = 0.1
+    for model in (base, more):
+        model.run(progress=False)
+    extra = (
+        more.recorder.flows["ceased_on_review"].sum()
+        - base.recorder.flows["ceased_on_review"].sum()
+    )
+    assert 0.1 * older < extra < 0.3 * older  # two years of reviews at 0.1, of a growing caseload
+    younger, after_16 = plans_at(more) / plans_at(base)
+    assert younger == pytest.approx(1.0, abs=0.02) and after_16 < 0.95
+
+
+def plans_at(model: SendModel) -> np.ndarray:
+    """Plans held under 16 and at 16 or over."""
+    ch = model.children
+    ages = ch.age[ch.active & (ch.sen == Sen.EHCP)]
+    return np.array([(ages < POST16_START_AGE).sum(), (ages >= POST16_START_AGE).sum()], float)

@@ -260,8 +260,8 @@ class CouncilTable:
     central_spend_gbp_per_year: np.ndarray = field(init=False)  # spend not tied to plans
     cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
     review_exit_rate: np.ndarray = field(init=False)  # fitted: plans ceasing at review a year
-    exits_kept: np.ndarray = field(init=False)  # this year: share of the usual plan exits made
-    cease_other: np.ndarray = field(init=False)  # this year: chance any plan ceases at review
+    exit_multiple: np.ndarray = field(init=False)  # this year: the usual plan exits made, x fit
+    cease_other: np.ndarray = field(init=False)  # this year: chance a plan 16+ ceases at review
     request_trend: np.ndarray = field(init=False)  # fitted: initial yearly growth of requests
     request_age_factor: np.ndarray = field(init=False)  # fitted: (n, age bands) vs England's
     yearly_sd: np.ndarray = field(init=False)  # (n, Rate) spread of each rate's yearly shift
@@ -300,7 +300,7 @@ class CouncilTable:
         self.next_serial = np.zeros(self.n, np.int64)
         self.cease_scale = np.ones(self.n)
         self.review_exit_rate = np.zeros(self.n)
-        self.exits_kept = np.ones(self.n)
+        self.exit_multiple = np.ones(self.n)
         self.cease_other = np.zeros(self.n)
         self.request_trend = np.zeros(self.n)
         self.request_age_factor = np.ones((self.n, len(areas.AGE_BANDS)))

@@ -314,14 +314,15 @@ def births(model: SendModel) -> None:
 def moves_out(model: SendModel) -> None:
     """Children whose moving month has come move away; their plans cease with the move.
 
-    Families of children with plans move less (``plan_moves_relative``, and in a forecast
-    draw's year of less outflow, less still): of those whose month has come, the rest stay
-    and draw their next moving month.
+    Families of children with plans move less (``plan_moves_relative``; in a forecast draw's
+    year of less outflow less still, of more outflow more): of those whose month has come,
+    the rest stay and draw their next moving month.
     """
     ch = model.children
     due = np.flatnonzero(ch.move_month == model.months_elapsed)
     u = model.streams.uniform("move.plan", ch.uid[due], model.months_elapsed)
-    moving = model.cfg.behaviour.demography.plan_moves_relative * model.councils.exits_kept
+    relative = model.cfg.behaviour.demography.plan_moves_relative
+    moving = np.minimum(relative * model.councils.exit_multiple, 1.0)
     stays = (ch.sen[due] == Sen.EHCP) & (u >= moving[ch.la[due]])
     schedule_moves(model, due[stays], model.months_elapsed + 1)
     leaving = due[~stays]

@@ -97,18 +97,20 @@ def step(model: SendModel) -> None:
     u = model.streams.uniform("review", ch.uid[due], model.months_elapsed)
     c = model.councils
     scale = c.cease_scale[ch.la[due]]  # each council's fitted practice
-    kept = c.exits_kept[ch.la[due]]  # forecast draws: fewer of the usual exits this year
+    kept = np.minimum(c.exit_multiple[ch.la[due]], 1.0)  # forecast draws: fewer exits this year
     met_chance = scale_share(p.cease_needs_met_per_year, scale) * kept
     met = (ch.severity[due] < p.needs_met_level) & (u < met_chance)
     out_of_education = (ch.age[due] >= POST16_START_AGE) & member(
         ch.place[due], (Place.EMPLOYMENT, Place.NEET)
     )
     left = out_of_education & (u < scale_share(p.cease_left_education_per_year, scale) * kept)
-    # forecast draws with more outflow than the council's usual exits: other reasons, any plan
+    # forecast draws with more outflow than the council's usual exits: other reasons, where
+    # plans mostly end (after 16)
     other = np.zeros(len(due), np.bool_)
     if c.cease_other.any():  # ordinary runs draw nothing here
         u_other = model.streams.uniform("review.other", ch.uid[due], model.months_elapsed)
-        other = (u_other < c.cease_other[ch.la[due]]) & ~met & ~left
+        after_16 = ch.age[due] >= POST16_START_AGE
+        other = after_16 & (u_other < c.cease_other[ch.la[due]]) & ~met & ~left
     cases.cease_plan(model, due[met | (other & ~out_of_education)], Sen.SUPPORT)
     cases.cease_plan(model, due[(left & ~met) | (other & out_of_education)], Sen.NONE)
     model.flows.add("ceased_on_review", ch.la[due[met | left | other]])

@@ -8,13 +8,18 @@ yearly spread of each rate that its own history shows (in the fits: ``request_no
 council's); every January draws a new shift of each rate, on the log (or log-odds) scale, or
 for outflow in plans per plan, the same in every scenario.
 
-A year with more outflow than fitted adds a chance that any plan ceases at its review; one
-with less holds back some of the council's usual exits, at review (needs met, education
-ended) and by plan holders moving away. Outflow's shift is bounded alike both ways by the
-share of those exits a year may hold back, so the median year is the fit. Assessment
-throughput does not vary: capacity above a council's demand is of no use and capacity below
-it is lost, so its spread would only lower new plans. Ordinary runs, with no spreads set, are
-central projections and stay unchanged.
+A year with less outflow than fitted holds back some of the council's usual exits, at review
+(needs met, education ended) and by plan holders moving away; a year with more adds to them
+where they happen: more plan holders move away, and the rest is a chance that a plan of a
+young person aged 16 or over ceases at its review, as councils' reviews end plans mostly
+after 16. Spread over every plan, the extra exits put the draws' plans aged 20-25 9% above
+the fit's a year on and each younger band below it; after 16, 20-25s are 6% above it and
+younger bands hold (those held back are mostly over 19, while most of a council's usual
+exits at review are already made where education has ended). Outflow's shift is bounded
+alike both ways by the share of those exits a year may hold back, so the median year is the
+fit. Assessment throughput does not vary: capacity above a council's demand is of no use and
+capacity below it is lost, so its spread would only lower new plans. Ordinary runs, with no
+spreads set, are central projections and stay unchanged.
 
 The forecast of a year's rate is off by that year's deviation from the council's trend and by
 the deviation of the year it was fitted to, so each later year's shift is the sum of a draw
@@ -31,7 +36,7 @@ from scipy.special import ndtri
 
 from sendsim.config.params import param
 from sendsim.dates import JANUARY
-from sendsim.model.codes import Rate
+from sendsim.model.codes import POST16_START_AGE, Rate
 from sendsim.model.mechanism import Mechanism
 
 if TYPE_CHECKING:
@@ -79,8 +84,9 @@ def step(model: SendModel) -> None:
     outflow = np.clip(shift[:, Rate.OUTFLOW], -EXITS_MOVABLE * usual, EXITS_MOVABLE * usual)
     shift[:, Rate.OUTFLOW] = outflow
     c.yearly_shift[:] = shift
-    c.cease_other[:] = np.maximum(outflow, 0.0)
-    c.exits_kept[:] = 1.0 + np.minimum(outflow, 0.0) / np.maximum(usual, 1e-9)
+    c.exit_multiple[:] = 1.0 + outflow / np.maximum(usual, 1e-9)
+    at_review = c.review_exit_rate / np.maximum(usual, 1e-9)  # the rest: more moving away
+    c.cease_other[:] = np.maximum(outflow, 0.0) * at_review / post16_share(model)
 
 
 def plan_move_rate(model: SendModel) -> np.ndarray:
@@ -89,6 +95,14 @@ def plan_move_rate(model: SendModel) -> np.ndarray:
     plans = model.status_by_cell[:, 0].reshape(c.n, -1)  # by council and age
     moving = plans @ c.out_rate_by_age * model.cfg.behaviour.demography.plan_moves_relative
     return moving / np.maximum(plans.sum(axis=1), 1)
+
+
+def post16_share(model: SendModel) -> np.ndarray:
+    """Each council's share of plans held by young people aged 16 or over (1 where none are
+    held, so that a chance stays a chance)."""
+    plans = model.status_by_cell[:, 0].reshape(model.councils.n, -1)
+    older = plans[:, POST16_START_AGE:].sum(axis=1)
+    return np.where(older > 0, older / np.maximum(plans.sum(axis=1), 1), 1.0)
 
 
 def normal(model: SendModel, stream: str, month: int) -> np.ndarray:
