@@ -24,6 +24,7 @@ move it, not because the starting state and the dynamics disagree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,14 +41,18 @@ AFTER_EDUCATION = slice(ADULT_AGE, N_AGES)
 NEED, SUPPORT = 0, 1  # rows of :func:`shares_by_age`
 
 
+@dataclass
 class Start:
-    """The fitted profiles: emergence by age, starting SEN support and needs on no record."""
+    """The fitted profiles by academic age 0-25: emergence of needs, starting SEN support
+    and starting needs on no record."""
 
-    def __init__(self, emergence: np.ndarray, support: np.ndarray, hidden: np.ndarray) -> None:
-        self.emergence, self.support, self.hidden = emergence, support, hidden
+    emergence: np.ndarray
+    support: np.ndarray
+    hidden: np.ndarray
 
     @classmethod
     def declared(cls) -> Start:
+        """The profiles as the configuration declares them."""
         from sendsim.config.schema import SendsimConfig
 
         cfg = SendsimConfig().behaviour

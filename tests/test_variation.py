@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sendsim import backtest, calibration
-from sendsim.model.codes import POST16_START_AGE, Rate, Sen
+from sendsim.model.codes import ADULT_AGE, Rate, Sen
 from sendsim.model.mechanisms import variation
 from sendsim.model.model import SendModel
 from tests.conftest import make_config
@@ -43,8 +43,8 @@ def test_each_rate_moves_by_the_fitted_years_and_its_own_deviation(steady_and_va
 
 
 def test_outflow_moves_both_ways_within_what_the_usual_exits_allow(steady_and_varying):
-    """More outflow adds to the usual exits (more moving away, and a chance that a plan after
-    16 ceases at review), less holds them back, at most ``EXITS_MOVABLE`` of them either way;
+    """More outflow adds to the usual exits (more moving away, and a chance that a plan from
+    19 ceases at review), less holds them back, at most ``EXITS_MOVABLE`` of them either way;
     the median council-year is the fit."""
     _, varying = steady_and_varying
     c = varying.councils
@@ -72,7 +72,7 @@ def test_in_the_first_year_only_outflow_moves():
 def test_a_year_of_less_or_more_outflow_scales_the_usual_exits(multiple, at_review):
     """Half the usual exits halves plans ceased at review and plan holders moving away, and
     no other plan ends more often; half as many again moves half as many again away (more
-    review exits are a separate chance, after 16)."""
+    review exits are a separate chance, from 19)."""
     council = {"run.years": 2, "area.code": "E08000007", "population.sample_fraction": 1.0}
     base = SendModel(make_config(**council))
     scaled = SendModel(make_config(**council))
@@ -104,8 +104,8 @@ def test_draws_carry_the_fits_yearly_spreads():
     assert (factors["request_noise_sd"] > 0).all()  # pooled towards the median council's
 
 
-def test_a_year_of_more_outflow_ceases_plans_after_16():
-    """A chance of 0.1 that a plan of a young person aged 16 or over ceases at review: two
+def test_a_year_of_more_outflow_ceases_plans_after_19():
+    """A chance of 0.1 that a plan of a young person aged 19 or over ceases at review: two
     years of reviews end about a fifth of those plans, and plans of younger children hold
     (extra exits spread over every plan put the draws' plans aged 20-25 9% above the fit's)."""
     council = {"run.years": 2, "run.calibrated": False, "area.code": "E08000007"}
@@ -121,12 +121,12 @@ def test_a_year_of_more_outflow_ceases_plans_after_16():
         - base.recorder.flows["ceased_on_review"].sum()
     )
     assert 0.1 * older < extra < 0.3 * older  # two years of reviews at 0.1, of a growing caseload
-    younger, after_16 = plans_at(more) / plans_at(base)
-    assert younger == pytest.approx(1.0, abs=0.02) and after_16 < 0.95
+    younger, adult = plans_at(more) / plans_at(base)
+    assert younger == pytest.approx(1.0, abs=0.02) and adult < 0.95
 
 
 def plans_at(model: SendModel) -> np.ndarray:
-    """Plans held under 16 and at 16 or over."""
+    """Plans held under 19 and at 19 or over."""
     ch = model.children
     ages = ch.age[ch.active & (ch.sen == Sen.EHCP)]
-    return np.array([(ages < POST16_START_AGE).sum(), (ages >= POST16_START_AGE).sum()], float)
+    return np.array([(ages < ADULT_AGE).sum(), (ages >= ADULT_AGE).sum()], float)

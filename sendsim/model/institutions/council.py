@@ -261,7 +261,7 @@ class CouncilTable:
     cease_scale: np.ndarray = field(init=False)  # fitted: council's plan cessation vs national
     review_exit_rate: np.ndarray = field(init=False)  # fitted: plans ceasing at review a year
     exit_multiple: np.ndarray = field(init=False)  # this year: the usual plan exits made, x fit
-    cease_other: np.ndarray = field(init=False)  # this year: chance a plan 16+ ceases at review
+    cease_other: np.ndarray = field(init=False)  # this year: chance a plan 19+ ceases at review
     request_trend: np.ndarray = field(init=False)  # fitted: initial yearly growth of requests
     request_age_factor: np.ndarray = field(init=False)  # fitted: (n, age bands) vs England's
     yearly_sd: np.ndarray = field(init=False)  # (n, Rate) spread of each rate's yearly shift

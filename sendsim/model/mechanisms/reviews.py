@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.config.params import param
-from sendsim.model.codes import POST16_START_AGE, Place, Sen, member
+from sendsim.model.codes import ADULT_AGE, POST16_START_AGE, Place, Sen, member
 from sendsim.model.institutions.council import Council
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import cases
@@ -104,13 +104,13 @@ def step(model: SendModel) -> None:
         ch.place[due], (Place.EMPLOYMENT, Place.NEET)
     )
     left = out_of_education & (u < scale_share(p.cease_left_education_per_year, scale) * kept)
-    # forecast draws with more outflow than the council's usual exits: other reasons, where
-    # plans mostly end (after 16)
+    # forecast draws with more outflow than the council's usual exits: other reasons, at the
+    # ages where plans mostly end (19 on)
     other = np.zeros(len(due), np.bool_)
     if c.cease_other.any():  # ordinary runs draw nothing here
         u_other = model.streams.uniform("review.other", ch.uid[due], model.months_elapsed)
-        after_16 = ch.age[due] >= POST16_START_AGE
-        other = after_16 & (u_other < c.cease_other[ch.la[due]]) & ~met & ~left
+        adult = ch.age[due] >= ADULT_AGE
+        other = adult & (u_other < c.cease_other[ch.la[due]]) & ~met & ~left
     cases.cease_plan(model, due[met | (other & ~out_of_education)], Sen.SUPPORT)
     cases.cease_plan(model, due[(left & ~met) | (other & out_of_education)], Sen.NONE)
     model.flows.add("ceased_on_review", ch.la[due[met | left | other]])

@@ -11,11 +11,11 @@ for outflow in plans per plan, the same in every scenario.
 A year with less outflow than fitted holds back some of the council's usual exits, at review
 (needs met, education ended) and by plan holders moving away; a year with more adds to them
 where they happen: more plan holders move away, and the rest is a chance that a plan of a
-young person aged 16 or over ceases at its review, as councils' reviews end plans mostly
-after 16. Spread over every plan, the extra exits put the draws' plans aged 20-25 9% above
-the fit's a year on and each younger band below it; after 16, 20-25s are 6% above it and
-younger bands hold (those held back are mostly over 19, while most of a council's usual
-exits at review are already made where education has ended). Outflow's shift is bounded
+young person aged 19 or over ceases at its review, the ages at which reviews end most plans
+(education has ended). Spread over every plan, the extra exits put the draws' plans aged
+20-25 9% above the fit's a year on and each younger band below it, as the exits held back
+are mostly of young people over 19 (spread over those over 16, 20-25s were 6% above it);
+now each band's median draw is within 1% of it. Outflow's shift is bounded
 alike both ways by the share of those exits a year may hold back, so the median year is the
 fit. Assessment throughput does not vary: capacity above a council's demand is of no use and
 capacity below it is lost, so its spread would only lower new plans. Ordinary runs, with no
@@ -36,7 +36,7 @@ from scipy.special import ndtri
 
 from sendsim.config.params import param
 from sendsim.dates import JANUARY
-from sendsim.model.codes import POST16_START_AGE, Rate
+from sendsim.model.codes import ADULT_AGE, Rate
 from sendsim.model.mechanism import Mechanism
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def step(model: SendModel) -> None:
     c.yearly_shift[:] = shift
     c.exit_multiple[:] = 1.0 + outflow / np.maximum(usual, 1e-9)
     at_review = c.review_exit_rate / np.maximum(usual, 1e-9)  # the rest: more moving away
-    c.cease_other[:] = np.maximum(outflow, 0.0) * at_review / post16_share(model)
+    c.cease_other[:] = np.maximum(outflow, 0.0) * at_review / adult_share(model)
 
 
 def plan_move_rate(model: SendModel) -> np.ndarray:
@@ -97,11 +97,11 @@ def plan_move_rate(model: SendModel) -> np.ndarray:
     return moving / np.maximum(plans.sum(axis=1), 1)
 
 
-def post16_share(model: SendModel) -> np.ndarray:
-    """Each council's share of plans held by young people aged 16 or over (1 where none are
+def adult_share(model: SendModel) -> np.ndarray:
+    """Each council's share of plans held by young people aged 19 or over (1 where none are
     held, so that a chance stays a chance)."""
     plans = model.status_by_cell[:, 0].reshape(model.councils.n, -1)
-    older = plans[:, POST16_START_AGE:].sum(axis=1)
+    older = plans[:, ADULT_AGE:].sum(axis=1)
     return np.where(older > 0, older / np.maximum(plans.sum(axis=1), 1), 1.0)
 
 
