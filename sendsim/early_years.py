@@ -56,18 +56,18 @@ def fit(
     fraction: float = 0.25, iterations: int = 6, seed: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """The profile (academic ages 0-4) and the shares by age in years it gives."""
-    from sendsim.config.params import iter_params
+    from sendsim.config.params import declared
     from sendsim.config.schema import SendsimConfig
     from sendsim.model.mechanisms.requests import RequestParams
 
-    declared = next(p for p in iter_params(RequestParams) if p.path == "weight_by_age_under_5")
+    highest = declared(RequestParams, "weight_by_age_under_5").meta.high
     profile = np.asarray(SendsimConfig().behaviour.requests.weight_by_age_under_5, np.float64)
     goal = published()
     for _ in range(iterations):
         ratio = goal / np.maximum(simulated(profile, fraction, seed), SMALLEST_SHARE)
         relative = ratio / ratio[-1]  # Reception's propensity is the band's
         by_age = relative[np.clip(np.arange(SCHOOL_START_AGE + 1), YOUNGEST, None) - YOUNGEST]
-        profile = np.clip(profile * by_age, SMALLEST_WEIGHT, declared.meta.high)
+        profile = np.clip(profile * by_age, SMALLEST_WEIGHT, highest)
         profile /= profile[-1]
     return profile, simulated(profile, fraction, seed)
 

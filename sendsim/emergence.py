@@ -92,9 +92,9 @@ def year_on(start: Start, sample_fraction: float, seed: int) -> tuple[np.ndarray
 
 def bounds(section: type, name: str) -> tuple[float, float]:
     """A declared profile's allowed range."""
-    from sendsim.config.params import iter_params
+    from sendsim.config.params import declared
 
-    meta = next(p for p in iter_params(section) if p.path == name).meta
+    meta = declared(section, name).meta
     return meta.low, meta.high
 
 

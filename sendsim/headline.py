@@ -26,7 +26,7 @@ from typing import Any, Literal
 import polars as pl
 
 from sendsim.config.nested import lookup
-from sendsim.config.params import iter_params
+from sendsim.config.params import declared
 from sendsim.config.schema import SendsimConfig
 from sendsim.dates import SEPTEMBER, add_months, month_start
 from sendsim.model.metrics import METRIC_BY_NAME
@@ -236,7 +236,7 @@ def override_last_month(config: dict[str, Any] | None = None) -> dt.date:
 
 def declared_default(key: str) -> Any:
     """The default a config key is declared with (:mod:`sendsim.config.params`)."""
-    return next(p.default for p in iter_params(SendsimConfig) if p.path == key)
+    return declared(SendsimConfig, key).default
 
 
 def sensitivity_outputs(start: dt.date, end: dt.date, override_last: dt.date) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from hydra.core.override_parser.types import OverrideType
 
 from sendsim.config import precheck, store, validate
-from sendsim.config.params import iter_params, setting
+from sendsim.config.params import declared, iter_params, setting
 from sendsim.config.schema import RunConfig
 from sendsim.errors import ConfigError
 
@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 def start_years() -> list[int]:
     """The Januaries a run may start from (``run.start``'s choices)."""
-    start = next(p for p in iter_params(RunConfig) if p.path == "start")
+    start = declared(RunConfig, "start")
     return sorted(int(choice[:4]) for choice in start.meta.choices or ())
 
 

@@ -144,6 +144,11 @@ def iter_params(cls: type, prefix: str = "") -> Iterator[DeclaredParam]:
             )
 
 
+def declared(cls: type, path: str) -> DeclaredParam:
+    """The parameter declared at dotted ``path`` of a config dataclass."""
+    return next(p for p in iter_params(cls) if p.path == path)
+
+
 def section_fields(cls: type) -> dict[str, type]:
     """Field name → type hint of one config dataclass (for unknown-key checks)."""
     hints = typing.get_type_hints(cls)

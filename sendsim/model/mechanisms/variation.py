@@ -15,11 +15,11 @@ young person aged 19 or over ceases at its review, the ages at which reviews end
 (education has ended). Spread over every plan, the extra exits put the draws' plans aged
 20-25 9% above the fit's a year on and each younger band below it, as the exits held back
 are mostly of young people over 19 (spread over those over 16, 20-25s were 6% above it);
-now each band's median draw is within 1% of it. Outflow's shift is bounded
-alike both ways by the share of those exits a year may hold back, so the median year is the
-fit. Assessment throughput does not vary: capacity above a council's demand is of no use and
-capacity below it is lost, so its spread would only lower new plans. Ordinary runs, with no
-spreads set, are central projections and stay unchanged.
+now each band's median draw is within 1% of it. Outflow's shift is bounded alike both ways by
+the share of those exits a year may hold back, so the median year is the fit. Assessment
+throughput does not vary: capacity above a council's demand is of no use and capacity below
+it is lost, so its spread would only lower new plans. Ordinary runs, with no spreads set, are
+central projections and stay unchanged.
 
 The forecast of a year's rate is off by that year's deviation from the council's trend and by
 the deviation of the year it was fitted to, so each later year's shift is the sum of a draw
@@ -84,8 +84,9 @@ def step(model: SendModel) -> None:
     outflow = np.clip(shift[:, Rate.OUTFLOW], -EXITS_MOVABLE * usual, EXITS_MOVABLE * usual)
     shift[:, Rate.OUTFLOW] = outflow
     c.yearly_shift[:] = shift
-    c.exit_multiple[:] = 1.0 + outflow / np.maximum(usual, 1e-9)
-    at_review = c.review_exit_rate / np.maximum(usual, 1e-9)  # the rest: more moving away
+    some = np.maximum(usual, 1e-9)  # a council with no usual exits shifts none
+    c.exit_multiple[:] = 1.0 + outflow / some
+    at_review = c.review_exit_rate / some  # the rest: more moving away
     c.cease_other[:] = np.maximum(outflow, 0.0) * at_review / adult_share(model)
 
 
