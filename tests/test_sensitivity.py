@@ -25,7 +25,7 @@ from sendsim.model.metrics import METRIC_BY_NAME
 from sendsim.results import RunResults
 from sendsim.sensitivity import evaluate as evaluate_module
 from sendsim.sensitivity import outputs as outs
-from sendsim.sensitivity.analyze import defined, merge
+from sendsim.sensitivity.analyze import convergence, merge, output_groups
 from sendsim.sensitivity.app import run_stage
 from sendsim.sensitivity.command import main
 from sendsim.sensitivity.config import CONFIG_NAME, SensitivityRoot, register
@@ -398,11 +398,26 @@ def test_a_morris_design_stays_within_every_declared_range(tmp_path):
     SendsimEvaluator(study).config(design[np.argmax(design[:, column])])  # refused before
 
 
-def test_an_output_without_a_value_in_some_rows_is_named_and_left_out(caplog):
+def test_an_output_without_a_value_in_some_rows_is_estimated_from_the_other_blocks(
+    tmp_path, ishigami_root, caplog
+):
     """Pupils with plans at Key Stage 2 can be none in a run where a factor ends young
-    children's plans; their share then has no value and SALib's indices would all be NaN."""
-    y = np.array([[1.0, 0.2], [2.0, np.nan], [3.0, 0.4]])
-    assert defined(("plans", "ks2"), y) == ["plans"]
-    assert "ks2 has no value in 1 of 3 rows" in caplog.text
-    with pytest.raises(SendsimError, match="no output has a value in every design row"):
-        defined(("ks2",), y[:, 1:])
+    children's plans: their share has no value there. Each of Sobol's base samples (as each
+    of Morris's trajectories) is an estimate of its own, so the output is analysed on those
+    with a value in every row, and named in the log."""
+    from sendsim.sensitivity.models import ishigami_row
+
+    study = ishigami_study(ishigami_root, tmp_path, n=1024)
+    design = study.sample()
+    y = np.array([ishigami_row(study, row) for row in design])
+    full = convergence(study, design, y, ["y"], np.ones(study.n, bool))[-1]
+    y[[5, 400, 3000]] = np.nan  # in three base samples
+    [(columns, blocks)] = output_groups(study, y)
+    assert columns == [0] and blocks.sum() == study.n - 3
+    assert "y has no value in 3 of" in caplog.text
+    part = convergence(study, design, y, ["y"], blocks)[-1]
+    assert part["n"][0] == study.n - 3 and not part["ST"].is_nan().any()
+    np.testing.assert_allclose(part["ST"], full["ST"], atol=0.03)
+    y[:: study.rows // study.n] = np.nan  # a row of every base sample
+    with pytest.raises(SendsimError, match="no output has a value in enough design rows"):
+        output_groups(study, y)

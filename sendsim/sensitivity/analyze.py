@@ -5,7 +5,8 @@ Writes, atomically, into the study folder:
 - ``results.parquet``: ``row``, the factor values and the outputs, sorted by row;
 - ``indices.parquet``: one row per output and factor. Sobol and FAST: ``S1, S1_conf, ST,
   ST_conf``; Morris: ``mu_star, mu_star_conf, sigma``. ``*_conf`` is the half-width of the
-  95% bootstrap interval;
+  95% bootstrap interval. An output without a value in some rows is estimated from the base
+  samples or trajectories where it has one (:func:`output_groups`);
 - ``convergence.parquet``: the same indices from the first quarter, half and all of the base
   samples (Sobol) or trajectories (Morris), with ``n`` and ``rows`` used. FAST's frequencies
   depend on N, so its table has N only;
@@ -34,6 +35,9 @@ COLUMNS = {
     "fast": ("S1", "S1_conf", "ST", "ST_conf"),
 }
 RESAMPLES, CONF_LEVEL = 1000, 0.95
+MIN_BLOCKS = 2  # base samples or trajectories: fewer give no variance
+BLOCKS = {"sobol": "base samples", "morris": "trajectories"}  # estimates of their own
+NO_VALUE = "%s has no value in %d of %d rows (a share of a group with no one in it)"
 log = logging.getLogger(__name__)
 
 
@@ -67,41 +71,77 @@ def analyze(folder: Path, study: Study, design: np.ndarray) -> pl.DataFrame:
         pl.concat([merged.select("row"), inputs, merged.drop("row")], how="horizontal"),
         folder / RESULTS,
     )
-    outputs = defined(study.outputs, y)
-    y = y[:, [study.outputs.index(name) for name in outputs]]
     steps = [
-        indices(study, design[:rows], y[:rows], outputs).with_columns(
-            n=pl.lit(n, pl.Int64), rows=pl.lit(rows, pl.Int64)
-        )
-        for n, rows in convergence_steps(study)
+        convergence(study, design, y[:, columns], [study.outputs[c] for c in columns], blocks)
+        for columns, blocks in output_groups(study, y)
     ]
-    result = steps[-1].drop("n", "rows")  # the last step uses every row
+    result = in_study_order(pl.concat([group[-1] for group in steps]), study).drop("n", "rows")
     write_parquet(result, folder / INDICES)
     order = ["output", "factor", "n", "rows", *COLUMNS[study.method]]
-    write_parquet(pl.concat(steps).select(order), folder / CONVERGENCE)
+    every_step = pl.concat([step for group in steps for step in group])
+    write_parquet(in_study_order(every_step, study).select(order), folder / CONVERGENCE)
     tornado.draw(result, study.method, folder)
     _log_top(study, result)
     return result
 
 
-def defined(outputs: tuple[str, ...], y: np.ndarray) -> list[str]:
-    """The outputs with a value in every row. A share of a group that has no one in it in some
-    run (pupils with plans at Key Stage 2, when a factor ends young children's plans) has none
-    there, and SALib's indices would all be NaN: such an output is named and left out."""
-    missing = np.isnan(y).sum(axis=0)
-    for name, count in zip(outputs, missing, strict=True):
-        if count:
-            log.warning(
-                "%s has no value in %d of %d rows (a share of a group with no one in it): "
-                "no indices for it",
-                name,
-                count,
-                len(y),
+def in_study_order(frame: pl.DataFrame, study: Study) -> pl.DataFrame:
+    """Rows by output in the study's order, keeping the order within each output."""
+    rank = {name: i for i, name in enumerate(study.outputs)}
+    return frame.sort(pl.col("output").replace_strict(rank), maintain_order=True)
+
+
+def output_groups(study: Study, y: np.ndarray) -> list[tuple[list[int], np.ndarray]]:
+    """The outputs (columns of ``y``) analysed together, each group with the blocks of the
+    design it uses (Sobol's base samples, Morris's trajectories): every block for the outputs
+    with a value in every row. A share of a group that has no one in it in some run (pupils
+    with plans at Key Stage 2, when a factor ends young children's plans) has no value there;
+    such an output is analysed alone on the blocks with a value in every row, each block an
+    estimate of its own, and named in the log. FAST's design has no such blocks: there it is
+    left out."""
+    missing = np.isnan(y)
+    complete = [c for c in range(y.shape[1]) if not missing[:, c].any()]
+    groups = [(complete, np.ones(study.n, bool))] if complete else []
+    for c in np.flatnonzero(missing.any(axis=0)):
+        name, count = study.outputs[c], int(missing[:, c].sum())
+        blocks = None if study.method == "fast" else ~missing[:, c].reshape(study.n, -1).any(1)
+        if blocks is None or blocks.sum() < MIN_BLOCKS:
+            log.warning(NO_VALUE + ": no indices for it", name, count, len(y))
+            continue
+        log.warning(
+            NO_VALUE + ": its indices use the %d of %d %s with a value in every row",
+            name,
+            count,
+            len(y),
+            blocks.sum(),
+            study.n,
+            BLOCKS[study.method],
+        )
+        groups.append(([int(c)], blocks))
+    if not groups:
+        raise SendsimError("no output has a value in enough design rows; nothing to analyse")
+    return groups
+
+
+def convergence(
+    study: Study, design: np.ndarray, y: np.ndarray, outputs: list[str], blocks: np.ndarray
+) -> list[pl.DataFrame]:
+    """Indices of ``outputs`` from the ``blocks`` used among the first quarter, half and all
+    of the design (:func:`convergence_steps`), with the blocks (``n``) and rows they hold."""
+    per_block = study.rows // study.n
+    steps = []
+    for n, rows in convergence_steps(study):
+        used = blocks[:n]
+        if used.sum() < MIN_BLOCKS:
+            continue
+        keep = np.repeat(used, per_block) if study.method != "fast" else np.ones(rows, bool)
+        frame = indices(study, design[:rows][keep], y[:rows][keep], outputs)
+        steps.append(
+            frame.with_columns(
+                n=pl.lit(int(used.sum()), pl.Int64), rows=pl.lit(int(keep.sum()), pl.Int64)
             )
-    kept = [name for name, count in zip(outputs, missing, strict=True) if not count]
-    if not kept:
-        raise SendsimError("no output has a value in every design row; nothing to analyse")
-    return kept
+        )
+    return steps
 
 
 def indices(
@@ -135,12 +175,12 @@ def indices(
 def convergence_steps(study: Study) -> list[tuple[int, int]]:
     """(base samples or trajectories, design rows) at N/4, N/2 and N (N only for FAST).
 
-    Fewer than 2 samples give no variance, so smaller steps are left out.
+    Fewer than :data:`MIN_BLOCKS` samples give no variance, so smaller steps are left out.
     """
     if study.method == "fast":
         return [(study.n, study.rows)]
     per_sample = study.rows // study.n
-    sizes = sorted({n for n in (study.n // 4, study.n // 2, study.n) if n >= 2})
+    sizes = sorted({n for n in (study.n // 4, study.n // 2, study.n) if n >= MIN_BLOCKS})
     return [(n, n * per_sample) for n in sizes]
 
 
