@@ -61,3 +61,23 @@ def test_the_psychologist_lever_is_not_undone():
         assert fewer_has(*januaries).all(), (stock, januaries)
     done = lambda m: m.recorder.flows["assessments"].sum()  # noqa: E731
     assert done(fewer) < done(today)
+
+
+def test_case_officers_budgeted_yearly_leave_less_time_for_assessments_as_plans_grow():
+    """Plans held come first for case officers, sized each April: as plans grow through the
+    year, England's capacity to assess falls by a sixth or so by the January after (14-19% in
+    the baseline at 1 in 10, as the workforce module says)."""
+    m = model(
+        **{
+            "area.code": "england",
+            "population.sample_fraction": 0.05,
+            "run.years": 2,
+            "run.calibrated": True,
+        }
+    )
+    capacity = []
+    for _ in range(m.n_months):
+        m.step()
+        capacity.append(m.councils.assessment_capacity.sum())
+    april, january = capacity[3], capacity[12]  # from January 2022: April, and January 2023
+    assert 0.1 < 1 - january / april < 0.25, (april, january)
