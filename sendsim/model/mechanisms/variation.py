@@ -84,9 +84,9 @@ def step(model: SendModel) -> None:
     outflow = np.clip(shift[:, Rate.OUTFLOW], -EXITS_MOVABLE * usual, EXITS_MOVABLE * usual)
     shift[:, Rate.OUTFLOW] = outflow
     c.yearly_shift[:] = shift
-    some = np.maximum(usual, 1e-9)  # a council with no usual exits shifts none
-    c.exit_multiple[:] = 1.0 + outflow / some
-    at_review = c.review_exit_rate / some  # the rest: more moving away
+    usual_nonzero = np.maximum(usual, 1e-9)  # a council with no usual exits shifts none
+    c.exit_multiple[:] = 1.0 + outflow / usual_nonzero
+    at_review = c.review_exit_rate / usual_nonzero  # the rest: more moving away
     c.cease_other[:] = np.maximum(outflow, 0.0) * at_review / adult_share(model)
 
 
