@@ -269,13 +269,16 @@ def _backtest(ns: argparse.Namespace) -> None:
 def _validate(ns: argparse.Namespace) -> None:
     from sendsim.config.commands import parse_settings
     from sendsim.config.precheck import unwritable
-    from sendsim.validation import command
+    from sendsim.validation import command, intervals
     from sendsim.validation.settings import DOCS
 
     spec = parse_settings(ns.schema, ns.settings)
     out = spec.folder()
     folders = {f"out={out}": out} | ({"docs=true": DOCS} if spec.docs else {})
+    folders |= {"record=true": intervals.RECORD.parent} if spec.record else {}
     problems = [f"{given}: {why}" for given, path in folders.items() if (why := unwritable(path))]
+    if spec.record and not spec.national:
+        problems.append("record=true: needs area=england (the record holds every council)")
     if problems:  # before minutes of runs, not after
         raise ConfigError(problems)
     outcome = command.run(spec)

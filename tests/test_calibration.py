@@ -65,6 +65,11 @@ def test_backtest_forecast_ignores_later_data(distorted_future):
     forecast_columns = [c for c in real.columns if c != "actual"]
     assert fake.select(forecast_columns).equals(real.select(forecast_columns))
     assert (fake["actual"] == 2 * real["actual"]).all()  # the actuals did change
+    widened = real.select(
+        (pl.col("ehcp_p10") <= pl.col("ehcp_draws_p10"))
+        & (pl.col("ehcp_p90") >= pl.col("ehcp_draws_p90"))
+    )
+    assert widened.to_series().all()  # past forecasts' errors widen, never narrow
 
 
 def test_fit_brings_requests_and_new_plans_to_the_council_history():

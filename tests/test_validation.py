@@ -175,6 +175,7 @@ def test_long_run_diagnostics_from_counts_by_age():
         (("draws=1",), "draws=1: out of range"),
         (("docs=maybe",), "docs='maybe': expected true or false"),
         (("long_run_year=2",), "long_run_year: unknown key (did you mean 'long_run_years'?)"),
+        (("record=true", f"area={RUTLAND}"), "record=true: needs area=england"),
     ],
 )
 def test_bad_settings_exit_2_with_one_line(args, message, tmp_path):

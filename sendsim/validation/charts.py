@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sendsim.report.charts import STYLE, WIDTH_IN, colour, png
+from sendsim.validation.intervals import COVERAGE_RANGE
 from sendsim.validation.measures import MEASURE_BY_NAME
-from sendsim.validation.scores import COVERAGE_RANGE
 
 METHOD_LABELS = {
     "sendsim": "sendsim",

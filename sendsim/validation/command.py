@@ -17,7 +17,7 @@ import polars as pl
 from sendsim.io import spreadsheet_csv, write_bytes, write_parquet, write_text
 from sendsim.report.build import Chart
 from sendsim.report.tables import Table
-from sendsim.validation import charts, forecast, longrun, measures, page, scores
+from sendsim.validation import charts, forecast, intervals, longrun, measures, page, scores
 from sendsim.validation.measures import MEASURE_BY_NAME, NATIONAL
 from sendsim.validation.page import Part
 from sendsim.validation.settings import DOCS, Validate
@@ -45,18 +45,22 @@ class Outcome:
     targets: pl.DataFrame
     parts: list[Part]
     seconds: float
+    record: pl.DataFrame  # this forecast's errors in half-widths of its draws' interval
 
 
 def run(spec: Validate) -> Outcome:
     """Forecast, score and run the long run; the page's parts."""
     began = time.monotonic()
-    table = forecast.compared(spec, forecast.forecast(spec))
+    draws = forecast.compared(spec, forecast.forecast(spec))
+    record = intervals.errors(draws, spec.train_end)
+    widening = intervals.widening(intervals.load(), spec.train_end)
+    table = intervals.widen(draws, widening)
     scored = scores.score(table)
     targets = scores.targets(scored)
-    parts = [in_sample(spec, table, scored, targets)]
+    parts = [in_sample(spec, table, scored, targets), widened(widening)]
     if spec.long_run_years:
         parts.append(long_run(spec))
-    return Outcome(table, scored, targets, parts, time.monotonic() - began)
+    return Outcome(table, scored, targets, parts, time.monotonic() - began, record)
 
 
 def in_sample(
@@ -114,6 +118,35 @@ def in_sample(
         f"{spec.train_end + spec.horizon}."
     )
     return Part(f"Forecast from January {spec.train_end}", intro, tables, found)
+
+
+def widened(widening: pl.DataFrame) -> Part:
+    """How far each side of councils' intervals was widened, and from what record."""
+    labels = {m: MEASURE_BY_NAME[m].label for m in widening["measure"].unique()}
+    frame = widening.with_columns(pl.col("measure").replace_strict(labels, default=None))
+    table = page.frame_table(
+        frame,
+        "widening",
+        "Widening of councils' 80% intervals",
+        {
+            "measure": ("measure", "year"),
+            "horizon": ("years ahead", "year"),
+            "below": ("below the median", "ratio"),
+            "above": ("above the median", "ratio"),
+            "councils": ("councils' errors", "count"),
+            "origins": ("from the forecasts of January", "year"),
+        },
+        "Each side's half-width is multiplied by the 90th percentile over councils of the "
+        "published values' distance from the median, in half-widths of the draws' interval "
+        "on that side, in the other forecasts (at least 1). A horizon not listed takes the "
+        "nearest one listed.",
+    )
+    intro = (
+        "The draws carry stochastic, parameter and structural uncertainty but not the "
+        "model's own error, so each council's interval is widened by how far past forecasts "
+        "from other Januaries missed (sendsim/validation/intervals.py)."
+    )
+    return Part("Intervals widened by past forecasts' errors", intro, [table], [])
 
 
 def shown_councils(table: pl.DataFrame) -> list[str]:
@@ -281,6 +314,10 @@ NOTES = (
     "Structural inputs not in the history (school places, unit costs, migration by age) "
     "come from 2020-2022, so spend is set against 2021-22 s251 budgets the unit costs were "
     "matched to: not an independent test. No spend outturn is held.",
+    "Councils' 80% intervals are the draws' widened by the errors of the forecasts from the "
+    "other Januaries held in the record (2019-2021; see the widening table): a "
+    "cross-validation, as forecasts from later Januaries saw later years. The draws' own "
+    "intervals and their coverage are beside them.",
     "2020 and 2021 were disrupted by COVID-19.",
     "Published plans ceased end in 2021 and assessments completed start in 2022.",
     "Errors are % of the published figure; for shares (the 20-week share, children's results "
@@ -302,6 +339,8 @@ def write(spec: Validate, outcome: Outcome, out: Path) -> None:
         for chart in part.charts:
             write_bytes(chart.png, out / f"{chart.slug}.png")
     write_text(page.html(TITLE, subtitle(spec), NOTES, outcome.parts), out / "validation.html")
+    if spec.record:
+        intervals.store(outcome.record)
     if spec.docs:
         write_docs(spec, outcome)
 
@@ -312,7 +351,8 @@ def subtitle(spec: Validate) -> str:
 
 def write_docs(spec: Validate, outcome: Outcome) -> Path:
     """``docs/validation.md`` and its charts."""
-    settings = " ".join(f"{k}={v}" for k, v in asdict(spec).items() if k not in ("out", "docs"))
+    shown = {k: v for k, v in asdict(spec).items() if k not in ("out", "docs", "record")}
+    settings = " ".join(f"{k}={v}" for k, v in shown.items())
     preface = (
         "How well sendsim forecasts what was later published, against the naive forecasts a "
         "council could make, and what its baseline does over ten years. Generated by "

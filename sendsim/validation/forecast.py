@@ -17,14 +17,14 @@ from tqdm import tqdm
 
 from sendsim import backtest, calibration
 from sendsim.dates import SEPTEMBER
-from sendsim.validation import anchors, measures
+from sendsim.validation import anchors, intervals, measures
 from sendsim.validation.measures import NATIONAL
 from sendsim.validation.settings import Validate
 
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-LOW, HIGH = backtest.INTERVAL
+LOW, HIGH = intervals.INTERVAL
 
 
 def forecast(spec: Validate) -> pl.DataFrame:

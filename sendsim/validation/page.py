@@ -69,7 +69,7 @@ def council_table(scores: pl.DataFrame) -> Table:
                 [m.label, f"{r['horizon']} ({r['year']})", str(r["areas"])]
                 + [error_text(r[k], m.name) for k in ("mdape", "mape")]
                 + [error_text(r["bias"], m.name, signed=True)]
-                + [pct(100 * r["coverage_80"], digits=0)]
+                + [pct(100 * r[k], digits=0) for k in ("coverage_80", "coverage_80_draws")]
                 + [error_text(r[a], m.name) for a in present]
             )
     header = [
@@ -80,6 +80,7 @@ def council_table(scores: pl.DataFrame) -> Table:
         "mean",
         "bias",
         "in 80% interval",
+        "in the draws' 80%",
     ] + [f"{METHOD_LABELS[a]}: median" for a in present]
     return Table(
         "councils",
@@ -89,8 +90,9 @@ def council_table(scores: pl.DataFrame) -> Table:
         frame,
         "Absolute percentage errors of each council's forecast (percentage points, pp, for "
         "shares; points for Attainment 8); bias is the mean signed error (positive: too "
-        "high). The naive anchors' columns give their median error. Bold: sendsim's median "
-        "error is the lowest.",
+        "high). The 80% interval is the draws' widened by past forecasts' errors; the draws' "
+        "own is beside it. The naive anchors' columns give their median error. Bold: "
+        "sendsim's median error is the lowest.",
         bold,
         merge_first=True,
     )

@@ -4,7 +4,8 @@ The error of a count or an amount is a percentage of the published value (foreca
 - 1); of a share, the difference in percentage points; of a score (Attainment 8), in points.
 Per measure, level (councils or England), horizon and method: the median and mean absolute
 error, the bias (mean signed error: positive means too high) and, for sendsim, the share of
-areas whose published value lies within the 80% interval.
+areas whose published value lies within the 80% interval (``coverage_80``: the interval
+widened by past forecasts' errors, :mod:`.intervals`; ``coverage_80_draws``: the draws' own).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 import polars as pl
 
 from sendsim.validation.anchors import METHODS
+from sendsim.validation.intervals import COVERAGE_RANGE
 from sendsim.validation.measures import MEASURE_BY_NAME, MEASURES, NATIONAL
 
 #: Targets the forecast is checked against (those set for forecasts from January 2022).
 CASELOAD_MDAPE, CASELOAD_MAPE = 5.5, 7.5
-COVERAGE_RANGE = (0.75, 0.85)
 NATIONAL_NEW_PLANS = 10.0
 #: Unit of an error by the kind of measure: % of the published value, or a difference.
 ERROR_UNIT = {"count": "%", "money": "%", "share": "pp", "points": "points"}
@@ -31,20 +32,24 @@ SCHEMA = {
     "mape": pl.Float64,
     "bias": pl.Float64,
     "coverage_80": pl.Float64,
+    "coverage_80_draws": pl.Float64,
 }
 
 
 def errors(table: pl.DataFrame) -> pl.DataFrame:
     """One row per area, year and method with a forecast and a published value: ``error``
     in % (counts, money) or percentage points (shares), and whether the actual lies in the
-    80% interval (sendsim only)."""
+    80% interval and in the draws' own (sendsim only)."""
     methods = ["p50", *(m for m in METHODS if m in table.columns)]
     shares = [name for name, m in MEASURE_BY_NAME.items() if m.kind == "share"]
     scored = [name for name, m in MEASURE_BY_NAME.items() if m.kind == "points"]
     share = pl.col("measure").is_in(shares)
     points = pl.col("measure").is_in(scored)
+    if "draws_p10" not in table.columns:  # an interval not widened is the draws' own
+        table = table.with_columns(draws_p10=pl.col("p10"), draws_p90=pl.col("p90"))
+    interval = ["p10", "p90", "draws_p10", "draws_p90"]
     long = table.filter(pl.col("actual").is_not_null()).unpivot(
-        index=["measure", "la_code", "year", "horizon", "actual", "p10", "p90"],
+        index=["measure", "la_code", "year", "horizon", "actual", *interval],
         on=methods,
         variable_name="method",
         value_name="forecast",
@@ -57,6 +62,7 @@ def errors(table: pl.DataFrame) -> pl.DataFrame:
         .otherwise((pl.col("forecast") / pl.col("actual") - 1) * 100)
     )
     inside = pl.col("actual").is_between(pl.col("p10"), pl.col("p90"))
+    inside_draws = pl.col("actual").is_between(pl.col("draws_p10"), pl.col("draws_p90"))
     kept = pl.col("forecast").is_not_null() & (share | points | (pl.col("actual") > 0))
     return long.filter(kept).select(
         "measure",
@@ -70,6 +76,7 @@ def errors(table: pl.DataFrame) -> pl.DataFrame:
         pl.col("method").replace({"p50": "sendsim"}),
         error.alias("error"),
         pl.when(pl.col("method") == "p50").then(inside).alias("inside"),
+        pl.when(pl.col("method") == "p50").then(inside_draws).alias("inside_draws"),
     )
 
 
@@ -84,6 +91,7 @@ def score(table: pl.DataFrame) -> pl.DataFrame:
             pl.col("error").abs().mean().alias("mape"),
             pl.col("error").mean().alias("bias"),
             pl.col("inside").cast(pl.Float64).mean().alias("coverage_80"),
+            pl.col("inside_draws").cast(pl.Float64).mean().alias("coverage_80_draws"),
         )
         .select(list(SCHEMA))
         .cast(SCHEMA)

@@ -32,6 +32,11 @@ class Validate(Draws):
     docs: bool = setting(
         False, unit="true or false", label="Also write docs/validation.md and its charts"
     )
+    record: bool = setting(
+        False,
+        unit="true or false",
+        label="Also keep this forecast's errors in the record that widens later intervals",
+    )
     out: str = setting(
         "", unit="path", label="Folder of the results; empty: results/validate/train_end=YEAR"
     )
