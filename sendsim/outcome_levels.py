@@ -3,10 +3,14 @@
 A council's starting level of a measure is England's latest comparable figure plus the
 council's mean gap from England over its latest ``k`` comparable years [dfe-lait]. The gap, not
 the level, is averaged, so national shifts (the new Key Stage 2 tests settling in, Level 2 by
-resits) count once, at their latest. ``k`` is chosen per measure by the forecasts it would have
-made with the data up to the start only: from each earlier year with at least the most years
-any candidate uses, each later comparable year up to ``HORIZON`` years on is forecast, and the
-``k`` with the lowest mean absolute error across councils is chosen. Where no earlier year
+resits) count once, at their latest. Attainment 8 in 2022 was graded apart (midway between
+2019's grades and 2021's teacher-assessed ones, with 2019's standard again from 2023), so
+England's level comes from 2019 while councils' gaps read 2022 as well [ofqual-grading].
+
+``k`` is chosen per measure by the forecasts it would have made with the data up to the start
+only: from each earlier year with at least the most years any candidate uses, each later
+comparable year up to ``HORIZON`` years on is forecast, and the ``k`` with the lowest mean
+absolute error across councils is chosen. Where no earlier year
 allows a choice, all of the latest ``MOST_YEARS`` are averaged.
 
 ``python -m sendsim.outcome_levels`` prints the table of ``docs/outcomes.md`` ("Starting levels").
@@ -62,12 +66,15 @@ def comparable_history(measure: str, year: int) -> pl.DataFrame:
     )
 
 
-def level_at(history: pl.DataFrame, origin: int, years: int) -> tuple[pl.DataFrame, float]:
-    """Each council's level as of ``origin``: England's figure then plus the council's mean gap
-    over its latest ``years`` comparable years, within the range councils' figures have taken;
-    and England's figure."""
+def level_at(
+    history: pl.DataFrame, origin: int, years: int, apart: tuple[int, ...] = ()
+) -> tuple[pl.DataFrame, float]:
+    """Each council's level as of ``origin``: England's figure then (of the latest year not
+    graded ``apart``) plus the council's mean gap over its latest ``years`` comparable years,
+    within the range councils' figures have taken; and England's figure."""
     past = history.filter(pl.col("year") <= origin)
-    england = past.filter(pl.col("year") == past["year"].max())
+    graded = past.filter(~pl.col("year").is_in(apart))
+    england = graded.filter(pl.col("year") == graded["year"].max())
     national = float((england["value"] - england["gap"]).first())
     mean_gap = (
         past.sort("year", descending=True)
@@ -80,7 +87,7 @@ def level_at(history: pl.DataFrame, origin: int, years: int) -> tuple[pl.DataFra
     return mean_gap.select("la_code", level.alias("value")), national
 
 
-def scores(history: pl.DataFrame) -> dict[int, float]:
+def scores(history: pl.DataFrame, apart: tuple[int, ...] = ()) -> dict[int, float]:
     """Mean absolute error of each candidate number of years over the forecasts it allows,
     all candidates scored on the same forecasts, of councils with a figure in each year they
     use; empty where no choice can be scored."""
@@ -95,7 +102,7 @@ def scores(history: pl.DataFrame) -> dict[int, float]:
         full = past.filter(pl.col("len") >= most).select("la_code")  # every candidate differs
         later = history.filter(pl.col("year").is_between(origin + 1, origin + HORIZON))
         for k in errors:
-            forecast, _ = level_at(history, origin, k)
+            forecast, _ = level_at(history, origin, k, apart)
             joined = later.join(full, on="la_code").join(forecast, on="la_code", suffix="_forecast")
             errors[k].append((joined["value"] - joined["value_forecast"]).abs().to_numpy())
     return {k: float(np.concatenate(e).mean()) for k, e in errors.items()}
@@ -106,10 +113,11 @@ def levels(measure: str, year: int) -> Levels:
     """``measure``'s starting levels for a start in ``year``, its years averaged chosen by
     out-of-sample fit on the data up to ``year``."""
     history = comparable_history(measure, year)
-    fit = scores(history)
+    apart = areas.OUTCOME_YEARS_GRADED_APART.get(measure, ())
+    fit = scores(history, apart)
     # ties go to more years: the steadier level
     chosen = min(sorted(fit, reverse=True), key=fit.__getitem__) if fit else MOST_YEARS
-    by_council, england = level_at(history, year, chosen)
+    by_council, england = level_at(history, year, chosen, apart)
     return Levels(by_council, england, chosen, fit)
 
 

@@ -95,3 +95,23 @@ def test_a_history_without_englands_figure_is_refused_by_name(use):
     use(frame.filter(~((pl.col("la_code") == areas.ENGLAND_CODE) & (pl.col("year") == 2017))))
     with pytest.raises(DataError, match=MEASURE):
         outcome_levels.levels(MEASURE, 2019)
+
+
+def test_a_year_graded_apart_keeps_its_gaps_but_not_englands_level(use, monkeypatch):
+    gaps = np.tile(np.linspace(-5, 5, COUNCILS)[:, None], len(YEARS))
+    england = np.array([20.0, 20, 20, 20, 20, 23])  # 2019 graded apart, 3 points up
+    use(history(gaps, england))
+    monkeypatch.setitem(areas.OUTCOME_YEARS_GRADED_APART, MEASURE, (2019,))
+    start = outcome_levels.levels(MEASURE, 2019)
+    assert start.england == 20.0
+    assert start.by_council.sort("la_code")["value"].to_numpy() == pytest.approx(20 + gaps[:, 0])
+
+
+def test_attainment8_from_2022_starts_at_2019s_grading():
+    start = outcome_levels.levels("attainment8_no_sen_score", 2022)
+    published = areas.load_history().filter(
+        (pl.col("measure") == "attainment8_no_sen_score")
+        & (pl.col("la_code") == areas.ENGLAND_CODE)
+    )
+    by_year = dict(published.select("year", "value").iter_rows())
+    assert start.england == by_year[2019] < by_year[2022]

@@ -82,6 +82,10 @@ OUTCOMES = (
 OUTCOME_YEARS_NOT_COMPARABLE = {
     m: (2020, 2021) for m in OUTCOMES if m.startswith(("ks2_", "attainment8_"))
 }
+#: Years whose England level does not carry on, though councils' gaps from it compare: Key
+#: Stage 4 grades in 2022 were set midway between 2019's and 2021's teacher-assessed ones, and
+#: from 2023 on 2019's standard again [ofqual-grading].
+OUTCOME_YEARS_GRADED_APART = {m: (2022,) for m in OUTCOMES if m.startswith("attainment8_")}
 
 
 def _floats(names: list[str]) -> dict[str, pl.DataType]:
