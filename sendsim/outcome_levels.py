@@ -10,8 +10,8 @@ England's level comes from 2019 while councils' gaps read 2022 as well [ofqual-g
 ``k`` is chosen per measure by the forecasts it would have made with the data up to the start
 only: from each earlier year with at least the most years any candidate uses, each later
 comparable year up to ``HORIZON`` years on is forecast, and the ``k`` with the lowest mean
-absolute error across councils is chosen. Where no earlier year
-allows a choice, all of the latest ``MOST_YEARS`` are averaged.
+absolute error across councils is chosen. Where no earlier year allows a choice, all of the
+latest ``MOST_YEARS`` are averaged.
 
 ``python -m sendsim.outcome_levels`` prints the table of ``docs/outcomes.md`` ("Starting levels").
 """
