@@ -91,6 +91,15 @@ def test_scores_give_errors_bias_and_coverage():
     assert growth["coverage_80"].is_null().all()
     england = scored.filter((pl.col("level") == "england") & (pl.col("method") == "sendsim"))
     assert england["bias"][0] == pytest.approx(25.0) and england["coverage_80"][0] == 0
+    assert ours["coverage_80_draws"][0] == 0.5  # no draws' interval given: the same
+
+
+def test_coverage_counts_the_widened_interval_and_the_draws_own():
+    table = compared_frame().with_columns(draws_p10=pl.lit(99.0), draws_p90=pl.lit(101.0))
+    ours = scores.score(table).filter(
+        (pl.col("method") == "sendsim") & (pl.col("level") == "council")
+    )
+    assert ours["coverage_80"][0] == 0.5 and ours["coverage_80_draws"][0] == 0.25  # 100 only
 
 
 def test_share_errors_are_percentage_points():

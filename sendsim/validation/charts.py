@@ -74,7 +74,8 @@ def forecast_panels(
 
 
 def coverage_chart(scores: pl.DataFrame, measures: Sequence[str]) -> bytes:
-    """The share of councils whose published value lies in the 80% interval, by horizon."""
+    """The share of councils whose published value lies in the 80% interval, by horizon
+    (bars), and in the draws' own interval before it was widened (black lines)."""
     rows = scores.filter(
         (pl.col("method") == "sendsim")
         & (pl.col("level") == "council")
@@ -92,11 +93,18 @@ def coverage_chart(scores: pl.DataFrame, measures: Sequence[str]) -> bytes:
             xs = [h + (i - (len(measures) - 1) / 2) * width for h in ours["horizon"]]
             label = MEASURE_BY_NAME[measure].label
             ax.bar(xs, ours["coverage_80"] * 100, width, color=colour(i), label=label)
+            own = "the draws' own interval" if i == 0 else None
+            ax.hlines(ours["coverage_80_draws"] * 100, *_edges(xs, width), "black", label=own)
         ax.set_xticks(horizons)
         ax.set(xlabel="years ahead", ylabel="% of councils inside", ylim=(0, 100))
         ax.set_title("Councils whose published value lies in sendsim's 80% interval")
         fig.legend(loc="outside lower center", ncols=3)
         return png(fig)
+
+
+def _edges(xs: list[float], width: float) -> tuple[list[float], list[float]]:
+    """The left and right edges of bars centred on ``xs``."""
+    return [x - width / 2 for x in xs], [x + width / 2 for x in xs]
 
 
 def error_chart(scores: pl.DataFrame, measures: Sequence[str]) -> bytes:

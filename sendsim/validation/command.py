@@ -99,7 +99,8 @@ def in_sample(
         _chart(
             "coverage",
             "Councils inside the 80% interval by horizon",
-            "The green band is 75-85%, the range the interval should hold.",
+            "The green band is 75-85%, the range the interval should hold. Black lines: the "
+            "draws' own interval, before it was widened by past forecasts' errors.",
             charts.coverage_chart(scored, SCORED_CHARTS),
             tables[0],
         ),
