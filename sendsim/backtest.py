@@ -108,6 +108,7 @@ def forecast(spec: Backtest) -> pl.DataFrame:
     draws' own 10th and 90th (``ehcp_draws_p10``, ``ehcp_draws_p90``), and the interval
     widened by past forecasts' errors (``ehcp_p10``, ``ehcp_p90``, :mod:`.validation.intervals`)."""
     fit = calibration.load(spec.train_end)
+    past = intervals.load()  # a bad record stops the command before minutes of draws
     runs = [_draw(spec, fit, d) for d in tqdm(range(spec.draws), desc="backtest", unit="draw")]
     codes = runs[0][0]
     caseload = np.stack([r[1] for r in runs])  # (draws, horizon, councils)
@@ -123,7 +124,7 @@ def forecast(spec: Backtest) -> pl.DataFrame:
             "p90": high.ravel(),
         }
     )
-    widening = intervals.widening(intervals.load(), spec.train_end)
+    widening = intervals.widening(past, spec.train_end)
     table = intervals.widen(draws, widening.filter(pl.col("measure") == CASELOAD))
     return table.select(
         "la_code",

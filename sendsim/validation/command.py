@@ -51,9 +51,10 @@ class Outcome:
 def run(spec: Validate) -> Outcome:
     """Forecast, score and run the long run; the page's parts."""
     began = time.monotonic()
+    past = intervals.load()  # a bad record stops the command before minutes of draws
     draws = forecast.compared(spec, forecast.forecast(spec))
     record = intervals.errors(draws, spec.train_end)
-    widening = intervals.widening(intervals.load(), spec.train_end)
+    widening = intervals.widening(past, spec.train_end)
     table = intervals.widen(draws, widening)
     scored = scores.score(table)
     targets = scores.targets(scored)
