@@ -76,8 +76,9 @@ class PlacementParams:
         12.0,
         unit="per year",
         label="How often a plan on a special school waiting list is reconsidered for a place",
-        source="Estimated in sample (docs/backtest.md): SEN2 new plans placed in state special "
-        "schools and moves from mainstream to special schools, 2019-2021 [dfe-ehcp]",
+        source="Estimated in sample with move_when_unmet_per_year (sendsim.placement_fit, "
+        "docs/backtest.md): SEN2 new plans placed in state special schools, moves from "
+        "mainstream to special schools and state special pupils, 2019-2022 [dfe-ehcp]",
     )
     independent_when_full: float = param(
         0.5,
@@ -89,13 +90,13 @@ class PlacementParams:
         source="Assumption",
     )
     move_when_unmet_per_year: float = param(
-        0.5,
+        0.45,
         0.0,
         2.0,
         unit="per year",
         label="Yearly chance of a more specialist placement while a plan's need is unmet",
-        source="Assumption; [dfe-ehcp]: ~9,300 moves mainstream to special in 2021 (MtosiEHC in "
-        "sendsim/data/raw/dfe-ehcp/sen2_mi_2014_2021.csv)",
+        source="Estimated in sample with waiting_review_per_year (sendsim.placement_fit, "
+        "docs/backtest.md) [dfe-ehcp]",
     )
     ap_per_year: float = param(
         0.02,
