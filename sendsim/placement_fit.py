@@ -39,6 +39,7 @@ GRID = {
 }
 FLOWS = ("new_plans_state_special", "moves_to_special")  # calendar years from START
 STOCKS = ("ehcp_state_special",)  # Januaries after START
+Series = dict[tuple[str, int], float]  # (measure, year) → value, full scale
 #: The series scored, as (measure, year).
 SCORED = (
     *((FLOWS[0], y) for y in range(START + 1, START + YEARS)),
@@ -47,14 +48,14 @@ SCORED = (
 )
 
 
-def published() -> dict[tuple[str, int], float]:
+def published() -> Series:
     """England's published value of each scored series."""
     h = areas.load_history().filter(pl.col("la_code") == areas.ENGLAND_CODE)
     value = {(m, y): v for m, y, v in zip(h["measure"], h["year"], h["value"], strict=True)}
     return {key: value[key] for key in SCORED}
 
 
-def simulated(setting: dict[str, float], seed: int, fraction: float = FRACTION) -> dict:
+def simulated(setting: dict[str, float], seed: int, fraction: float = FRACTION) -> Series:
     """England's scored series (full scale) from January :data:`START` at ``setting``."""
     from sendsim.model.model import SendModel
 
@@ -75,14 +76,14 @@ def simulated(setting: dict[str, float], seed: int, fraction: float = FRACTION) 
     return {key: found[key] for key in SCORED}
 
 
-def criterion(found: dict, goal: dict) -> float:
+def criterion(found: Series, goal: Series) -> float:
     """Sum of the scored series' absolute percentage errors."""
     return float(sum(100 * abs(found[key] / goal[key] - 1) for key in SCORED))
 
 
-def _score(job: tuple[dict[str, float], int]) -> dict:
-    setting, seed = job
-    return {**setting, "seed": seed, "criterion": criterion(simulated(setting, seed), published())}
+def _score(job: tuple[dict[str, float], int, Series]) -> dict[str, float]:
+    setting, seed, goal = job
+    return {**setting, "seed": seed, "criterion": criterion(simulated(setting, seed), goal)}
 
 
 def estimate(
@@ -90,7 +91,8 @@ def estimate(
 ) -> pl.DataFrame:
     """Each setting's mean criterion over ``seeds`` and its standard error, best first."""
     settings = [dict(zip(grid, v, strict=True)) for v in itertools.product(*grid.values())]
-    runs = [(setting, seed) for setting in settings for seed in seeds]
+    goal = published()
+    runs = [(setting, seed, goal) for setting in settings for seed in seeds]
     with ProcessPoolExecutor(jobs) as pool:
         rows = list(tqdm(pool.map(_score, runs), total=len(runs), desc="placement", unit="run"))
     n = len(seeds)
