@@ -1,13 +1,18 @@
-"""Request propensity at each age under 5, fitted to SEN2's new plans by age in years.
+"""Request propensity at each age under 5, fitted to SEN2's new plans by age.
 
-SEN2 published new plans by single year of age for 2022 only: of those under 5, 1.3% were
-aged 2 or under, 15.2% were 3 and 83.5% were 4. Plans for young children are mostly made in
-the year before school and in Reception, for children whose needs were noticed earlier. The
-fit runs England for 2022 and moves the request propensity at each academic age 0-3
-(``behaviour.requests.weight_by_age_under_5``; Reception's stays 1) by the ratio of the
-published to the model's share at the same age in years, until the shares agree. An age in
-years mixes two academic ages (a child of academic age 3 is 4 after their birthday), so
-each round moves the profile part of the way, and the rounds find the fixed point.
+SEN2 published new plans by single year of age for 2022 only, each plan counted at its
+child's age on the 31 August of the year it was made [sen2-guide]: a plan made in the spring
+counts at the age its child ends the school year, one made from September at the academic
+age itself. Of those under 5, 1.3% were aged 2 or under, 15.2% were 3 and 83.5% were 4. Ages
+4-7 together (10,137, 8,715, 4,882 and 4,459 plans) tell the year before school from
+Reception, which both count at 4: with as many plans a month at ages 6 and 7 and across each
+year, the spring and summer of the year before school make about 830 plans a month and
+Reception about 880, so propensity the year before school is Reception's (1,
+``behaviour.requests.weight_by_age_under_5``). The fit runs England for 2022 and moves the
+propensity at academic ages 0-2 by the ratio of the published to the model's share at the age
+each academic year ends at, relative to age 4's, until the shares agree. A published age
+mixes two academic ages, so each round moves the profile part of the way, and the rounds find
+the fixed point.
 
 ``python -m sendsim.early_years`` prints the fitted profile and the shares it gives.
 """
@@ -24,12 +29,15 @@ from sendsim.model.codes import SCHOOL_START_AGE
 YEAR = 2022  # the one year published by single age
 NAMES = tuple(areas.NEW_PLANS_UNDER_5_BY_AGE.values())
 YOUNGEST = areas.YOUNGEST_NEW_PLAN_AGE  # SEN2's '2 and under'
+FITTED_AGES = SCHOOL_START_AGE - 1  # academic ages 0-2; the year before school is set from ages 4-7
+#: The published age at which each fitted academic age ends its school year.
+ENDS_AT = np.clip(np.arange(FITTED_AGES) + 1, YOUNGEST, None) - YOUNGEST
 SMALLEST_SHARE = 1e-9  # a share of none, kept above 0 to divide by
 SMALLEST_WEIGHT = 1e-3  # the least propensity, so that a multiplicative step can raise it again
 
 
 def published() -> np.ndarray:
-    """England's new plans under 5 in :data:`YEAR` by age in years, as shares."""
+    """England's new plans under 5 in :data:`YEAR` by age, as shares."""
     h = areas.load_history().filter(
         (pl.col("la_code") == areas.ENGLAND_CODE) & (pl.col("year") == YEAR)
     )
@@ -39,7 +47,7 @@ def published() -> np.ndarray:
 
 
 def simulated(profile: np.ndarray, fraction: float, seed: int) -> np.ndarray:
-    """The model's new plans under 5 in :data:`YEAR` by age in years, as shares, England
+    """The model's new plans under 5 in :data:`YEAR` by age, as shares, England
     with ``weight_by_age_under_5`` at ``profile``."""
     from sendsim.model.model import SendModel
 
@@ -55,7 +63,7 @@ def simulated(profile: np.ndarray, fraction: float, seed: int) -> np.ndarray:
 def fit(
     fraction: float = 0.25, iterations: int = 6, seed: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The profile (academic ages 0-4) and the shares by age in years it gives."""
+    """The profile (academic ages 0-4) and the shares by age it gives."""
     from sendsim.config.params import declared
     from sendsim.config.schema import SendsimConfig
     from sendsim.model.mechanisms.requests import RequestParams
@@ -65,17 +73,17 @@ def fit(
     goal = published()
     for _ in range(iterations):
         ratio = goal / np.maximum(simulated(profile, fraction, seed), SMALLEST_SHARE)
-        relative = ratio / ratio[-1]  # Reception's propensity is the band's
-        by_age = relative[np.clip(np.arange(SCHOOL_START_AGE + 1), YOUNGEST, None) - YOUNGEST]
+        relative = ratio / ratio[-1]  # the year before school and Reception stay as declared
+        by_age = np.ones(SCHOOL_START_AGE + 1)
+        by_age[:FITTED_AGES] = relative[ENDS_AT]
         profile = np.clip(profile * by_age, SMALLEST_WEIGHT, highest)
-        profile /= profile[-1]
     return profile, simulated(profile, fraction, seed)
 
 
 def main() -> None:
     profile, shares = fit()
     print("weight_by_age_under_5 (academic ages 0-4):", ", ".join(f"{v:.3f}" for v in profile))
-    print("new plans under 5 by age in years (2 and under, 3, 4), model / published:")
+    print("new plans under 5 in 2022 by age (2 and under, 3, 4), model / published:")
     print(", ".join(f"{100 * s:.1f}%" for s in shares), "/", end=" ")
     print(", ".join(f"{100 * s:.1f}%" for s in published()))
 

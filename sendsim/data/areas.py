@@ -42,7 +42,8 @@ NEW_PLAN_PLACEMENTS = tuple(p for p in PLACEMENTS if p != "neet")
 # Plans in state mainstream schools (and their units) by who runs the school.
 SCHOOL_TYPES = ("mainstream_maintained", "mainstream_academy")
 AGE_BANDS = ("under_5", "5_10", "11_15", "16_19", "20_25")
-#: Their ages, inclusive: academic ages for the caseload, ages in years for new plans (SEN2's).
+#: Their ages, inclusive: the caseload's at the 31 August before it (its academic age), new
+#: plans' at the 31 August of the year they were made (SEN2's).
 BAND_AGES = ((0, 4), (5, 10), (11, 15), (16, 19), (20, 25))
 AGE_BAND_LABELS = tuple("under 5" if lo == 0 else f"{lo}-{hi}" for lo, hi in BAND_AGES)
 NEW_PLANS_BY_BAND = tuple(f"new_plans_aged_{band}" for band in AGE_BANDS)  # measures and flows
@@ -50,7 +51,7 @@ NEW_PLANS_BY_BAND = tuple(f"new_plans_aged_{band}" for band in AGE_BANDS)  # mea
 BAND_OF_AGE = np.repeat(np.arange(len(BAND_AGES)), [hi - lo + 1 for lo, hi in BAND_AGES])
 NEW_PLAN_AGES = tuple(range(21))
 YOUNGEST_NEW_PLAN_AGE = 2  # SEN2's single ages start at '2 and under'
-#: New plans under 5 by age in years, as SEN2 publishes them for 2022.
+#: New plans under 5 by single age, as SEN2 publishes them for 2022.
 NEW_PLANS_UNDER_5_BY_AGE = {a: f"new_plans_age_{a}" for a in NEW_PLAN_AGES[YOUNGEST_NEW_PLAN_AGE:5]}
 S251_PHASES = ("early_years", "primary", "secondary", "special", "pru_ap", "post_school")
 S251_SERVICES = ("sen_support_inclusion_services", "ap_services", "hospital_education")

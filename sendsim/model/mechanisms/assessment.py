@@ -122,7 +122,7 @@ METRICS = (
     count("assessments", "EHC needs assessments completed", "flow"),
     count("new_plans", "New EHC plans issued", "flow"),
     *(
-        count(name, f"New EHC plans issued to children aged {label} (age in years)", "flow")
+        count(name, f"New EHC plans issued to children aged {label} (on 31 August)", "flow")
         for name, label in zip(NEW_PLANS_BY_BAND, AGE_BAND_LABELS, strict=True)
     ),
     *(internal(name, "flow") for name in NEW_PLANS_UNDER_5_BY_AGE.values()),

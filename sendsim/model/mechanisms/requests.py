@@ -111,7 +111,7 @@ class RequestParams:
         "with this ceiling forecast 2019-2022 requests and new plans best (docs/backtest.md)",
     )
     weight_by_age_band: list[float] = profile(
-        (18.5, 1.0, 0.95, 0.43, 1.0),
+        (31.5, 1.0, 1.39, 0.41, 1.0),
         0.0,
         50.0,
         unit="relative to ages 5-10, by SEN2 age band (under 5, 5-10, 11-15, 16-19, 20-25)",
@@ -121,16 +121,17 @@ class RequestParams:
         "(tests/test_calibration.py); 20-25: no one of that age is put forward, so 1",
     )
     weight_by_age_under_5: list[float] = profile(
-        (0.015, 0.015, 0.015, 0.52, 1.0),
+        (0.023, 0.023, 0.114, 1.0, 1.0),
         0.0,
         10.0,
         unit="relative to the band's propensity, by academic age 0-4",
         label="Request propensity at each age under 5 (plans for young children are mostly "
         "made in the year before school and in Reception)",
-        source="Fitted by sendsim.early_years to SEN2's new plans by age in years in 2022, the "
-        "one year published by single age: 2 and under 1.3%, 3 15.2% and 4 83.5% of new "
-        "plans under 5 (sendsim/data/raw/dfe-ehcp/newplans.csv); fits on other samples give "
-        "0.015-0.026 at 0-2 and 0.34-0.52 at 3 (docs/backtest.md)",
+        source="SEN2's new plans by single age in 2022, each counted at the age on 31 August "
+        "of its year [sen2-guide] (sendsim/data/raw/dfe-ehcp/newplans.csv): ages 4-7 give "
+        "the year before school about as many plans a month as Reception, so 1 at age 3; "
+        "ages 0-2 fitted by sendsim.early_years to the shares under 5 (2 and under 1.3%, "
+        "3 15.2%, 4 83.5%)",
     )
     weight_by_need: list[float] = profile(
         (1.0,) * 12,

@@ -76,7 +76,7 @@ def issue_plan(model: SendModel, idx: np.ndarray, dispute_it: bool = True) -> No
     ch.plan_months[idx] = 0
     ch.had_sen[idx] = True
     model.flows.add("new_plans", ch.la[idx])
-    years = population.age_in_years(model, idx)
+    years = population.sen2_age(model, idx)
     for b, name in enumerate(NEW_PLANS_BY_BAND):
         model.flows.add(name, ch.la[idx[BAND_OF_AGE[years] == b]])
     for age, name in NEW_PLANS_UNDER_5_BY_AGE.items():

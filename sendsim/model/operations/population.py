@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sendsim.dates import MONTHS_PER_YEAR, SEPTEMBER
+from sendsim.dates import SEPTEMBER
 from sendsim.model.children import NEVER
 from sendsim.model.codes import (
     MAX_AGE,
@@ -60,15 +60,12 @@ def add_children(
     return slots
 
 
-def age_in_years(model: SendModel, idx: np.ndarray) -> np.ndarray:
-    """Children ``idx``'s age in whole years this month, by which SEN2 counts new plans (its
-    caseload by academic age, the age at the 31 August before): their academic age plus one
-    once their birthday has passed, birthdays spread evenly over the year, each child's the
-    same all its life."""
-    ch = model.children
-    now = (model.month - SEPTEMBER) % MONTHS_PER_YEAR + 0.5  # months since 1 September
-    birthday = model.streams.uniform("birthday", ch.uid[idx]) * MONTHS_PER_YEAR
-    return np.minimum(ch.age[idx] + (birthday < now), MAX_AGE)
+def sen2_age(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Children ``idx``'s age as SEN2 counts new plans made this calendar year: their age on
+    the 31 August of the year [sen2-guide], that is their academic age, plus one before
+    September (a plan made in the spring counts at the age its child ends the school year)."""
+    older = model.month < SEPTEMBER
+    return np.minimum(model.children.age[idx] + older, MAX_AGE)
 
 
 def remove(model: SendModel, idx: np.ndarray, counted: bool = True) -> None:
