@@ -7,12 +7,12 @@ age itself. Of those under 5, 1.3% were aged 2 or under, 15.2% were 3 and 83.5% 
 4-7 together (10,137, 8,715, 4,882 and 4,459 plans) tell the year before school from
 Reception, which both count at 4: with as many plans a month at ages 6 and 7 and across each
 year, the spring and summer of the year before school make about 830 plans a month and
-Reception about 880, so propensity the year before school is Reception's (1,
-``behaviour.requests.weight_by_age_under_5``). The fit runs England for 2022 and moves the
-propensity at academic ages 0-2 by the ratio of the published to the model's share at the age
-each academic year ends at, relative to age 4's, until the shares agree. A published age
-mixes two academic ages, so each round moves the profile part of the way, and the rounds find
-the fixed point.
+Reception about 880 (:func:`year_before_school_to_reception`), so propensity the year before
+school is Reception's (1, ``behaviour.requests.weight_by_age_under_5``). The fit runs England
+for 2022 and moves the propensity at academic ages 0-2 by the ratio of the published to the
+model's share at the age each academic year ends at, relative to age 4's, until the shares
+agree. A published age mixes two academic ages, so each round moves the profile part of the
+way, and the rounds find the fixed point.
 
 ``python -m sendsim.early_years`` prints the fitted profile and the shares it gives.
 """
@@ -24,6 +24,7 @@ import polars as pl
 
 from sendsim import calibration
 from sendsim.data import areas
+from sendsim.dates import JANUARY, MONTHS_PER_YEAR, SEPTEMBER
 from sendsim.model.codes import SCHOOL_START_AGE
 
 YEAR = 2022  # the one year published by single age
@@ -32,18 +33,40 @@ YOUNGEST = areas.YOUNGEST_NEW_PLAN_AGE  # SEN2's '2 and under'
 FITTED_AGES = SCHOOL_START_AGE - 1  # academic ages 0-2; the year before school is set from ages 4-7
 #: The published age at which each fitted academic age ends its school year.
 ENDS_AT = np.clip(np.arange(FITTED_AGES) + 1, YOUNGEST, None) - YOUNGEST
+#: Months of a calendar year whose new plans count a year older than their academic age.
+SPRING_MONTHS = SEPTEMBER - JANUARY
+LEVEL_FROM = 7  # published age from which plans a month are taken alike (academic ages 6-7)
 SMALLEST_SHARE = 1e-9  # a share of none, kept above 0 to divide by
 SMALLEST_WEIGHT = 1e-3  # the least propensity, so that a multiplicative step can raise it again
 
 
-def published() -> np.ndarray:
-    """England's new plans under 5 in :data:`YEAR` by age, as shares."""
+def _england() -> dict[str, float]:
     h = areas.load_history().filter(
         (pl.col("la_code") == areas.ENGLAND_CODE) & (pl.col("year") == YEAR)
     )
-    value = dict(zip(h["measure"], h["value"], strict=True))
+    return dict(zip(h["measure"], h["value"], strict=True))
+
+
+def published() -> np.ndarray:
+    """England's new plans under 5 in :data:`YEAR` by age, as shares."""
+    value = _england()
     counts = np.array([value[name] for name in NAMES])
     return counts / counts.sum()
+
+
+def year_before_school_to_reception() -> float:
+    """Plans a month in the spring and summer of the year before school over Reception's, from
+    :data:`YEAR`'s new plans at ages 4 to :data:`LEVEL_FROM`: a published age's plans are its
+    academic age's in the autumn and the age below's in the spring and summer, and from
+    :data:`LEVEL_FROM` down a month's plans are alike across each school year, solved from the
+    oldest age down."""
+    value = _england()
+    autumn = MONTHS_PER_YEAR - SPRING_MONTHS
+    rate = value[f"new_plans_age_{LEVEL_FROM}"] / MONTHS_PER_YEAR
+    for age in range(LEVEL_FROM - 1, SCHOOL_START_AGE - 1, -1):
+        below = (value[f"new_plans_age_{age}"] - autumn * rate) / SPRING_MONTHS
+        ratio, rate = below / rate, below
+    return ratio
 
 
 def simulated(profile: np.ndarray, fraction: float, seed: int) -> np.ndarray:
@@ -83,7 +106,7 @@ def fit(
 def main() -> None:
     profile, shares = fit()
     print("weight_by_age_under_5 (academic ages 0-4):", ", ".join(f"{v:.3f}" for v in profile))
-    print("new plans under 5 in 2022 by age (2 and under, 3, 4), model / published:")
+    print(f"new plans under 5 in {YEAR} by age (2 and under, 3, 4), model / published:")
     print(", ".join(f"{100 * s:.1f}%" for s in shares), "/", end=" ")
     print(", ".join(f"{100 * s:.1f}%" for s in published()))
 

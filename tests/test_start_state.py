@@ -153,6 +153,16 @@ def test_new_plans_under_5_fall_into_ages_as_published():
     np.testing.assert_allclose(shares, early_years.published(), atol=0.03)
 
 
+def test_the_year_before_school_makes_as_many_plans_as_reception():
+    """2022's new plans at ages 4-7 (10,137, 8,715, 4,882, 4,459) give the spring and summer of
+    the year before school 0.94 of Reception's plans a month; the declared propensity at
+    academic age 3 is Reception's, within 0.1 of that."""
+    declared = SendsimConfig().behaviour.requests.weight_by_age_under_5
+    ratio = early_years.year_before_school_to_reception()
+    assert ratio == pytest.approx(0.945, abs=0.001)
+    assert declared[3] / declared[4] == pytest.approx(ratio, abs=0.1)
+
+
 def test_a_bands_plans_fall_into_single_ages_in_the_declared_shares():
     """Each band's plans spread over its single ages in the declared shares, placements
     admitting only their own ages: schools stop at 18, so post-16 settings take the plans at
