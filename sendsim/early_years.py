@@ -20,7 +20,6 @@ way, and the rounds find the fixed point.
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 
 from sendsim import calibration
 from sendsim.data import areas
@@ -40,17 +39,10 @@ SMALLEST_SHARE = 1e-9  # a share of none, kept above 0 to divide by
 SMALLEST_WEIGHT = 1e-3  # the least propensity, so that a multiplicative step can raise it again
 
 
-def _england() -> dict[str, float]:
-    h = areas.load_history().filter(
-        (pl.col("la_code") == areas.ENGLAND_CODE) & (pl.col("year") == YEAR)
-    )
-    return dict(zip(h["measure"], h["value"], strict=True))
-
-
 def published() -> np.ndarray:
     """England's new plans under 5 in :data:`YEAR` by age, as shares."""
-    value = _england()
-    counts = np.array([value[name] for name in NAMES])
+    value = areas.england_figures()
+    counts = np.array([value[name, YEAR] for name in NAMES])
     return counts / counts.sum()
 
 
@@ -60,11 +52,11 @@ def year_before_school_to_reception() -> float:
     academic age's in the autumn and the age below's in the spring and summer, and from
     :data:`LEVEL_FROM` down a month's plans are alike across each school year, solved from the
     oldest age down."""
-    value = _england()
+    value = areas.england_figures()
     autumn = MONTHS_PER_YEAR - SPRING_MONTHS
-    rate = value[f"new_plans_age_{LEVEL_FROM}"] / MONTHS_PER_YEAR
+    rate = value[f"new_plans_age_{LEVEL_FROM}", YEAR] / MONTHS_PER_YEAR
     for age in range(LEVEL_FROM - 1, SCHOOL_START_AGE - 1, -1):
-        below = (value[f"new_plans_age_{age}"] - autumn * rate) / SPRING_MONTHS
+        below = (value[f"new_plans_age_{age}", YEAR] - autumn * rate) / SPRING_MONTHS
         ratio, rate = below / rate, below
     return ratio
 

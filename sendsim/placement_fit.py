@@ -50,8 +50,7 @@ SCORED = (
 
 def published() -> Series:
     """England's published value of each scored series."""
-    h = areas.load_history().filter(pl.col("la_code") == areas.ENGLAND_CODE)
-    value = {(m, y): v for m, y, v in zip(h["measure"], h["year"], h["value"], strict=True)}
+    value = areas.england_figures()
     return {key: value[key] for key in SCORED}
 
 

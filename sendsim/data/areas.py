@@ -221,6 +221,12 @@ def load_history(path: str | Path | None = None) -> pl.DataFrame:
     return frame
 
 
+def england_figures() -> dict[tuple[str, int], float]:
+    """England's published value of each (measure, year) in the history."""
+    h = load_history().filter(pl.col("la_code") == ENGLAND_CODE)
+    return {(m, y): v for m, y, v in zip(h["measure"], h["year"], h["value"], strict=True)}
+
+
 def check_history(frame: pl.DataFrame, path: Path) -> None:
     """Known statuses, every measure runs read present, values numbers or null (suppressed),
     one row per council, measure and year (``DataError`` naming the first problem)."""
