@@ -10,11 +10,13 @@ compared with today's March 2028 on common random numbers.
 from __future__ import annotations
 
 from functools import cache
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from sendsim.model.institutions.council import Council
+from sendsim.model.mechanisms.finance import exceptional_support_cost
 from sendsim.model.model import SendModel
 from tests.conftest import make_config
 
@@ -117,6 +119,20 @@ def test_borrowing_under_exceptional_support_costs_the_general_fund():
     cost = model.recorder.flows["exceptional_support_cost_gbp"][:, 0]
     np.testing.assert_allclose(cost, borrowed * annuity / 12)
     assert cost[-1] > 0 and cost[0] == 0
+
+
+def test_a_rate_too_small_to_move_one_plus_rate_repays_evenly():
+    """At a borrowing rate below floating point's resolution of 1 + rate the annuity is the
+    sum over the repayment years, not a division by zero."""
+    model = SimpleNamespace(
+        cfg=SimpleNamespace(
+            finance=SimpleNamespace(
+                exceptional_support_borrowing_rate=1e-123, exceptional_support_repayment_years=25
+            )
+        ),
+        councils=SimpleNamespace(capitalised_gbp=np.array([1_200.0])),
+    )
+    np.testing.assert_allclose(exceptional_support_cost(model), [1_200.0 / 25 / 12])
 
 
 SAFETY_VALVE = "policy.funding.safety_valve_share"

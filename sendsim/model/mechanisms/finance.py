@@ -418,7 +418,8 @@ def exceptional_support_cost(model: SendModel) -> np.ndarray:
     annuity on each sum borrowed."""
     f = model.cfg.finance
     rate, years = f.exceptional_support_borrowing_rate, f.exceptional_support_repayment_years
-    yearly = rate / (1 - (1 + rate) ** -years) if rate > 0 else 1 / years
+    # log1p and expm1 keep the annuity exact for rates too small for 1 + rate to differ from 1
+    yearly = rate / -np.expm1(-years * np.log1p(rate)) if rate > 0 else 1 / years
     return model.councils.capitalised_gbp * yearly / MONTHS_PER_YEAR
 
 
