@@ -14,7 +14,12 @@ model's share at the age each academic year ends at, relative to age 4's, until 
 agree. A published age mixes two academic ages, so each round moves the profile part of the
 way, and the rounds find the fixed point.
 
-``python -m sendsim.early_years`` prints the fitted profile and the shares it gives.
+SEN2 publishes the caseload under 5 as one band. The start spreads it over single ages as the
+model's own dynamics hold it (:func:`january_spread`): a start with more plans at 3 than the
+propensity makes would carry them to 4 the next January and swell the band for a year.
+
+``python -m sendsim.early_years`` prints the fitted profile, the shares it gives, and the
+January spread of plans under 5 it holds.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy as np
 from sendsim import calibration
 from sendsim.data import areas
 from sendsim.dates import JANUARY, MONTHS_PER_YEAR, SEPTEMBER
-from sendsim.model.codes import SCHOOL_START_AGE
+from sendsim.model.codes import SCHOOL_START_AGE, Sen
 
 YEAR = 2022  # the one year published by single age
 NAMES = tuple(areas.NEW_PLANS_UNDER_5_BY_AGE.values())
@@ -37,6 +42,9 @@ SPRING_MONTHS = SEPTEMBER - JANUARY
 LEVEL_FROM = 7  # published age from which plans a month are taken alike (academic ages 6-7)
 SMALLEST_SHARE = 1e-9  # a share of none, kept above 0 to divide by
 SMALLEST_WEIGHT = 1e-3  # the least propensity, so that a multiplicative step can raise it again
+#: Januaries after the start read for the spread of plans under 5: by the second, the start's
+#: own plans at 3 and 4 have turned 5.
+SETTLED_YEARS = (2, 3, 4, 5)
 
 
 def published() -> np.ndarray:
@@ -95,12 +103,37 @@ def fit(
     return profile, simulated(profile, fraction, seed)
 
 
+def january_spread(
+    fraction: float = 0.1, seeds: tuple[int, ...] = (1, 2), settled: tuple[int, ...] = SETTLED_YEARS
+) -> np.ndarray:
+    """Plans under 5 in January by academic age 0-4, as shares: England from :data:`YEAR`,
+    summed over the Januaries ``settled`` years after the start and over ``seeds``."""
+    from sendsim.model.model import SendModel
+
+    counts = np.zeros(SCHOOL_START_AGE + 1)
+    for seed in seeds:
+        cfg = calibration.config("england", YEAR, fraction, seed, years=max(settled))
+        cfg.run.calibrated = True
+        model = SendModel(cfg)
+        for year in range(1, max(settled) + 1):
+            for _ in range(MONTHS_PER_YEAR):
+                model.step()
+            if year in settled:
+                ch = model.children
+                ages = ch.age[ch.active & (ch.sen == Sen.EHCP) & (ch.age <= SCHOOL_START_AGE)]
+                counts += np.bincount(ages, minlength=SCHOOL_START_AGE + 1)
+    return counts / max(counts.sum(), 1.0)
+
+
 def main() -> None:
     profile, shares = fit()
     print("weight_by_age_under_5 (academic ages 0-4):", ", ".join(f"{v:.3f}" for v in profile))
     print(f"new plans under 5 in {YEAR} by age (2 and under, 3, 4), model / published:")
     print(", ".join(f"{100 * s:.1f}%" for s in shares), "/", end=" ")
     print(", ".join(f"{100 * s:.1f}%" for s in published()))
+    spread = january_spread()
+    print("plans under 5 in January by academic age 0-4 (plan_age_weight_in_band):", end=" ")
+    print(", ".join(f"{s:.3f}" for s in spread))
 
 
 if __name__ == "__main__":

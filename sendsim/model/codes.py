@@ -114,6 +114,8 @@ EDUCATION_PLACES = (
     Place.FE,
     Place.SPECIALIST_POST16,
 )
+#: Where education has ended: needs no longer escalate, and progress holds.
+EDUCATION_ENDED = (Place.EMPLOYMENT, Place.NEET)
 
 #: Settings with places held by named schools (tables of places, see ``PlaceTable``).
 SPECIAL_SCHOOLS = (Place.STATE_SPECIAL, Place.INDEPENDENT)

@@ -53,6 +53,8 @@ class Mechanism:
         build: its part of the starting state, run in registry order after the population
             and institutions exist.
         count: its stocks at the first of each month, from the shared census.
+        settle: its part of the starting state that is read from the run's own first months,
+            once the start is built and calibrated (:meth:`SendModel.rehearsal`).
     """
 
     name: str
@@ -63,6 +65,7 @@ class Mechanism:
     metrics: tuple[Metric, ...] = ()
     build: Action | None = None
     count: Counter | None = None
+    settle: Action | None = None
 
     @property
     def config_path(self) -> str:

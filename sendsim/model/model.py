@@ -6,6 +6,7 @@ registry's order (:data:`sendsim.model.mechanisms.ORDER`), then the month's flow
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import TYPE_CHECKING
 
 import mesa
@@ -85,11 +86,14 @@ class SendModel(mesa.Model):
         self.admitted_to_capped = np.empty(0, np.int64)  # see set_needy
         self.building = True  # the starting state is calibrated to today's policy
         world.build(self)  # institutions, then each mechanism's part of the starting state
-        self.building = False
         # Mesa 3.3 counts agents' ids per model in a class attribute that holds the model for
         # good (mesa#3179); every agent exists now, so release it or each run stays in memory
         mesa.Agent._ids.pop(self, None)
         self.recorder = Recorder(self, STOCKS, FLOWS, COUNTERS)
+        for mechanism in MECHANISMS:  # parts of the start read from the run's first months
+            if mechanism.settle is not None:
+                mechanism.settle(self)
+        self.building = False
 
     # -- calendar ---------------------------------------------------------------------------
     @property
@@ -118,6 +122,11 @@ class SendModel(mesa.Model):
         for _ in tqdm(range(self.n_months), desc="months", unit="month", disable=disable):
             self.step()
         self.recorder.record_stocks()
+
+    def rehearsal(self) -> SendModel:
+        """A copy of the model while its start is being built, to run ahead under today's
+        policy: the same random draws as the run's own first months, in every scenario."""
+        return deepcopy(self)
 
     # -- policy ------------------------------------------------------------------------------
     @property

@@ -5,15 +5,18 @@ Each child's chance of reaching the expected standard at Key Stage 2, and their 
 score, depend on their SEN status, need level, the support they met over the last year (the
 progress index of :mod:`.outcomes`: need met, unmet, or a more specialist setting than it
 calls for) and whether they wait for NHS therapy. Each council's level for each SEN status is
-set when the run starts so that its cohort, as it then is, matches the council's recent
-published results (:attr:`Profiles.outcomes`); from then on the results move as support, need
-and who holds plans move, and each September by a draw of the council's published
+set at the run's first exams (August) so that the cohorts that sat them, as they then were,
+match the council's recent published results (:attr:`Profiles.outcomes`): a published result
+counts the plans made during the exam year, which a cohort read in January does not hold (set
+then, the first results of pupils with plans came out about half a point low, and every later
+year with them). The levels come from a rehearsal of the run's first months under today's
+policy, so every scenario of a seed shares them. From then on the results move as support,
+need and who holds plans move, and each September by a draw of the council's published
 year-to-year spread. Level 2 in English and maths by 19 follows alike, by SEN status at the
 end of Key Stage 4, as published (not the status at 18, which needs noticed after school
-change). Destinations
-(16-17 year olds with SEN in education or training; young people with plans in education,
-employment or training throughout October-March after Key Stage 4, the published sustained
-destination) are read from where the model's young people are.
+change). Destinations (16-17 year olds with SEN in education or training; young people with
+plans in education, employment or training throughout October-March after Key Stage 4, the
+published sustained destination) are read from where the model's young people are.
 
 Every measure is recorded once a year, at the 1st of September after the exams (the cohort
 still at the age it sat them): Key Stage 2 2023 is at 2023-09-01. Other months hold no value.
@@ -240,13 +243,41 @@ METRICS = (
 
 
 def build(model: SendModel) -> None:
-    """Each council's level for each exam and SEN status: where its cohort as it starts
-    matches its recent published results. Young people already past Key Stage 4 keep the
-    status they start with as their status at its end: needs noticed after school do not
-    move them into the groups their Level 2 at 19 and destinations are reported by."""
+    """Each council's level for each exam and SEN status as the run starts (:func:`set_levels`;
+    :func:`settle` sets them again at the first exams), and the spread of its results from
+    year to year. Young people already past Key Stage 4 keep the status
+    they start with as their status at its end: needs noticed after school do not move them
+    into the groups their Level 2 at 19 and destinations are reported by."""
     c, ch = model.councils, model.children
     past = np.flatnonzero(ch.active & (ch.age >= AFTER_KS4))
     ch.sen_at_ks4[past] = placing.status_at_ks4(model, past)
+    set_levels(model)
+    for exam in EXAMS:
+        c.attainment_spread[exam.name] = np.stack(
+            [exam.spread(model, g) if g in exam.groups else np.zeros(c.n) for g in SEN_GROUPS],
+            axis=1,
+        )
+    young = cohort(model, AFTER_KS4)  # a run starts in January, its window half seen
+    ch.neet_after_ks4[young] = ch.place[young] == Place.NEET
+
+
+def settle(model: SendModel) -> None:
+    """Each council's level for each exam and SEN status, set where the run's first exams are
+    sat: a rehearsal of the run (today's policy, the same draws) goes on to the end of the
+    first August, and the levels are set on the cohorts as they then are."""
+    rehearsal = model.rehearsal()
+    done = False
+    while not done:
+        done = rehearsal.month == KS4_DONE
+        rehearsal.step()
+    set_levels(rehearsal)
+    model.councils.attainment_level = rehearsal.councils.attainment_level
+
+
+def set_levels(model: SendModel) -> None:
+    """Each council's level for each exam and SEN status: where the cohort of the exam's age,
+    as it now is, matches the council's recent published results."""
+    c = model.councils
     for exam in EXAMS:
         pupils = cohort(model, exam.age)
         targets = np.stack(
@@ -259,12 +290,6 @@ def build(model: SendModel) -> None:
         cell = cells(model, pupils, exam)
         level = solve_level(exam, cell, circumstances(model, exam, pupils), targets)
         c.attainment_level[exam.name] = level
-        c.attainment_spread[exam.name] = np.stack(
-            [exam.spread(model, g) if g in exam.groups else np.zeros(c.n) for g in SEN_GROUPS],
-            axis=1,
-        )
-    young = cohort(model, AFTER_KS4)  # a run starts in January, its window half seen
-    ch.neet_after_ks4[young] = ch.place[young] == Place.NEET
 
 
 def solve_level(exam: Exam, cell: np.ndarray, shift: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -339,10 +364,12 @@ def cells(model: SendModel, idx: np.ndarray, exam: Exam) -> np.ndarray:
 
 def circumstances(model: SendModel, exam: Exam, idx: np.ndarray) -> np.ndarray:
     """How far children ``idx``'s need, support and therapy waits move their results from
-    their council's level for their status (log-odds or points)."""
+    their council's level for their status (log-odds or points). Progress is the support met
+    over their last year with SEND support: a young person who has left education keeps the
+    progress they left with."""
     ch, p = model.children, model.cfg.behaviour.attainment
     need = np.maximum(ch.severity[idx], 0.0)
-    progress = np.where(ch.sen[idx] >= Sen.SUPPORT, ch.progress[idx], 1.0) - 1.0
+    progress = ch.progress[idx] - 1.0
     waiting = ch.therapy_wait[idx] >= 0
     if exam.share:
         return (
@@ -407,4 +434,5 @@ MECHANISM = Mechanism(
     metrics=METRICS,
     build=build,
     count=count_stocks,
+    settle=settle,
 )

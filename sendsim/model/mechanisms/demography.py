@@ -125,7 +125,7 @@ class DemographyParams:
     )
     plan_age_weight_in_band: list[float] = profile(
         (
-            *(0.005, 0.012, 0.03, 0.30, 0.65),  # under 5
+            *(0.0, 0.001, 0.022, 0.209, 0.769),  # under 5
             *(0.12, 0.14, 0.16, 0.18, 0.19, 0.21),  # 5-10
             *(0.21, 0.20, 0.20, 0.20, 0.19),  # 11-15
             *(0.28, 0.27, 0.24, 0.21),  # 16-19
@@ -136,7 +136,8 @@ class DemographyParams:
         unit="share of the SEN2 age band's plans, by academic age 0-25 (normalised in the band)",
         label="How a band's plans in the starting January spread over its single ages",
         source="Assumption: plans accumulate through primary school and cease after 16; "
-        "under 5, few are made before the year before school (sendsim.early_years); at 16-19 "
+        "under 5, as the model's fitted propensity holds them two to five years on from 2022 "
+        "(sendsim.early_years.january_spread, England at 1 in 10, two seeds); at 16-19 "
         "a year group's plans thin as young people leave education, and the share at 19 "
         "(0.21) moves England's plans aged 16-19 and 20-25 over the first year as SEN2's "
         "moved from January 2019, 2020 and 2021 [dfe-ehcp]",

@@ -16,7 +16,15 @@ import numpy as np
 
 from sendsim.config.params import param, profile
 from sendsim.model.children import NEVER
-from sendsim.model.codes import MAX_AGE, POST16_START_AGE, Need, Place, Sen, member
+from sendsim.model.codes import (
+    EDUCATION_ENDED,
+    MAX_AGE,
+    POST16_START_AGE,
+    Need,
+    Place,
+    Sen,
+    member,
+)
 from sendsim.model.events import schedule_needs
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.operations import placing, population
@@ -25,7 +33,6 @@ from sendsim.model.ops import MONTHS_PER_YEAR, per_month
 if TYPE_CHECKING:
     from sendsim.model.model import SendModel
 
-EDUCATION_ENDED = (Place.EMPLOYMENT, Place.NEET)  # needs no longer escalate
 
 NEED_MIX_UNIT = (
     "share of new needs, by need type (ASD, SLCN, SEMH, MLD, SLD, PMLD, SpLD, PD, HI, VI, MSI, "

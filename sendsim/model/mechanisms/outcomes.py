@@ -2,9 +2,10 @@
 
 Progress follows the fit between need and support: a met need gives full progress, an unmet
 need much less, and a more specialist setting than the need calls for a little less
-(inclusion evidence). Wellbeing falls with unmet need, therapy waits, placements far from home
-and NEET. Both are 12-month moving averages, starting where a year in today's circumstances
-leaves them. Families' trust follows timeliness.
+(inclusion evidence); once education ends (work or NEET) it holds as the young person left
+it. Wellbeing falls with unmet need, therapy waits, placements far from home and NEET. Both
+are 12-month moving averages, starting where a year in today's circumstances leaves them.
+Families' trust follows timeliness.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sendsim.config.params import param
-from sendsim.model.codes import Place, Sen, member
+from sendsim.model.codes import EDUCATION_ENDED, Place, Sen, member
 from sendsim.model.mechanism import ChildField, Mechanism
 from sendsim.model.ops import count_by, per_month
 from sendsim.model.recording import Census, internal, ratio
@@ -113,21 +114,32 @@ METRICS = (
 
 
 def build(model: SendModel) -> None:
-    """Progress and wellbeing in January as a year in today's circumstances leaves them."""
+    """Progress and wellbeing in January as a year in today's circumstances leaves them.
+    Young people with SEND whose education had ended before the start hold the progress their
+    need met at FE (with a plan's top-up), as those whose education ends later hold theirs."""
     ch = model.children
     idx = identified(model)
     progress, wellbeing = this_month(model, idx)
     ch.progress[idx] = progress
     ch.wellbeing[idx] = wellbeing
+    n = model.needy
+    left = n[ch.had_sen[n] & member(ch.place[n], EDUCATION_ENDED)]
+    s = model.cfg.behaviour.support
+    met_at_fe = s.level_post16 + s.ehcp_uplift * (ch.sen[left] == Sen.EHCP)
+    unmet = ch.severity[left] > met_at_fe
+    ch.progress[left] = np.where(unmet, model.cfg.behaviour.outcomes.unmet_fit, 1.0)
 
 
 def step(model: SendModel) -> None:
-    """Update progress and wellbeing of identified children, then council-level trust."""
+    """Update progress (in education) and wellbeing of identified children, then council-level
+    trust."""
     ch = model.children
     idx = identified(model)
     progress, wellbeing = this_month(model, idx)
     weight = np.float32(SMOOTHING)
-    ch.progress[idx] += weight * (progress - ch.progress[idx])
+    learning = ~member(ch.place[idx], EDUCATION_ENDED)
+    kept = idx[learning]
+    ch.progress[kept] += weight * (progress[learning] - ch.progress[kept])
     ch.wellbeing[idx] += weight * (wellbeing - ch.wellbeing[idx])
     update_trust(model)
 

@@ -427,7 +427,8 @@ def neet_transitions(model: SendModel) -> None:
     """Young people with SEND drop out of FE or work into NEET, and leave NEET for work or
     training. Their council and SEN status at the end of Key Stage 4 set the chance of becoming
     NEET (:func:`placing.neet_entry_per_year`); better Key Stage 4 results lower it and raise
-    the chance of leaving, and need unmet in FE raises dropping out. (Young people who never had
+    the chance of leaving, and need unmet in FE raises dropping out, which ends SEN support as
+    leaving school does (a plan, or a request for one, stays). (Young people who never had
     SEND keep the destination they left school for: their NEET status is outside the model's
     outputs.)"""
     ch, p = model.children, model.cfg.behaviour.placement
@@ -439,7 +440,9 @@ def neet_transitions(model: SendModel) -> None:
     entry = placing.neet_entry_per_year(model, young) * (1 + p.neet_unmet_effect * unmet_in_fe)
     u = model.streams.uniform("neet", ch.uid[young], model.months_elapsed)
     at_risk = member(place_now, (Place.FE, Place.EMPLOYMENT))
-    ch.place[young[at_risk & (u < per_month(entry / results))]] = Place.NEET
+    dropping = young[at_risk & (u < per_month(entry / results))]
+    ch.place[dropping] = Place.NEET
+    ch.sen[dropping[ch.sen[dropping] == Sen.SUPPORT]] = Sen.NONE  # ends with education
     leaving = (place_now == Place.NEET) & (u < per_month(p.neet_exit_per_year * results))
     ch.place[young[leaving]] = Place.EMPLOYMENT
 

@@ -282,12 +282,6 @@ def start_post16(model: SendModel, idx: np.ndarray) -> None:
     in a school sixth form or move to FE or a specialist post-16 place, and others move to FE,
     a sixth form or work."""
     ch, p = model.children, model.cfg.behaviour.placement
-    u_neet = model.streams.uniform("post16.neet", ch.uid[idx], model.months_elapsed)
-    neet = u_neet < neet_after_ks4(model, idx)
-    ch.place[idx[neet]] = Place.NEET
-    ch.school[idx[neet]] = -1
-    ch.sen[idx[neet & (ch.sen[idx] != Sen.EHCP)]] = Sen.NONE  # SEN support ends with school
-    idx = idx[~neet]
     plan = ch.sen[idx] == Sen.EHCP
     u = model.streams.uniform("post16_stay", ch.uid[idx], model.months_elapsed)
     special = member(ch.place[idx], SPECIAL_SCHOOLS)
@@ -295,8 +289,15 @@ def start_post16(model: SendModel, idx: np.ndarray) -> None:
     stay = plan & (
         (special & (u < p.post16_stay_special)) | (mainstream & (u < p.post16_stay_mainstream))
     )
-    _place_post16(model, idx[plan & ~stay])
-    leave_school(model, idx[~plan], "post16", neet_chance=np.zeros(int((~plan).sum())))
+    specialist = plan & ~stay & (ch.severity[idx] >= p.specialist_post16_level)
+    u_neet = model.streams.uniform("post16.neet", ch.uid[idx], model.months_elapsed)
+    neet = u_neet < neet_after_ks4(model, idx, can_drop_out=~(stay | specialist))
+    ch.place[idx[neet]] = Place.NEET
+    ch.school[idx[neet]] = -1
+    ch.sen[idx[neet & ~plan]] = Sen.NONE  # SEN support ends with school
+    _place_post16(model, idx[~neet & plan & ~stay])
+    learners = idx[~neet & ~plan]
+    leave_school(model, learners, "post16", neet_chance=np.zeros(len(learners)))
 
 
 def leave_school(
@@ -379,13 +380,16 @@ def _entry_holding(model: SendModel, share: np.ndarray) -> np.ndarray:
     return model.cfg.behaviour.placement.neet_exit_per_year * share / (1 - share)
 
 
-def neet_after_ks4(model: SendModel, idx: np.ndarray) -> np.ndarray:
+def neet_after_ks4(model: SendModel, idx: np.ndarray, can_drop_out: np.ndarray) -> np.ndarray:
     """Chance that young people ``idx``, leaving Year 11, become NEET: the share not sustained
-    (:func:`not_sustained_share`) less the dropouts expected in its window (October-March),
-    which the published share counts too, and less for better results."""
+    (:func:`not_sustained_share`) less, for those going to FE or work (``can_drop_out``), the
+    dropouts expected in its window (October-March), which the published share counts too; a
+    sixth form or specialist post-16 place loses no one to NEET
+    (:func:`sendsim.model.mechanisms.placement.neet_transitions`).
+    Less for better results."""
     share = not_sustained_share(model, idx)
     window = len(SUSTAINED_MONTHS) / MONTHS_PER_YEAR
-    dropout = 1 - np.exp(-neet_entry_per_year(model, idx) * window)
+    dropout = (1 - np.exp(-neet_entry_per_year(model, idx) * window)) * can_drop_out
     chance = np.maximum(share - dropout, 0.0) / (1 - dropout)
     return np.minimum(chance / attainment_factor(model, idx), 1.0)
 
