@@ -245,9 +245,9 @@ METRICS = (
 def build(model: SendModel) -> None:
     """Each council's level for each exam and SEN status as the run starts (:func:`set_levels`;
     :func:`settle` sets them again at the first exams), and the spread of its results from
-    year to year. Young people already past Key Stage 4 keep the status
-    they start with as their status at its end: needs noticed after school do not move them
-    into the groups their Level 2 at 19 and destinations are reported by."""
+    year to year. Young people already past Key Stage 4 keep the status they start with as
+    their status at its end: needs noticed after school do not move them into the groups
+    their Level 2 at 19 and destinations are reported by."""
     c, ch = model.councils, model.children
     past = np.flatnonzero(ch.active & (ch.age >= AFTER_KS4))
     ch.sen_at_ks4[past] = placing.status_at_ks4(model, past)
@@ -266,10 +266,9 @@ def settle(model: SendModel) -> None:
     sat: a rehearsal of the run (today's policy, the same draws) goes on to the end of the
     first August, and the levels are set on the cohorts as they then are."""
     rehearsal = model.rehearsal()
-    done = False
-    while not done:
-        done = rehearsal.month == KS4_DONE
+    while rehearsal.month != KS4_DONE:
         rehearsal.step()
+    rehearsal.step()  # August: the exams are over, their cohorts not yet a year older
     set_levels(rehearsal)
     model.councils.attainment_level = rehearsal.councils.attainment_level
 
