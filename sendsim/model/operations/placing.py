@@ -272,9 +272,13 @@ def place_arrivals(model: SendModel, idx: np.ndarray) -> None:
 def _place_post16(model: SendModel, idx: np.ndarray) -> None:
     """Plans at 16-25: FE, or a specialist post-16 institution for the highest needs."""
     ch = model.children
-    specialist = ch.severity[idx] >= model.cfg.behaviour.placement.specialist_post16_level
-    ch.place[idx] = np.where(specialist, Place.SPECIALIST_POST16, Place.FE)
+    ch.place[idx] = np.where(_specialist_post16(model, idx), Place.SPECIALIST_POST16, Place.FE)
     ch.school[idx] = -1
+
+
+def _specialist_post16(model: SendModel, idx: np.ndarray) -> np.ndarray:
+    """Whether plans ``idx`` leaving school go to a specialist post-16 institution."""
+    return model.children.severity[idx] >= model.cfg.behaviour.placement.specialist_post16_level
 
 
 def start_post16(model: SendModel, idx: np.ndarray) -> None:
@@ -289,7 +293,7 @@ def start_post16(model: SendModel, idx: np.ndarray) -> None:
     stay = plan & (
         (special & (u < p.post16_stay_special)) | (mainstream & (u < p.post16_stay_mainstream))
     )
-    specialist = plan & ~stay & (ch.severity[idx] >= p.specialist_post16_level)
+    specialist = plan & ~stay & _specialist_post16(model, idx)
     u_neet = model.streams.uniform("post16.neet", ch.uid[idx], model.months_elapsed)
     neet = u_neet < neet_after_ks4(model, idx, can_drop_out=~(stay | specialist))
     ch.place[idx[neet]] = Place.NEET
